@@ -1,0 +1,83 @@
+//! How results leave the process: one JSON object per line, or text for people, and the exit
+//! status convention shared by every subcommand.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+
+/// The exit status convention of the `palisade` binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(
+    dead_code,
+    reason = "success and judgement are returned by subcommands as their crates land"
+)]
+pub enum Status {
+    /// 0: the command did what was asked and everything it judged was accepted.
+    Success,
+    /// 1: the input was judged or contained (a rejected path, a broken chain, a trapped plugin).
+    Judged,
+    /// 2: usage or configuration error.
+    Usage,
+}
+
+impl Status {
+    /// The process exit code for this status.
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            Status::Success => ExitCode::SUCCESS,
+            Status::Judged => ExitCode::from(1),
+            Status::Usage => ExitCode::from(2),
+        }
+    }
+}
+
+/// Where a subcommand writes its results, in the format the user chose with `--json`.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    json: bool,
+}
+
+impl Output {
+    /// An output that prints JSON lines when `json` is true and text otherwise.
+    pub fn new(json: bool) -> Self {
+        Self { json }
+    }
+
+    /// Prints one result: `value` as a single JSON line with `--json`, otherwise the text
+    /// `human` builds. A closed standard output (e.g. `| head`) is not an error worth a panic:
+    /// the write is dropped.
+    pub fn emit(&self, value: &Value, human: impl FnOnce() -> String) {
+        let line = if self.json {
+            value.to_string()
+        } else {
+            human()
+        };
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{line}");
+    }
+
+    /// Reports a usage or configuration error: a JSON line on standard output with `--json`
+    /// (so scripts reading JSON see it), and always a message on standard error.
+    pub fn usage_error(&self, kind: &str, message: &str) -> Status {
+        if self.json {
+            self.emit(
+                &json!({"ok": false, "error": {"kind": kind, "message": message}}),
+                String::new,
+            );
+        }
+        let _ = writeln!(std::io::stderr().lock(), "palisade: {message}");
+        Status::Usage
+    }
+
+    /// Reports that a subcommand's crate has not landed yet (exit status 2).
+    pub fn not_available(&self, subcommand: &str, issue: u32) -> Status {
+        self.usage_error(
+            "not_available",
+            &format!(
+                "`{subcommand}` is not available yet: the crate behind it is still being built \
+                 (issue {issue})"
+            ),
+        )
+    }
+}

@@ -1,0 +1,23 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+/// Path containment: [`palisade-path`](palisade_path).
+#[cfg(feature = "path")]
+pub use palisade_path as path;
+
+/// Command and action permissions: [`palisade-permission`](palisade_permission).
+#[cfg(feature = "permission")]
+pub use palisade_permission as permission;
+
+/// Tamper-evident audit trail: [`palisade-audit`](palisade_audit).
+#[cfg(feature = "audit")]
+pub use palisade_audit as audit;
+
+/// WebAssembly sandbox: [`palisade-sandbox`](palisade_sandbox).
+#[cfg(feature = "sandbox")]
+pub use palisade_sandbox as sandbox;
+
+/// Rate limits, concurrency limits and circuit breakers:
+/// [`palisade-ratelimit`](palisade_ratelimit).
+#[cfg(feature = "ratelimit")]
+pub use palisade_ratelimit as ratelimit;
