@@ -1,8 +1,12 @@
 //! `palisade path check`: lexical or filesystem containment of untrusted paths.
 
+use std::ffi::OsString;
+use std::io::BufRead as _;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use palisade_path::{Error, SafeRelPath, Sanitizer};
+use serde_json::{Value, json};
 
 use crate::output::{Output, Status};
 
@@ -31,12 +35,121 @@ pub struct CheckArgs {
     pub stdin: bool,
     /// The paths to check.
     #[arg(value_name = "PATH")]
-    pub paths: Vec<String>,
+    pub paths: Vec<OsString>,
 }
 
 /// Runs `palisade path …`.
 pub fn run(command: PathCommand, out: Output) -> Status {
     match command {
-        PathCommand::Check(_) => out.not_available("path check", 3),
+        PathCommand::Check(args) => check(&args, out),
     }
+}
+
+/// One untrusted input, as given.
+enum Input {
+    /// From the command line: OS bytes, possibly not UTF-8.
+    Arg(OsString),
+    /// From a JSON string on standard input.
+    Text(String),
+}
+
+impl Input {
+    fn shown(&self) -> String {
+        match self {
+            Input::Arg(arg) => arg.to_string_lossy().into_owned(),
+            Input::Text(text) => text.clone(),
+        }
+    }
+}
+
+fn check(args: &CheckArgs, out: Output) -> Status {
+    if args.stdin && !args.paths.is_empty() {
+        return out.usage_error(
+            "usage",
+            "give paths either as arguments or with `--stdin`, not both",
+        );
+    }
+    if !args.stdin && args.paths.is_empty() {
+        return out.usage_error(
+            "usage",
+            "no path given; pass paths as arguments or use `--stdin`",
+        );
+    }
+    if args.clamp && !args.fs {
+        return out.usage_error(
+            "usage",
+            "`--clamp` applies to filesystem resolution; add `--fs`",
+        );
+    }
+    if args.fs {
+        return out.usage_error(
+            "not_available",
+            "`path check --fs` is not available yet: the filesystem layer is still being built \
+             (issue 3)",
+        );
+    }
+    let sanitizer = Sanitizer::new();
+    let mut judged = false;
+    let mut judge = |input: Input| {
+        let result = match &input {
+            Input::Arg(arg) => sanitizer.sanitize_os_str(arg),
+            Input::Text(text) => sanitizer.sanitize(text),
+        };
+        judged |= result.is_err();
+        emit_result(out, &input.shown(), &result);
+    };
+    if args.stdin {
+        for (index, line) in std::io::stdin().lock().lines().enumerate() {
+            let line_number = index + 1;
+            let line = match line {
+                Ok(line) => line,
+                Err(err) => {
+                    return out.usage_error(
+                        "io",
+                        &format!("could not read standard input at line {line_number}: {err}"),
+                    );
+                }
+            };
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<String>(&line) {
+                Ok(text) => judge(Input::Text(text)),
+                Err(err) => {
+                    return out.usage_error(
+                        "usage",
+                        &format!(
+                            "standard input line {line_number}, column {}: expected one JSON \
+                             string per line ({err})",
+                            err.column()
+                        ),
+                    );
+                }
+            }
+        }
+    } else {
+        for arg in &args.paths {
+            judge(Input::Arg(arg.clone()));
+        }
+    }
+    if judged {
+        Status::Judged
+    } else {
+        Status::Success
+    }
+}
+
+fn emit_result(out: Output, input: &str, result: &Result<SafeRelPath, Error>) {
+    let value: Value = match result {
+        Ok(path) => json!({"input": input, "ok": true, "path": path.as_str()}),
+        Err(err) => json!({
+            "input": input,
+            "ok": false,
+            "error": {"kind": err.kind().as_str(), "message": err.to_string()},
+        }),
+    };
+    out.emit(&value, || match result {
+        Ok(path) => format!("ok\t{}\t{path}", input.escape_debug()),
+        Err(err) => format!("rejected\t{}\t{}: {err}", input.escape_debug(), err.kind()),
+    });
 }
