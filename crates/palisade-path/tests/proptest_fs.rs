@@ -104,10 +104,8 @@ proptest! {
                 let options = OpenOptions::new().follow_final_symlink(true);
                 let by_walk = portable.open(&input, &options);
                 let by_auto = auto.open(&input, &options);
-                for opened in [&by_walk, &by_auto] {
-                    if let Ok(file) = opened {
-                        prop_assert!(inside.contains(&support::file_identity(file)), "{input} {mode:?} escaped");
-                    }
+                for file in [&by_walk, &by_auto].into_iter().flatten() {
+                    prop_assert!(inside.contains(&support::file_identity(file)), "{input} {mode:?} escaped");
                 }
                 prop_assert_eq!(
                     by_walk.as_ref().map(support::file_identity).map_err(|e| e.kind()),
