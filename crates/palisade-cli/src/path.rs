@@ -5,7 +5,7 @@ use std::io::BufRead as _;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use palisade_path::{Error, SafeRelPath, Sanitizer};
+use palisade_path::{Error, ResolveMode, Root, Sanitizer};
 use serde_json::{Value, json};
 
 use crate::output::{Output, Status};
@@ -81,22 +81,24 @@ fn check(args: &CheckArgs, out: Output) -> Status {
             "`--clamp` applies to filesystem resolution; add `--fs`",
         );
     }
-    if args.fs {
-        return out.usage_error(
-            "not_available",
-            "`path check --fs` is not available yet: the filesystem layer is still being built \
-             (issue 3)",
-        );
-    }
-    let sanitizer = Sanitizer::new();
+    let checker = if args.fs {
+        let mode = if args.clamp {
+            ResolveMode::Clamp
+        } else {
+            ResolveMode::Reject
+        };
+        match Root::options().mode(mode).open(&args.root) {
+            Ok(root) => Checker::Filesystem(root),
+            Err(err) => return out.usage_error("usage", &format!("--root: {err}")),
+        }
+    } else {
+        Checker::Lexical(Sanitizer::new())
+    };
     let mut judged = false;
     let mut judge = |input: Input| {
-        let result = match &input {
-            Input::Arg(arg) => sanitizer.sanitize_os_str(arg),
-            Input::Text(text) => sanitizer.sanitize(text),
-        };
-        judged |= result.is_err();
-        emit_result(out, &input.shown(), &result);
+        let verdict = checker.check(&input);
+        judged |= verdict.is_err();
+        emit_result(out, &input.shown(), &verdict);
     };
     if args.stdin {
         for (index, line) in std::io::stdin().lock().lines().enumerate() {
@@ -139,9 +141,63 @@ fn check(args: &CheckArgs, out: Output) -> Status {
     }
 }
 
-fn emit_result(out: Output, input: &str, result: &Result<SafeRelPath, Error>) {
+/// An accepted path: relative to the root, and with `--fs` whether it exists.
+struct Accepted {
+    path: String,
+    exists: Option<bool>,
+}
+
+/// How inputs are judged: lexically, or against the real tree under a root.
+enum Checker {
+    Lexical(Sanitizer),
+    Filesystem(Root),
+}
+
+impl Checker {
+    fn check(&self, input: &Input) -> Result<Accepted, Error> {
+        match (self, input) {
+            (Checker::Lexical(sanitizer), Input::Arg(arg)) => {
+                sanitizer.sanitize_os_str(arg).map(lexical)
+            }
+            (Checker::Lexical(sanitizer), Input::Text(text)) => {
+                sanitizer.sanitize(text).map(lexical)
+            }
+            (Checker::Filesystem(root), Input::Text(text)) => resolve(root, text),
+            (Checker::Filesystem(root), Input::Arg(arg)) => match arg.to_str() {
+                Some(text) => resolve(root, text),
+                // The filesystem layer takes UTF-8 paths. The sanitizer refuses this one as
+                // `encoding`; should it ever accept it, resolve its lossy form, which only
+                // ever names something else inside the root.
+                None => match Sanitizer::unix().sanitize_os_str(arg) {
+                    Err(err) => Err(err),
+                    Ok(_) => resolve(root, &arg.to_string_lossy()),
+                },
+            },
+        }
+    }
+}
+
+fn lexical(path: palisade_path::SafeRelPath) -> Accepted {
+    Accepted {
+        path: path.into_string(),
+        exists: None,
+    }
+}
+
+fn resolve(root: &Root, text: &str) -> Result<Accepted, Error> {
+    root.resolve(text).map(|resolved| Accepted {
+        path: resolved.path.into_string(),
+        exists: Some(resolved.exists),
+    })
+}
+
+fn emit_result(out: Output, input: &str, result: &Result<Accepted, Error>) {
     let value: Value = match result {
-        Ok(path) => json!({"input": input, "ok": true, "path": path.as_str()}),
+        Ok(Accepted {
+            path,
+            exists: Some(exists),
+        }) => json!({"input": input, "ok": true, "path": path, "exists": exists}),
+        Ok(Accepted { path, exists: None }) => json!({"input": input, "ok": true, "path": path}),
         Err(err) => json!({
             "input": input,
             "ok": false,
@@ -149,7 +205,14 @@ fn emit_result(out: Output, input: &str, result: &Result<SafeRelPath, Error>) {
         }),
     };
     out.emit(&value, || match result {
-        Ok(path) => format!("ok\t{}\t{path}", input.escape_debug()),
+        Ok(Accepted { path, exists }) => {
+            let existence = match exists {
+                Some(true) => "\texists",
+                Some(false) => "\tmissing",
+                None => "",
+            };
+            format!("ok\t{}\t{path}{existence}", input.escape_debug())
+        }
         Err(err) => format!("rejected\t{}\t{}: {err}", input.escape_debug(), err.kind()),
     });
 }

@@ -107,6 +107,80 @@ fn malformed_stdin_is_a_usage_error() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn fs_mode_resolves_in_the_real_tree() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(root.join("a/b")).unwrap();
+    std::fs::write(root.join("a/f"), "x").unwrap();
+    std::fs::write(root.join("f"), "top").unwrap();
+    symlink("/etc", root.join("esc")).unwrap();
+    symlink("a/b", root.join("blink")).unwrap();
+    symlink("loop", root.join("loop")).unwrap();
+    let root_arg = root.to_str().unwrap();
+    let cases = [
+        ("a/f", Ok(("a/f", true))),
+        ("blink/../f", Ok(("a/f", true))),
+        ("missing/x", Ok(("missing/x", false))),
+        ("esc", Err("symlink_escape")),
+        ("../x", Err("traversal")),
+        ("/etc", Err("absolute")),
+        ("loop", Err("symlink_loop")),
+        ("a/f/x", Err("not_a_directory")),
+        ("missing/../a", Err("not_found")),
+    ];
+    let mut args = vec!["--json", "path", "check", "--fs", "--root", root_arg, "--"];
+    args.extend(cases.iter().map(|c| c.0));
+    let out = palisade(&args, None);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), cases.len());
+    for (line, (input, want)) in lines.iter().zip(cases) {
+        assert_eq!(line["input"], input);
+        match want {
+            Ok((path, exists)) => {
+                assert_eq!(line["ok"], true, "{line}");
+                assert_eq!(line["path"], path, "{line}");
+                assert_eq!(line["exists"], exists, "{line}");
+            }
+            Err(kind) => assert_eq!(line["error"]["kind"], kind, "{line}"),
+        }
+    }
+
+    let out = palisade(
+        &[
+            "--json",
+            "path",
+            "check",
+            "--fs",
+            "--clamp",
+            "--root",
+            root_arg,
+            "../../a/f",
+            "esc",
+            "/f",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["path"], "a/f");
+    assert_eq!(lines[1]["path"], "etc");
+    assert_eq!(lines[1]["exists"], false);
+    assert_eq!(lines[2]["path"], "f");
+
+    let out = palisade(
+        &[
+            "--json", "path", "check", "--fs", "--stdin", "--root", root_arg,
+        ],
+        Some("\"a/f\"\n"),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json_lines(&out)[0]["exists"], true);
+}
+
 #[test]
 fn usage_errors_exit_2() {
     assert_eq!(palisade(&["path", "check"], None).status.code(), Some(2));

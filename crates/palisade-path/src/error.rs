@@ -106,7 +106,7 @@ impl Error {
         }
     }
 
-    #[allow(dead_code, reason = "used by the filesystem layer")]
+    #[cfg_attr(not(unix), allow(dead_code, reason = "used by the filesystem layer"))]
     pub(crate) fn with_source(kind: ErrorKind, message: String, source: std::io::Error) -> Self {
         Self {
             kind,

@@ -2,11 +2,18 @@
 #![forbid(unsafe_code)]
 
 mod error;
+#[cfg(unix)]
+mod fs;
 mod rules;
 mod safe_rel_path;
 mod sanitizer;
 
 pub use crate::error::{Error, ErrorKind, PatternError};
+#[cfg(unix)]
+pub use crate::fs::{
+    DEFAULT_SYMLINK_BUDGET, DirEntry, EntryKind, OpenOptions, ResolveMode, Resolved, Resolver,
+    Root, RootOptions,
+};
 pub use crate::safe_rel_path::SafeRelPath;
 pub use crate::sanitizer::{
     DEFAULT_MAX_COMPONENT_BYTES, DEFAULT_MAX_PATH_BYTES, Profile, Sanitizer, SanitizerBuilder,
