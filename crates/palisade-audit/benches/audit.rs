@@ -1,1 +1,3 @@
+//! Criterion benchmarks for palisade-audit (added with BENCHMARKS.md figures).
+
 fn main() {}

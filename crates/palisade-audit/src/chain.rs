@@ -81,7 +81,7 @@ pub(crate) fn from_hex(text: &str) -> Result<Vec<u8>> {
         }
     }
     let bytes = text.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(Error::malformed(format!(
             "`{text}` is not hexadecimal: odd number of digits"
         )));
