@@ -250,6 +250,12 @@ impl NewEvent {
         self
     }
 
+    /// Checks every bound (see the crate's "Limits" section) without appending; `append`
+    /// does the same check.
+    pub fn check(&self) -> Result<()> {
+        self.validate().map(|_| ())
+    }
+
     /// Checks every bound and renders the metadata as the JSON text that will be stored and
     /// hashed.
     #[cfg_attr(
