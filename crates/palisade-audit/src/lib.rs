@@ -6,6 +6,8 @@ mod error;
 mod event;
 #[cfg(feature = "sqlite")]
 mod log;
+#[cfg(test)]
+mod proptests;
 #[cfg(feature = "sqlite")]
 mod query;
 mod seal;
