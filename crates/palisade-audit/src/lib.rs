@@ -20,8 +20,8 @@ pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::event::{Decision, Event, METADATA_MAX_BYTES, METADATA_MAX_DEPTH, NewEvent, Risk};
 #[cfg(feature = "sqlite")]
 pub use crate::log::{
-    Appended, AuditConfig, AuditLog, AuditReader, Counters, Durability, OverflowPolicy, Receipt,
-    Retention,
+    Appended, AuditConfig, AuditLog, AuditReader, Counters, Durability, OverflowPolicy,
+    PendingAppend, Receipt, Retention,
 };
 #[cfg(feature = "sqlite")]
 pub use crate::query::{MAX_PAGE, Page, Query, row_to_json};

@@ -214,6 +214,8 @@ pub struct Counters {
     pub dropped: u64,
     /// Refused on a full queue (fail-closed) or lost to a failed commit.
     pub failed: u64,
+    /// Append transactions committed: with group commit, fewer than `written`.
+    pub commits: u64,
 }
 
 #[derive(Debug, Default)]
@@ -221,6 +223,7 @@ struct AtomicCounters {
     written: AtomicU64,
     dropped: AtomicU64,
     failed: AtomicU64,
+    commits: AtomicU64,
 }
 
 impl AtomicCounters {
@@ -240,6 +243,34 @@ pub struct Retention {
 }
 
 type Reply<T> = SyncSender<Result<T>>;
+
+/// An append in flight, from [`AuditLog::submit`].
+#[derive(Debug)]
+#[must_use = "an append is acknowledged only by `wait`"]
+pub struct PendingAppend {
+    state: PendingState,
+}
+
+#[derive(Debug)]
+enum PendingState {
+    Waiting(Receiver<Result<Receipt>>),
+    Queued,
+    Dropped,
+}
+
+impl PendingAppend {
+    /// Waits for the commit (Durable, Balanced) and returns what was done.
+    pub fn wait(self) -> Result<Appended> {
+        match self.state {
+            PendingState::Waiting(answer) => {
+                let receipt = answer.recv().map_err(|_| closed())??;
+                Ok(Appended::Committed(receipt))
+            }
+            PendingState::Queued => Ok(Appended::Queued),
+            PendingState::Dropped => Ok(Appended::Dropped),
+        }
+    }
+}
 
 enum Job {
     Append {
@@ -324,21 +355,28 @@ impl AuditLog {
     /// [`ErrorKind::InvalidEvent`] on an out-of-bounds event, [`ErrorKind::QueueFull`] under
     /// [`OverflowPolicy::FailClosed`], and with the database error if the commit failed.
     pub fn append(&self, event: NewEvent) -> Result<Appended> {
+        self.submit(event)?.wait()
+    }
+
+    /// Queues an event and returns at once; [`PendingAppend::wait`] gives what
+    /// [`AuditLog::append`] would have. Lets one thread keep many appends in flight, which the
+    /// writer commits together (group commit) — the acknowledgement still comes only after
+    /// the commit in `Durable` and `Balanced` mode.
+    pub fn submit(&self, event: NewEvent) -> Result<PendingAppend> {
         let metadata = event.validate()?;
         if self.durability == Durability::Buffered {
-            return self
-                .enqueue(Job::Append {
-                    event,
-                    metadata,
-                    reply: None,
-                })
-                .map(|queued| {
-                    if queued {
-                        Appended::Queued
-                    } else {
-                        Appended::Dropped
-                    }
-                });
+            let queued = self.enqueue(Job::Append {
+                event,
+                metadata,
+                reply: None,
+            })?;
+            return Ok(PendingAppend {
+                state: if queued {
+                    PendingState::Queued
+                } else {
+                    PendingState::Dropped
+                },
+            });
         }
         let (reply, answer) = mpsc::sync_channel(1);
         let queued = self.enqueue(Job::Append {
@@ -346,11 +384,13 @@ impl AuditLog {
             metadata,
             reply: Some(reply),
         })?;
-        if !queued {
-            return Ok(Appended::Dropped);
-        }
-        let receipt = answer.recv().map_err(|_| closed())??;
-        Ok(Appended::Committed(receipt))
+        Ok(PendingAppend {
+            state: if queued {
+                PendingState::Waiting(answer)
+            } else {
+                PendingState::Dropped
+            },
+        })
     }
 
     /// Queues per the overflow policy; Ok(false) when dropped.
@@ -411,6 +451,7 @@ impl AuditLog {
             written: self.counters.written.load(Ordering::Relaxed),
             dropped: self.counters.dropped.load(Ordering::Relaxed),
             failed: self.counters.failed.load(Ordering::Relaxed),
+            commits: self.counters.commits.load(Ordering::Relaxed),
         }
     }
 
@@ -495,6 +536,9 @@ struct Writer {
     last_seal_at: Instant,
 }
 
+/// An event that passed validation, with its metadata rendered as stored.
+type ValidEvent = (NewEvent, String);
+
 struct Pending {
     event: NewEvent,
     metadata: String,
@@ -563,13 +607,18 @@ impl Writer {
             return;
         }
         let count = batch.len();
-        match self.insert_batch(&batch) {
+        let (events, replies): (Vec<ValidEvent>, Vec<Option<Reply<Receipt>>>) = batch
+            .into_iter()
+            .map(|p| ((p.event, p.metadata), p.reply))
+            .unzip();
+        match self.insert_batch(events) {
             Ok(receipts) => {
                 AtomicCounters::add(&self.counters.written, count);
+                AtomicCounters::add(&self.counters.commits, 1);
                 #[cfg(feature = "tracing")]
                 tracing::debug!(events = count, "audit batch committed");
-                for (pending, receipt) in batch.into_iter().zip(receipts) {
-                    if let Some(reply) = pending.reply {
+                for (reply, receipt) in replies.into_iter().zip(receipts) {
+                    if let Some(reply) = reply {
                         let _ = reply.send(Ok(receipt));
                     }
                 }
@@ -579,17 +628,15 @@ impl Writer {
                 #[cfg(feature = "tracing")]
                 tracing::debug!(events = count, error = %err, "audit batch failed");
                 let message = err.to_string();
-                for pending in batch {
-                    if let Some(reply) = pending.reply {
-                        let _ = reply.send(Err(Error::new(err.kind(), &message)));
-                    }
+                for reply in replies.into_iter().flatten() {
+                    let _ = reply.send(Err(Error::new(err.kind(), &message)));
                 }
             }
         }
     }
 
     /// One transaction for the whole batch: one commit, one fsync.
-    fn insert_batch(&mut self, batch: &[Pending]) -> Result<Vec<Receipt>> {
+    fn insert_batch(&mut self, batch: Vec<ValidEvent>) -> Result<Vec<Receipt>> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -599,16 +646,11 @@ impl Writer {
         let mut receipts = Vec::with_capacity(batch.len());
         {
             let mut stmt = tx.prepare_cached(store::INSERT_EVENT)?;
-            for pending in batch {
+            for (event, metadata) in batch {
                 seq = seq.checked_add(1).ok_or_else(|| {
                     Error::new(ErrorKind::Database, "the sequence number overflowed")
                 })?;
-                let event = pending.event.clone().into_event(
-                    seq,
-                    Timestamp::now(),
-                    pending.metadata.clone(),
-                );
-                let row = ChainRow::link(event, prev);
+                let row = ChainRow::link(event.into_event(seq, Timestamp::now(), metadata), prev);
                 store::insert_row(&mut stmt, &row)?;
                 prev = row.hash;
                 receipts.push(Receipt {

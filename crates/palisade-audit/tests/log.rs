@@ -391,6 +391,12 @@ fn eight_threads_make_one_linear_chain() {
     let report = log.verify(None).unwrap();
     assert!(report.is_ok(), "{report:?}");
     assert_eq!(report.events, total);
+    let counters = log.counters();
+    assert_eq!(counters.written, total);
+    assert!(
+        counters.commits < total,
+        "concurrent appenders share commits: {counters:?}"
+    );
     let page = log.query(&Query::new().limit(10_000)).unwrap();
     for (row, (seq, tag)) in page.rows.iter().zip(&acked) {
         assert_eq!((row.event.seq, &row.event.subject), (*seq, tag));
@@ -545,4 +551,28 @@ fn retention_removes_sealed_segments_and_the_rest_still_verifies() {
         .finding
         .unwrap();
     assert_eq!((finding.seq, finding.problem), (21, Problem::Deleted));
+}
+
+#[test]
+fn submitted_appends_are_group_committed_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = AuditLog::open(
+        dir.path().join("audit.db"),
+        AuditConfig::default().with_durability(Durability::Balanced),
+    )
+    .unwrap();
+    let pending: Vec<_> = (1..=500).map(|i| log.submit(event(i)).unwrap()).collect();
+    let seqs: Vec<u64> = pending
+        .into_iter()
+        .map(|p| p.wait().unwrap().receipt().unwrap().seq)
+        .collect();
+    assert_eq!(seqs, (1..=500).collect::<Vec<_>>());
+    let report = log.verify(None).unwrap();
+    assert_eq!(report.events, 500);
+    let counters = log.counters();
+    assert_eq!(counters.written, 500);
+    assert!(
+        counters.commits <= 250,
+        "appends in flight share transactions: {counters:?}"
+    );
 }
