@@ -3,8 +3,11 @@
 
 mod breaker;
 mod clock;
+mod concurrency;
 mod error;
 mod gcra;
+#[cfg(feature = "tower")]
+pub mod layer;
 mod limiter;
 mod quota;
 
@@ -14,6 +17,7 @@ pub use breaker::{
     CircuitBreakerBuilder, ErrorClass, OwnedCallPermit, SlidingWindow, State, StateTransition,
 };
 pub use clock::{Clock, FakeClock, MonotonicClock};
+pub use concurrency::{ConcurrencyLimit, ConcurrencyLimiter, ConcurrencyPermit, TooManyInFlight};
 pub use error::{Error, ErrorKind};
 pub use limiter::{
     DEFAULT_MAX_KEYS, Decision, Denial, Mode, RateLimitConfig, RateLimiter, RateLimiterBuilder,
