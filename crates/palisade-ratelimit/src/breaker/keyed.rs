@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use lru::LruCache;
 
 use super::{CircuitBreaker, CircuitBreakerBuilder, Listener, State, StateTransition, lock};
-use crate::clock::{Clock, MonotonicClock};
+use crate::clock::{Clock, CoarseMonotonicClock};
 use crate::error::{Error, ErrorKind};
 
 /// How many entries from the least recently used end are considered for eviction.
@@ -22,7 +22,7 @@ type KeyedListener<K> = Arc<dyn Fn(&K, &StateTransition) + Send + Sync>;
 /// never evicted — forgetting them would let calls through to a failing backend — so if the
 /// oldest [`EVICTION_SCAN`](self) entries are all in such states, the new key is refused
 /// with [`ErrorKind::TooManyKeys`] and the caller should not make the call.
-pub struct KeyedCircuitBreakers<K, C = MonotonicClock> {
+pub struct KeyedCircuitBreakers<K, C = CoarseMonotonicClock> {
     template: CircuitBreakerBuilder<C>,
     breakers: Mutex<LruCache<K, CircuitBreaker<C>, RandomState>>,
     max_keys: usize,
