@@ -5,11 +5,13 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, Hash, RandomState};
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
 use indexmap::IndexMap;
+use indexmap::map::RawEntryApiV1 as _;
+use indexmap::map::raw_entry_v1::RawEntryMut;
 
 use crate::clock::{Clock, MonotonicClock};
 use crate::error::{Error, ErrorKind};
@@ -205,6 +207,9 @@ struct ShardStats {
 
 struct Shard<K> {
     keys: IndexMap<K, KeyState, RandomState>,
+    /// The global quota as of `generation`.
+    global: Option<Quota>,
+    generation: u32,
     stats: ShardStats,
     /// xorshift64* state for sampling.
     rng: u64,
@@ -242,12 +247,6 @@ impl<K> Shard<K> {
     }
 }
 
-#[derive(Debug, Default)]
-struct GlobalCell {
-    quota: Option<Quota>,
-    tat: u64,
-}
-
 struct KeyConfig<K> {
     default: Option<Quota>,
     overrides: HashMap<K, Quota>,
@@ -267,8 +266,11 @@ struct Inner<K, C> {
     shards: Box<[Mutex<Shard<K>>]>,
     shard_mask: usize,
     shard_capacity: usize,
-    global_on: AtomicBool,
-    global: Mutex<GlobalCell>,
+    /// The global quota; each shard caches a copy, refreshed when `generation` changes.
+    global_quota: RwLock<Option<Quota>>,
+    /// The global theoretical arrival time, advanced by compare-and-swap only when the
+    /// key's quota admits the same request (the key's shard lock is held meanwhile).
+    global_tat: AtomicU64,
     config: RwLock<KeyConfig<K>>,
     generation: AtomicU32,
     validator: Option<Validator<K>>,
@@ -299,7 +301,7 @@ where
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RateLimiter")
-            .field("global", &lock(&self.inner.global).quota)
+            .field("global", &self.global_quota())
             .field("per_key", &read(&self.inner.config).default)
             .field("mode", &self.mode())
             .field("tracked_keys", &self.tracked_keys())
@@ -479,6 +481,8 @@ where
             .map(|i: usize| {
                 Mutex::new(Shard {
                     keys: IndexMap::with_hasher(hasher.clone()),
+                    global,
+                    generation: 0,
                     stats: ShardStats::default(),
                     rng: hasher.hash_one(i) | 1,
                 })
@@ -491,11 +495,8 @@ where
                 shards,
                 shard_mask: shard_count - 1,
                 shard_capacity,
-                global_on: AtomicBool::new(global.is_some()),
-                global: Mutex::new(GlobalCell {
-                    quota: global,
-                    tat: 0,
-                }),
+                global_quota: RwLock::new(global),
+                global_tat: AtomicU64::new(0),
                 config: RwLock::new(KeyConfig {
                     default: per_key,
                     overrides: self.overrides,
@@ -579,32 +580,31 @@ where
         };
         let mut shard = lock(shard_lock);
         let generation = inner.generation.load(Ordering::Acquire);
+        if shard.generation != generation {
+            shard.global = *read(&inner.global_quota);
+            shard.generation = generation;
+        }
 
         // Fast path: a tracked key whose cached quota is current. One hash lookup; the
         // entry is updated in place.
         {
-            let Shard { keys, stats, .. } = &mut *shard;
-            if let Some(state) = keys.get_mut(key)
+            let Shard {
+                keys,
+                stats,
+                global,
+                ..
+            } = &mut *shard;
+            // The table's hasher is a clone of `inner.hasher`, so the hash is computed once.
+            if let RawEntryMut::Occupied(entry) =
+                keys.raw_entry_mut_v1().from_key_hashed_nocheck(hash, key)
+                && let state = entry.into_mut()
                 && state.generation == generation
             {
                 let key_test = gcra::test(state.tat, now, &state.quota, cost);
-                let mut global = inner
-                    .global_on
-                    .load(Ordering::Acquire)
-                    .then(|| lock(&inner.global));
-                let global_test = global.as_ref().and_then(|cell| {
-                    cell.quota
-                        .map(|quota| gcra::test(cell.tat, now, &quota, cost))
-                });
-                return match combine(Some(key_test), global_test) {
+                return match self.decide(*global, Some(key_test), now, cost) {
                     Combined::Admit {
-                        key_tat,
-                        global_tat,
-                        remaining,
+                        key_tat, remaining, ..
                     } => {
-                        if let (Some(cell), Some(tat)) = (global.as_mut(), global_tat) {
-                            cell.tat = tat;
-                        }
                         if let Some(tat) = key_tat {
                             state.tat = tat;
                         }
@@ -616,10 +616,7 @@ where
                         denial,
                         retry_after,
                         remaining,
-                    } => {
-                        drop(global);
-                        self.deny(stats, denial, retry_after, remaining, self.mode())
-                    }
+                    } => self.deny(stats, denial, retry_after, remaining, self.mode()),
                 };
             }
         }
@@ -668,25 +665,11 @@ where
             }
         };
 
-        let mut global = inner
-            .global_on
-            .load(Ordering::Acquire)
-            .then(|| lock(&inner.global));
-        let global_test = global.as_ref().and_then(|cell| {
-            cell.quota
-                .map(|quota| gcra::test(cell.tat, now, &quota, cost))
-        });
-
-        match combine(key_test, global_test) {
+        let global = shard.global;
+        match self.decide(global, key_test, now, cost) {
             Combined::Admit {
-                key_tat,
-                global_tat,
-                remaining,
+                key_tat, remaining, ..
             } => {
-                if let (Some(cell), Some(tat)) = (global.as_mut(), global_tat) {
-                    cell.tat = tat;
-                }
-                drop(global);
                 if let (Some(tat), Some(state)) = (key_tat, key_state) {
                     let state = KeyState {
                         tat,
@@ -702,10 +685,38 @@ where
                 denial,
                 retry_after,
                 remaining,
-            } => {
-                drop(global);
-                self.deny(&mut shard.stats, denial, retry_after, remaining, mode)
+            } => self.deny(&mut shard.stats, denial, retry_after, remaining, mode),
+        }
+    }
+
+    /// Tests the global quota together with the key's outcome and, when both admit, spends
+    /// the global cells by compare-and-swap (retrying if another shard got there first).
+    /// The caller holds the key's shard lock, so the key's state can't change meanwhile, and
+    /// commits the key only on `Admit`: neither is spent unless both admit.
+    #[inline]
+    fn decide(
+        &self,
+        global: Option<Quota>,
+        key_test: Option<Test>,
+        now: u64,
+        cost: u32,
+    ) -> Combined {
+        let global_tat = &self.inner.global_tat;
+        loop {
+            let tat = global_tat.load(Ordering::Acquire);
+            let global_test = global.map(|quota| gcra::test(tat, now, &quota, cost));
+            let combined = combine(key_test, global_test);
+            if let Combined::Admit {
+                global_tat: Some(new_tat),
+                ..
+            } = combined
+                && global_tat
+                    .compare_exchange_weak(tat, new_tat, Ordering::AcqRel, Ordering::Acquire)
+                    .is_err()
+            {
+                continue;
             }
+            return combined;
         }
     }
 
@@ -856,11 +867,9 @@ where
 
     /// Replaces the global quota (`None` removes it). Time already owed is kept.
     pub fn set_global_quota(&self, quota: Option<Quota>) {
-        let mut cell = lock(&self.inner.global);
-        cell.quota = quota;
-        self.inner
-            .global_on
-            .store(quota.is_some(), Ordering::Release);
+        let mut global = write(&self.inner.global_quota);
+        *global = quota;
+        self.inner.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Replaces the per-key default quota (`None`: keys without an override are no longer
@@ -896,7 +905,7 @@ where
 
     /// The global quota, if any.
     pub fn global_quota(&self) -> Option<Quota> {
-        lock(&self.inner.global).quota
+        *read(&self.inner.global_quota)
     }
 
     /// The quota that applies to `key` (its override, else the per-key default).
