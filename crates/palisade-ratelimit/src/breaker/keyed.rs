@@ -20,7 +20,7 @@ type KeyedListener<K> = Arc<dyn Fn(&K, &StateTransition) + Send + Sync>;
 /// When the set is full, a new key evicts the least recently used breaker that is closed
 /// (its window is forgotten). Breakers that are open, half-open, forced open or disabled are
 /// never evicted — forgetting them would let calls through to a failing backend — so if the
-/// oldest [`EVICTION_SCAN`](self) entries are all in such states, the new key is refused
+/// 16 least recently used entries are all in such states, the new key is refused
 /// with [`ErrorKind::TooManyKeys`] and the caller should not make the call.
 pub struct KeyedCircuitBreakers<K, C = CoarseMonotonicClock> {
     template: CircuitBreakerBuilder<C>,
