@@ -23,7 +23,10 @@ fn rate_limit_config_from_json() {
     let again: RateLimitConfig =
         serde_json::from_str(&serde_json::to_string(&config).unwrap()).unwrap();
     assert_eq!(again, config);
-    let limiter = RateLimiter::<u32>::builder().config(config).build().unwrap();
+    let limiter = RateLimiter::<u32>::builder()
+        .config(config)
+        .build()
+        .unwrap();
     assert_eq!(limiter.mode(), Mode::DryRun);
 }
 
@@ -37,8 +40,7 @@ fn bad_configs_are_refused_with_the_reason() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("unknown field `globl`"), "{err}");
-    let err = serde_json::from_str::<RateLimitConfig>("{\n  \"global\": 10\n}")
-        .unwrap_err();
+    let err = serde_json::from_str::<RateLimitConfig>("{\n  \"global\": 10\n}").unwrap_err();
     assert_eq!((err.line(), err.column()), (2, 14), "{err}");
 }
 
@@ -56,8 +58,7 @@ fn breaker_config_from_json() {
     assert_eq!(config.slow_call_duration, Duration::from_secs(2));
     assert_eq!(config.slow_call_rate_threshold, 100.0, "default kept");
     CircuitBreaker::builder().config(config).build().unwrap();
-    let bad: BreakerConfig =
-        serde_json::from_str(r#"{"failure_rate_threshold": 0.0}"#).unwrap();
+    let bad: BreakerConfig = serde_json::from_str(r#"{"failure_rate_threshold": 0.0}"#).unwrap();
     let err = CircuitBreaker::builder().config(bad).build().unwrap_err();
     assert!(err.to_string().contains("failure_rate_threshold"), "{err}");
 }
