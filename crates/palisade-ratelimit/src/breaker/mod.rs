@@ -675,14 +675,22 @@ impl<C: Clock> Shared<C> {
                 }
             }
         }
-        self.announce([transition, None]);
+        if transition.is_some() {
+            self.announce([transition, None]);
+        }
     }
 
+    /// True when the failure or slow-call rate is at or above its threshold. Compared as
+    /// `count × 100 ≥ threshold × calls`, which avoids a division on every recorded call.
+    #[inline]
     fn trips(&self, totals: &Totals) -> bool {
-        totals.rates().is_some_and(|(failure, slow)| {
-            failure >= self.settings.config.failure_rate_threshold
-                || slow >= self.settings.config.slow_call_rate_threshold
-        })
+        if totals.calls == 0 {
+            return false;
+        }
+        let calls = totals.calls as f32;
+        let config = &self.settings.config;
+        totals.failed as f32 * 100.0 >= config.failure_rate_threshold * calls
+            || totals.slow as f32 * 100.0 >= config.slow_call_rate_threshold * calls
     }
 
     fn classify(&self, error: &(dyn StdError + 'static)) -> ErrorClass {
