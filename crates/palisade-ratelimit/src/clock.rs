@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 /// A monotonic source of time, in nanoseconds since an origin the clock chooses.
 ///
-/// Readings must never go backwards. The limiters are conservative when a clock lags (a
-/// late reading makes a rate limit stricter, never looser).
+/// Readings must never go backwards. Decisions are exact on the clock's time line: a clock
+/// that lags real time by a varying amount (a coarse tick) shifts them by up to that amount.
 pub trait Clock: Send + Sync + 'static {
     /// Nanoseconds elapsed since this clock's origin.
     fn now_nanos(&self) -> u64;
@@ -44,6 +44,57 @@ impl Clock for MonotonicClock {
         // Saturates after 584 years of uptime.
         u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
+}
+
+/// A cheaper clock with a coarser tick: `CLOCK_MONOTONIC_COARSE` on Linux (the kernel's
+/// last timer tick, 1–4 ms resolution, read without touching the TSC), [`MonotonicClock`]
+/// elsewhere. The circuit breakers' default: their durations (slow calls, windows of
+/// seconds, waits in open) don't need nanoseconds, and a call path that reads the clock twice
+/// per call does notice its cost. Not the rate limiter's default: at high rates, a tick of
+/// jitter is worth several requests.
+#[derive(Debug, Clone, Copy)]
+pub struct CoarseMonotonicClock {
+    origin: u64,
+}
+
+impl CoarseMonotonicClock {
+    /// A clock whose origin is now.
+    pub fn new() -> Self {
+        Self {
+            origin: coarse_now(),
+        }
+    }
+}
+
+impl Default for CoarseMonotonicClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for CoarseMonotonicClock {
+    #[inline]
+    fn now_nanos(&self) -> u64 {
+        coarse_now().saturating_sub(self.origin)
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[inline]
+fn coarse_now() -> u64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::MonotonicCoarse);
+    let secs = u64::try_from(t.tv_sec).unwrap_or(0);
+    let nanos = u64::try_from(t.tv_nsec).unwrap_or(0);
+    secs.saturating_mul(1_000_000_000).saturating_add(nanos)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[inline]
+fn coarse_now() -> u64 {
+    use std::sync::OnceLock;
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    let origin = ORIGIN.get_or_init(Instant::now);
+    u64::try_from(origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// A clock that moves only when told to. Clones share the same time, so a test keeps one
@@ -119,10 +170,13 @@ mod tests {
     }
 
     #[test]
-    fn monotonic_clock_moves_forward() {
+    fn real_clocks_move_forward() {
         let clock = MonotonicClock::new();
-        let a = clock.now_nanos();
-        let b = clock.now_nanos();
-        assert!(b >= a);
+        let coarse = CoarseMonotonicClock::new();
+        let (a, c) = (clock.now_nanos(), coarse.now_nanos());
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(clock.now_nanos() >= a + 20_000_000);
+        // The coarse clock lags by at most a few ticks.
+        assert!(coarse.now_nanos() >= c + 10_000_000);
     }
 }

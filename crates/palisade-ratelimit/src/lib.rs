@@ -16,7 +16,7 @@ pub use breaker::{
     BreakerConfig, BreakerMetrics, CallNotPermitted, CallPermit, CircuitBreaker,
     CircuitBreakerBuilder, ErrorClass, OwnedCallPermit, SlidingWindow, State, StateTransition,
 };
-pub use clock::{Clock, FakeClock, MonotonicClock};
+pub use clock::{Clock, CoarseMonotonicClock, FakeClock, MonotonicClock};
 pub use concurrency::{ConcurrencyLimit, ConcurrencyLimiter, ConcurrencyPermit, TooManyInFlight};
 pub use error::{Error, ErrorKind};
 pub use limiter::{

@@ -5,11 +5,13 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, Hash, RandomState};
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
-use lru::LruCache;
+use indexmap::IndexMap;
+use indexmap::map::RawEntryApiV1 as _;
+use indexmap::map::raw_entry_v1::RawEntryMut;
 
 use crate::clock::{Clock, MonotonicClock};
 use crate::error::{Error, ErrorKind};
@@ -22,8 +24,13 @@ pub const DEFAULT_MAX_KEYS: usize = 100_000;
 /// The most shards a key table is split into (each shard has its own lock and LRU order).
 const MAX_SHARDS: usize = 16;
 
-/// How many idle entries a new key may sweep from its shard's LRU tail (incremental pruning).
+/// How many random entries a new key's insertion inspects, forgetting those that are idle
+/// (incremental time-based pruning, as Redis expires keys).
 const PRUNE_ON_INSERT: usize = 2;
+
+/// How many random entries are sampled to choose one to evict when a shard is full: an idle
+/// one if any, else the least recently used of the sample (Redis' approximated LRU uses 5).
+const EVICTION_SAMPLES: usize = 8;
 
 /// Whether denials are enforced or only reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -170,11 +177,22 @@ pub struct RateLimiterMetrics {
     pub rejected_keys: u64,
 }
 
+/// One tracked key: 32 bytes.
 #[derive(Debug, Clone, Copy)]
 struct KeyState {
+    /// Theoretical arrival time, ns on the limiter's clock.
     tat: u64,
+    /// The key's quota, cached; valid while `generation` matches the limiter's.
     quota: Quota,
-    generation: u64,
+    generation: u32,
+    /// Last use in ms on the limiter's clock, wrapping (only compared as a recent age).
+    last_used: u32,
+}
+
+/// `now` in the wrapping millisecond unit of [`KeyState::last_used`].
+#[inline]
+fn stamp(now: u64) -> u32 {
+    (now / 1_000_000) as u32
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -188,14 +206,45 @@ struct ShardStats {
 }
 
 struct Shard<K> {
-    keys: LruCache<K, KeyState, RandomState>,
+    keys: IndexMap<K, KeyState, RandomState>,
+    /// The global quota as of `generation`.
+    global: Option<Quota>,
+    generation: u32,
     stats: ShardStats,
+    /// xorshift64* state for sampling.
+    rng: u64,
 }
 
-#[derive(Debug, Default)]
-struct GlobalCell {
-    quota: Option<Quota>,
-    tat: u64,
+impl<K> Shard<K> {
+    fn random_index(&mut self) -> Option<usize> {
+        let len = self.keys.len();
+        if len == 0 {
+            return None;
+        }
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        let r = self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d);
+        Some((r % len as u64) as usize)
+    }
+
+    /// Chooses a victim among random entries: an idle one, else the least recently used.
+    fn choose_victim(&mut self, now: u64) -> Option<(usize, bool)> {
+        let now_ms = stamp(now);
+        let mut best: Option<(usize, u32)> = None;
+        for _ in 0..EVICTION_SAMPLES {
+            let index = self.random_index()?;
+            let (_, state) = self.keys.get_index(index)?;
+            if gcra::is_idle(state.tat, now) {
+                return Some((index, true));
+            }
+            let age = now_ms.wrapping_sub(state.last_used);
+            if best.is_none_or(|(_, best_age)| age > best_age) {
+                best = Some((index, age));
+            }
+        }
+        best.map(|(index, _)| (index, false))
+    }
 }
 
 struct KeyConfig<K> {
@@ -217,10 +266,13 @@ struct Inner<K, C> {
     shards: Box<[Mutex<Shard<K>>]>,
     shard_mask: usize,
     shard_capacity: usize,
-    global_on: AtomicBool,
-    global: Mutex<GlobalCell>,
+    /// The global quota; each shard caches a copy, refreshed when `generation` changes.
+    global_quota: RwLock<Option<Quota>>,
+    /// The global theoretical arrival time, advanced by compare-and-swap only when the
+    /// key's quota admits the same request (the key's shard lock is held meanwhile).
+    global_tat: AtomicU64,
     config: RwLock<KeyConfig<K>>,
-    generation: AtomicU64,
+    generation: AtomicU32,
     validator: Option<Validator<K>>,
     when_full: WhenFull,
     mode: AtomicU8,
@@ -249,7 +301,7 @@ where
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RateLimiter")
-            .field("global", &lock(&self.inner.global).quota)
+            .field("global", &self.global_quota())
             .field("per_key", &read(&self.inner.config).default)
             .field("mode", &self.mode())
             .field("tracked_keys", &self.tracked_keys())
@@ -426,10 +478,13 @@ where
         let shard_capacity = max_keys / shard_count;
         let hasher = RandomState::new();
         let shards = (0..shard_count)
-            .map(|_| {
+            .map(|i: usize| {
                 Mutex::new(Shard {
-                    keys: LruCache::unbounded_with_hasher(hasher.clone()),
+                    keys: IndexMap::with_hasher(hasher.clone()),
+                    global,
+                    generation: 0,
                     stats: ShardStats::default(),
+                    rng: hasher.hash_one(i) | 1,
                 })
             })
             .collect();
@@ -440,16 +495,13 @@ where
                 shards,
                 shard_mask: shard_count - 1,
                 shard_capacity,
-                global_on: AtomicBool::new(global.is_some()),
-                global: Mutex::new(GlobalCell {
-                    quota: global,
-                    tat: 0,
-                }),
+                global_quota: RwLock::new(global),
+                global_tat: AtomicU64::new(0),
                 config: RwLock::new(KeyConfig {
                     default: per_key,
                     overrides: self.overrides,
                 }),
-                generation: AtomicU64::new(0),
+                generation: AtomicU32::new(0),
                 validator: self.validator,
                 when_full,
                 mode: AtomicU8::new(mode_to_u8(mode)),
@@ -492,10 +544,10 @@ enum KeyPlan {
 #[derive(Clone, Copy)]
 enum Evict {
     Nothing,
-    /// The LRU entry is idle.
-    Idle,
-    /// The LRU entry still owes time.
-    Active,
+    /// The entry at this index is idle.
+    Idle(usize),
+    /// The entry at this index still owes time.
+    Active(usize),
 }
 
 fn duration(ns: u64) -> Duration {
@@ -519,7 +571,6 @@ where
         let inner = &*self.inner;
         let cost = cost.get();
         let now = inner.clock.now_nanos();
-        let mode = self.mode();
         let hash = inner.hasher.hash_one(key);
         // The low bits feed hashbrown's buckets inside the shard; take high bits here.
         let index = usize::try_from(hash >> 48).unwrap_or(0) & inner.shard_mask;
@@ -529,6 +580,48 @@ where
         };
         let mut shard = lock(shard_lock);
         let generation = inner.generation.load(Ordering::Acquire);
+        if shard.generation != generation {
+            shard.global = *read(&inner.global_quota);
+            shard.generation = generation;
+        }
+
+        // Fast path: a tracked key whose cached quota is current. One hash lookup; the
+        // entry is updated in place.
+        {
+            let Shard {
+                keys,
+                stats,
+                global,
+                ..
+            } = &mut *shard;
+            // The table's hasher is a clone of `inner.hasher`, so the hash is computed once.
+            if let RawEntryMut::Occupied(entry) =
+                keys.raw_entry_mut_v1().from_key_hashed_nocheck(hash, key)
+                && let state = entry.into_mut()
+                && state.generation == generation
+            {
+                let key_test = gcra::test(state.tat, now, &state.quota, cost);
+                return match self.decide(*global, Some(key_test), now, cost) {
+                    Combined::Admit {
+                        key_tat, remaining, ..
+                    } => {
+                        if let Some(tat) = key_tat {
+                            state.tat = tat;
+                        }
+                        state.last_used = stamp(now);
+                        stats.allowed += 1;
+                        Decision::allowed(remaining)
+                    }
+                    Combined::Deny {
+                        denial,
+                        retry_after,
+                        remaining,
+                    } => self.deny(stats, denial, retry_after, remaining, self.mode()),
+                };
+            }
+        }
+
+        let mode = self.mode();
         let plan = match self.plan_key(&mut shard, key, now, generation) {
             Some(plan) => plan,
             None => {
@@ -539,11 +632,17 @@ where
                 if !accepted {
                     shard.stats.rejected_keys += 1;
                     // A key the host judged invalid is refused even in dry-run mode.
-                    return self.deny(&mut shard, Denial::KeyRejected, None, 0, Mode::Enforce);
+                    return self.deny(
+                        &mut shard.stats,
+                        Denial::KeyRejected,
+                        None,
+                        0,
+                        Mode::Enforce,
+                    );
                 }
                 match self.plan_key(&mut shard, key, now, generation) {
                     Some(plan) => plan,
-                    None => self.plan_new_key(&shard, key, now, generation),
+                    None => self.plan_new_key(&mut shard, key, now, generation),
                 }
             }
         };
@@ -552,12 +651,12 @@ where
             KeyPlan::Unlimited => (None, None),
             KeyPlan::Tracked(state) | KeyPlan::New { state, .. } => {
                 if let KeyPlan::New {
-                    evict: Evict::Active,
+                    evict: Evict::Active(_),
                     ..
                 } = plan
                     && inner.when_full == WhenFull::DenyNewKeys
                 {
-                    return self.deny(&mut shard, Denial::KeyTableFull, None, 0, mode);
+                    return self.deny(&mut shard.stats, Denial::KeyTableFull, None, 0, mode);
                 }
                 (
                     Some(gcra::test(state.tat, now, &state.quota, cost)),
@@ -566,27 +665,18 @@ where
             }
         };
 
-        let mut global = inner
-            .global_on
-            .load(Ordering::Acquire)
-            .then(|| lock(&inner.global));
-        let global_test = global.as_ref().and_then(|cell| {
-            cell.quota
-                .map(|quota| gcra::test(cell.tat, now, &quota, cost))
-        });
-
-        match combine(key_test, global_test) {
+        let global = shard.global;
+        match self.decide(global, key_test, now, cost) {
             Combined::Admit {
-                key_tat,
-                global_tat,
-                remaining,
+                key_tat, remaining, ..
             } => {
-                if let (Some(cell), Some(tat)) = (global.as_mut(), global_tat) {
-                    cell.tat = tat;
-                }
-                drop(global);
                 if let (Some(tat), Some(state)) = (key_tat, key_state) {
-                    self.commit_key(&mut shard, key, &plan, KeyState { tat, ..state });
+                    let state = KeyState {
+                        tat,
+                        last_used: stamp(now),
+                        ..state
+                    };
+                    self.commit_key(&mut shard, key, &plan, state, now);
                 }
                 shard.stats.allowed += 1;
                 Decision::allowed(remaining)
@@ -595,24 +685,52 @@ where
                 denial,
                 retry_after,
                 remaining,
-            } => {
-                drop(global);
-                self.deny(&mut shard, denial, retry_after, remaining, mode)
+            } => self.deny(&mut shard.stats, denial, retry_after, remaining, mode),
+        }
+    }
+
+    /// Tests the global quota together with the key's outcome and, when both admit, spends
+    /// the global cells by compare-and-swap (retrying if another shard got there first).
+    /// The caller holds the key's shard lock, so the key's state can't change meanwhile, and
+    /// commits the key only on `Admit`: neither is spent unless both admit.
+    #[inline]
+    fn decide(
+        &self,
+        global: Option<Quota>,
+        key_test: Option<Test>,
+        now: u64,
+        cost: u32,
+    ) -> Combined {
+        let global_tat = &self.inner.global_tat;
+        loop {
+            let tat = global_tat.load(Ordering::Acquire);
+            let global_test = global.map(|quota| gcra::test(tat, now, &quota, cost));
+            let combined = combine(key_test, global_test);
+            if let Combined::Admit {
+                global_tat: Some(new_tat),
+                ..
+            } = combined
+                && global_tat
+                    .compare_exchange_weak(tat, new_tat, Ordering::AcqRel, Ordering::Acquire)
+                    .is_err()
+            {
+                continue;
             }
+            return combined;
         }
     }
 
     fn deny(
         &self,
-        shard: &mut Shard<K>,
+        stats: &mut ShardStats,
         denial: Denial,
         retry_after: Option<u64>,
         remaining: u32,
         mode: Mode,
     ) -> Decision {
         match mode {
-            Mode::Enforce => shard.stats.denied += 1,
-            Mode::DryRun => shard.stats.would_deny += 1,
+            Mode::Enforce => stats.denied += 1,
+            Mode::DryRun => stats.would_deny += 1,
         }
         #[cfg(feature = "tracing")]
         tracing::debug!(
@@ -630,7 +748,7 @@ where
         shard: &mut Shard<K>,
         key: &K,
         now: u64,
-        generation: u64,
+        generation: u32,
     ) -> Option<KeyPlan> {
         if let Some(state) = shard.keys.get_mut(key) {
             if state.generation == generation {
@@ -645,7 +763,7 @@ where
                     return Some(KeyPlan::Tracked(*state));
                 }
                 None => {
-                    shard.keys.pop(key);
+                    shard.keys.swap_remove(key);
                     return Some(KeyPlan::Unlimited);
                 }
             }
@@ -659,16 +777,16 @@ where
         Some(self.plan_new_key(shard, key, now, generation))
     }
 
-    fn plan_new_key(&self, shard: &Shard<K>, key: &K, now: u64, generation: u64) -> KeyPlan {
+    fn plan_new_key(&self, shard: &mut Shard<K>, key: &K, now: u64, generation: u32) -> KeyPlan {
         let Some(quota) = read(&self.inner.config).resolve(key) else {
             return KeyPlan::Unlimited;
         };
         let evict = if shard.keys.len() < self.inner.shard_capacity {
             Evict::Nothing
         } else {
-            match shard.keys.peek_lru() {
-                Some((_, lru)) if gcra::is_idle(lru.tat, now) => Evict::Idle,
-                Some(_) => Evict::Active,
+            match shard.choose_victim(now) {
+                Some((index, true)) => Evict::Idle(index),
+                Some((index, false)) => Evict::Active(index),
                 None => Evict::Nothing,
             }
         };
@@ -677,76 +795,81 @@ where
                 tat: 0,
                 quota,
                 generation,
+                last_used: stamp(now),
             },
             evict,
         }
     }
 
-    fn commit_key(&self, shard: &mut Shard<K>, key: &K, plan: &KeyPlan, state: KeyState) {
+    fn commit_key(&self, shard: &mut Shard<K>, key: &K, plan: &KeyPlan, state: KeyState, now: u64) {
         match plan {
             KeyPlan::Unlimited => {}
             KeyPlan::Tracked(_) => {
-                if let Some(slot) = shard.keys.peek_mut(key) {
+                if let Some(slot) = shard.keys.get_mut(key) {
                     *slot = state;
                 }
             }
             KeyPlan::New { evict, .. } => {
-                let now = self.inner.clock.now_nanos();
-                match evict {
+                match *evict {
                     Evict::Nothing => {}
-                    Evict::Idle => {
-                        shard.keys.pop_lru();
+                    Evict::Idle(index) => {
+                        shard.keys.swap_remove_index(index);
                         shard.stats.evicted_idle += 1;
                     }
-                    Evict::Active => {
-                        shard.keys.pop_lru();
+                    Evict::Active(index) => {
+                        shard.keys.swap_remove_index(index);
                         shard.stats.evicted_active += 1;
                     }
                 }
-                // Incremental time-based pruning: forget a few idle keys at the LRU tail.
+                // Incremental time-based pruning: forget a few random idle keys.
                 for _ in 0..PRUNE_ON_INSERT {
-                    match shard.keys.peek_lru() {
-                        Some((_, lru)) if gcra::is_idle(lru.tat, now) => {
-                            shard.keys.pop_lru();
-                            shard.stats.evicted_idle += 1;
-                        }
-                        _ => break,
+                    let Some(index) = shard.random_index() else {
+                        break;
+                    };
+                    if shard
+                        .keys
+                        .get_index(index)
+                        .is_some_and(|(_, s)| gcra::is_idle(s.tat, now))
+                    {
+                        shard.keys.swap_remove_index(index);
+                        shard.stats.evicted_idle += 1;
                     }
                 }
-                shard.keys.put(key.clone(), state);
+                // Grow toward the cap, never past it: the table's memory is bounded by the cap.
+                let (len, cap) = (shard.keys.len(), self.inner.shard_capacity);
+                if len == shard.keys.capacity() && len < cap {
+                    shard.keys.reserve_exact(len.max(8).min(cap - len));
+                }
+                shard.keys.insert(key.clone(), state);
             }
         }
     }
 
     /// Forgets every key whose burst is full again (its state equals a fresh key's, so no
-    /// decision changes). Returns how many were forgotten. Cost: a pass over each shard.
+    /// decision changes) and returns memory when the table shrank a lot. Returns how many
+    /// were forgotten. Cost: a pass over each shard, one shard locked at a time.
     pub fn prune(&self) -> usize {
         let now = self.inner.clock.now_nanos();
         let mut removed = 0;
         for shard_lock in &*self.inner.shards {
             let mut shard = lock(shard_lock);
-            let idle: Vec<K> = shard
-                .keys
-                .iter()
-                .filter(|(_, state)| gcra::is_idle(state.tat, now))
-                .map(|(key, _)| key.clone())
-                .collect();
-            for key in &idle {
-                shard.keys.pop(key);
+            let before = shard.keys.len();
+            shard.keys.retain(|_, state| !gcra::is_idle(state.tat, now));
+            let idle = before - shard.keys.len();
+            if shard.keys.len() < shard.keys.capacity() / 4 {
+                shard.keys.shrink_to_fit();
             }
-            shard.stats.evicted_idle += idle.len() as u64;
-            removed += idle.len();
+            shard.stats.evicted_idle += idle as u64;
+            removed += idle;
         }
         removed
     }
 
     /// Replaces the global quota (`None` removes it). Time already owed is kept.
     pub fn set_global_quota(&self, quota: Option<Quota>) {
-        let mut cell = lock(&self.inner.global);
-        cell.quota = quota;
-        self.inner
-            .global_on
-            .store(quota.is_some(), Ordering::Release);
+        let mut global = write(&self.inner.global_quota);
+        *global = quota;
+        self.inner.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Replaces the per-key default quota (`None`: keys without an override are no longer
@@ -782,7 +905,7 @@ where
 
     /// The global quota, if any.
     pub fn global_quota(&self) -> Option<Quota> {
-        lock(&self.inner.global).quota
+        *read(&self.inner.global_quota)
     }
 
     /// The quota that applies to `key` (its override, else the per-key default).

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use lru::LruCache;
 
 use super::{CircuitBreaker, CircuitBreakerBuilder, Listener, State, StateTransition, lock};
-use crate::clock::{Clock, MonotonicClock};
+use crate::clock::{Clock, CoarseMonotonicClock};
 use crate::error::{Error, ErrorKind};
 
 /// How many entries from the least recently used end are considered for eviction.
@@ -20,9 +20,9 @@ type KeyedListener<K> = Arc<dyn Fn(&K, &StateTransition) + Send + Sync>;
 /// When the set is full, a new key evicts the least recently used breaker that is closed
 /// (its window is forgotten). Breakers that are open, half-open, forced open or disabled are
 /// never evicted — forgetting them would let calls through to a failing backend — so if the
-/// oldest [`EVICTION_SCAN`](self) entries are all in such states, the new key is refused
+/// 16 least recently used entries are all in such states, the new key is refused
 /// with [`ErrorKind::TooManyKeys`] and the caller should not make the call.
-pub struct KeyedCircuitBreakers<K, C = MonotonicClock> {
+pub struct KeyedCircuitBreakers<K, C = CoarseMonotonicClock> {
     template: CircuitBreakerBuilder<C>,
     breakers: Mutex<LruCache<K, CircuitBreaker<C>, RandomState>>,
     max_keys: usize,

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
-use crate::clock::{Clock, MonotonicClock, nanos};
+use crate::clock::{Clock, CoarseMonotonicClock, nanos};
 use crate::error::{Error, ErrorKind};
 use window::{CountWindow, FAILED, SLOW, TimeWindow, Totals};
 
@@ -315,7 +315,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 const STATE_BITS: u64 = 3;
 
 /// A circuit breaker. Cloning is cheap; clones share one state.
-pub struct CircuitBreaker<C = MonotonicClock> {
+pub struct CircuitBreaker<C = CoarseMonotonicClock> {
     shared: Arc<Shared<C>>,
 }
 
@@ -337,7 +337,7 @@ impl<C: Clock> fmt::Debug for CircuitBreaker<C> {
 }
 
 /// Builds a [`CircuitBreaker`].
-pub struct CircuitBreakerBuilder<C = MonotonicClock> {
+pub struct CircuitBreakerBuilder<C = CoarseMonotonicClock> {
     config: BreakerConfig,
     classifier: Option<Classifier>,
     listeners: Vec<Listener>,
@@ -355,14 +355,14 @@ impl<C: fmt::Debug> fmt::Debug for CircuitBreakerBuilder<C> {
     }
 }
 
-impl CircuitBreaker<MonotonicClock> {
+impl CircuitBreaker<CoarseMonotonicClock> {
     /// Starts building a breaker with resilience4j's defaults on the default clock.
-    pub fn builder() -> CircuitBreakerBuilder<MonotonicClock> {
+    pub fn builder() -> CircuitBreakerBuilder<CoarseMonotonicClock> {
         CircuitBreakerBuilder {
             config: BreakerConfig::default(),
             classifier: None,
             listeners: Vec::new(),
-            clock: MonotonicClock::new(),
+            clock: CoarseMonotonicClock::new(),
         }
     }
 }
@@ -675,14 +675,22 @@ impl<C: Clock> Shared<C> {
                 }
             }
         }
-        self.announce([transition, None]);
+        if transition.is_some() {
+            self.announce([transition, None]);
+        }
     }
 
+    /// True when the failure or slow-call rate is at or above its threshold. Compared as
+    /// `count × 100 ≥ threshold × calls`, which avoids a division on every recorded call.
+    #[inline]
     fn trips(&self, totals: &Totals) -> bool {
-        totals.rates().is_some_and(|(failure, slow)| {
-            failure >= self.settings.config.failure_rate_threshold
-                || slow >= self.settings.config.slow_call_rate_threshold
-        })
+        if totals.calls == 0 {
+            return false;
+        }
+        let calls = totals.calls as f32;
+        let config = &self.settings.config;
+        totals.failed as f32 * 100.0 >= config.failure_rate_threshold * calls
+            || totals.slow as f32 * 100.0 >= config.slow_call_rate_threshold * calls
     }
 
     fn classify(&self, error: &(dyn StdError + 'static)) -> ErrorClass {
@@ -842,7 +850,7 @@ macro_rules! permit_methods {
 
 /// Permission for one call, borrowed from a breaker. Dropping it unreported frees its slot.
 #[must_use = "a permit should be kept while the call runs and its outcome recorded"]
-pub struct CallPermit<'a, C: Clock = MonotonicClock> {
+pub struct CallPermit<'a, C: Clock = CoarseMonotonicClock> {
     shared: &'a Shared<C>,
     ticket: Ticket,
 }
@@ -868,7 +876,7 @@ impl<C: Clock> fmt::Debug for CallPermit<'_, C> {
 /// Permission for one call that owns a handle to its breaker. Dropping it unreported frees
 /// its slot.
 #[must_use = "a permit should be kept while the call runs and its outcome recorded"]
-pub struct OwnedCallPermit<C: Clock = MonotonicClock> {
+pub struct OwnedCallPermit<C: Clock = CoarseMonotonicClock> {
     shared: Arc<Shared<C>>,
     ticket: Ticket,
 }
