@@ -70,6 +70,10 @@ pub struct AuditConfig {
     pub seal_interval: Option<Duration>,
     /// Signs seals when given.
     pub seal_key: Option<SealKey>,
+    /// After every seal (automatic or on demand), replace this file with the seal's anchor
+    /// (written to a temporary file beside it, synced, then renamed over it). Put it where
+    /// whoever can write the database can't.
+    pub anchor_file: Option<PathBuf>,
     /// How long SQLite waits for a lock held by another connection.
     pub busy_timeout: Duration,
 }
@@ -84,6 +88,7 @@ impl Default for AuditConfig {
             seal_every_events: None,
             seal_interval: None,
             seal_key: None,
+            anchor_file: None,
             busy_timeout: Duration::from_secs(5),
         }
     }
@@ -136,6 +141,13 @@ impl AuditConfig {
     #[must_use]
     pub fn with_seal_key(mut self, key: SealKey) -> Self {
         self.seal_key = Some(key);
+        self
+    }
+
+    /// Write every seal's anchor to `path` (see [`AuditConfig::anchor_file`]).
+    #[must_use]
+    pub fn with_anchor_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.anchor_file = Some(path.into());
         self
     }
 
@@ -324,6 +336,7 @@ impl AuditLog {
             seal_every_events: config.seal_every_events,
             seal_interval: config.seal_interval,
             seal_key: config.seal_key,
+            anchor_file: config.anchor_file,
             last_sealed_seq: last_seal.as_ref().map_or(0, |s| s.seq),
             last_seal_at: Instant::now(),
         };
@@ -532,6 +545,7 @@ struct Writer {
     seal_every_events: Option<u64>,
     seal_interval: Option<Duration>,
     seal_key: Option<SealKey>,
+    anchor_file: Option<PathBuf>,
     last_sealed_seq: u64,
     last_seal_at: Instant,
 }
@@ -695,12 +709,18 @@ impl Writer {
         tx.commit()?;
         self.last_sealed_seq = seq;
         self.last_seal_at = Instant::now();
+        if let Some(path) = &self.anchor_file {
+            write_anchor(path, &seal)?;
+        }
         #[cfg(feature = "tracing")]
         tracing::debug!(seal = seal.number, seq, "audit head sealed");
         Ok(seal)
     }
 
     fn auto_seal(&mut self) {
+        if self.seal_every_events.is_none() && self.seal_interval.is_none() {
+            return;
+        }
         let Ok((seq, _)) = store::read_head(&self.conn) else {
             return;
         };
@@ -781,4 +801,21 @@ impl Writer {
             checkpoint: Checkpoint::new(seal.seq, seal.head),
         })
     }
+}
+
+/// Replaces `path` with the seal's anchor: temporary file, fsync, rename, so a crash leaves
+/// either the old anchor or the new one, never a torn file.
+fn write_anchor(path: &Path, seal: &Seal) -> Result<()> {
+    let io = |err: std::io::Error| {
+        let message = format!("cannot write the anchor `{}`: {err}", path.display());
+        Error::with_source(ErrorKind::Io, message, err)
+    };
+    let mut tmp_name = path.as_os_str().to_owned();
+    tmp_name.push(".tmp");
+    let tmp = PathBuf::from(tmp_name);
+    let mut file = std::fs::File::create(&tmp).map_err(io)?;
+    file.write_all(seal.to_anchor().as_bytes()).map_err(io)?;
+    file.write_all(b"\n").map_err(io)?;
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
 }

@@ -576,3 +576,23 @@ fn submitted_appends_are_group_committed_in_order() {
         "appends in flight share transactions: {counters:?}"
     );
 }
+
+#[test]
+fn anchor_file_follows_every_seal() {
+    let dir = tempfile::tempdir().unwrap();
+    let anchor_path = dir.path().join("anchor.json");
+    let log = AuditLog::open(
+        dir.path().join("audit.db"),
+        AuditConfig::default()
+            .with_seal_every_events(3)
+            .with_anchor_file(&anchor_path),
+    )
+    .unwrap();
+    fill(&log, 7);
+    let anchor = Seal::from_anchor(&std::fs::read_to_string(&anchor_path).unwrap()).unwrap();
+    assert_eq!((anchor.number, anchor.seq), (2, 6));
+    let sealed = log.seal().unwrap();
+    let anchor = Seal::from_anchor(&std::fs::read_to_string(&anchor_path).unwrap()).unwrap();
+    assert_eq!(anchor, sealed);
+    assert!(log.verify(Some(anchor)).unwrap().is_ok());
+}
