@@ -324,6 +324,7 @@ impl AuditLog {
         };
         let conn = store::open_writer(&path, synchronous, config.busy_timeout)?;
         let last_seal = store::last_seal(&conn)?;
+        let (head_seq, _) = store::read_head(&conn)?;
         let reader = store::open_reader(&path, config.busy_timeout)?;
         let (sender, receiver) = mpsc::sync_channel(config.queue_capacity);
         let counters = Arc::new(AtomicCounters::default());
@@ -338,6 +339,7 @@ impl AuditLog {
             seal_key: config.seal_key,
             anchor_file: config.anchor_file,
             last_sealed_seq: last_seal.as_ref().map_or(0, |s| s.seq),
+            last_committed_seq: head_seq,
             last_seal_at: Instant::now(),
         };
         let handle = std::thread::Builder::new()
@@ -547,6 +549,8 @@ struct Writer {
     seal_key: Option<SealKey>,
     anchor_file: Option<PathBuf>,
     last_sealed_seq: u64,
+    /// The last sequence number this writer committed (or found at open).
+    last_committed_seq: u64,
     last_seal_at: Instant,
 }
 
@@ -562,7 +566,11 @@ struct Pending {
 impl Writer {
     fn run(mut self) {
         loop {
-            let first = match self.seal_interval {
+            // Wake up for a timed seal only while there are unsealed commits.
+            let timed = self
+                .seal_interval
+                .filter(|_| self.last_committed_seq > self.last_sealed_seq);
+            let first = match timed {
                 Some(interval) => {
                     let wait = interval.saturating_sub(self.last_seal_at.elapsed());
                     match self
@@ -627,6 +635,9 @@ impl Writer {
             .unzip();
         match self.insert_batch(events) {
             Ok(receipts) => {
+                if let Some(last) = receipts.last() {
+                    self.last_committed_seq = last.seq;
+                }
                 AtomicCounters::add(&self.counters.written, count);
                 AtomicCounters::add(&self.counters.commits, 1);
                 #[cfg(feature = "tracing")]
@@ -708,6 +719,7 @@ impl Writer {
         store::insert_seal(&tx, &seal)?;
         tx.commit()?;
         self.last_sealed_seq = seq;
+        self.last_committed_seq = self.last_committed_seq.max(seq);
         self.last_seal_at = Instant::now();
         if let Some(path) = &self.anchor_file {
             write_anchor(path, &seal)?;
@@ -721,9 +733,7 @@ impl Writer {
         if self.seal_every_events.is_none() && self.seal_interval.is_none() {
             return;
         }
-        let Ok((seq, _)) = store::read_head(&self.conn) else {
-            return;
-        };
+        let seq = self.last_committed_seq;
         if seq <= self.last_sealed_seq {
             return;
         }
@@ -734,8 +744,13 @@ impl Writer {
             .seal_interval
             .is_some_and(|interval| self.last_seal_at.elapsed() >= interval);
         if by_count || by_time {
-            // A failed automatic seal is retried after the next batch.
-            let _ = self.seal_now();
+            // A failed automatic seal is retried after the next batch or interval, not in a
+            // tight loop.
+            if let Err(_err) = self.seal_now() {
+                self.last_seal_at = Instant::now();
+                #[cfg(feature = "tracing")]
+                tracing::debug!(error = %_err, "automatic audit seal failed");
+            }
         }
     }
 
