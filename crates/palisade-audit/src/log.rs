@@ -31,8 +31,9 @@ pub enum Durability {
     /// `append` returns after a `synchronous=NORMAL` commit: survives a process crash; the last
     /// commits may be lost on power loss.
     Balanced,
-    /// `append` returns once the event is queued; a crash loses what was still queued. Call
-    /// [`AuditLog::flush`] to wait for it.
+    /// `append` returns once the event is queued; a crash loses what was still queued, and a
+    /// failed commit can only be seen in [`Counters::failed`]. Call [`AuditLog::flush`] to
+    /// wait for the queue.
     Buffered,
 }
 
