@@ -31,8 +31,9 @@ pub enum Durability {
     /// `append` returns after a `synchronous=NORMAL` commit: survives a process crash; the last
     /// commits may be lost on power loss.
     Balanced,
-    /// `append` returns once the event is queued; a crash loses what was still queued. Call
-    /// [`AuditLog::flush`] to wait for it.
+    /// `append` returns once the event is queued; a crash loses what was still queued, and a
+    /// failed commit can only be seen in [`Counters::failed`]. Call [`AuditLog::flush`] to
+    /// wait for the queue.
     Buffered,
 }
 
@@ -70,6 +71,10 @@ pub struct AuditConfig {
     pub seal_interval: Option<Duration>,
     /// Signs seals when given.
     pub seal_key: Option<SealKey>,
+    /// After every seal (automatic or on demand), replace this file with the seal's anchor
+    /// (written to a temporary file beside it, synced, then renamed over it). Put it where
+    /// whoever can write the database can't.
+    pub anchor_file: Option<PathBuf>,
     /// How long SQLite waits for a lock held by another connection.
     pub busy_timeout: Duration,
 }
@@ -84,6 +89,7 @@ impl Default for AuditConfig {
             seal_every_events: None,
             seal_interval: None,
             seal_key: None,
+            anchor_file: None,
             busy_timeout: Duration::from_secs(5),
         }
     }
@@ -136,6 +142,13 @@ impl AuditConfig {
     #[must_use]
     pub fn with_seal_key(mut self, key: SealKey) -> Self {
         self.seal_key = Some(key);
+        self
+    }
+
+    /// Write every seal's anchor to `path` (see [`AuditConfig::anchor_file`]).
+    #[must_use]
+    pub fn with_anchor_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.anchor_file = Some(path.into());
         self
     }
 
@@ -312,6 +325,7 @@ impl AuditLog {
         };
         let conn = store::open_writer(&path, synchronous, config.busy_timeout)?;
         let last_seal = store::last_seal(&conn)?;
+        let (head_seq, _) = store::read_head(&conn)?;
         let reader = store::open_reader(&path, config.busy_timeout)?;
         let (sender, receiver) = mpsc::sync_channel(config.queue_capacity);
         let counters = Arc::new(AtomicCounters::default());
@@ -324,7 +338,9 @@ impl AuditLog {
             seal_every_events: config.seal_every_events,
             seal_interval: config.seal_interval,
             seal_key: config.seal_key,
+            anchor_file: config.anchor_file,
             last_sealed_seq: last_seal.as_ref().map_or(0, |s| s.seq),
+            last_committed_seq: head_seq,
             last_seal_at: Instant::now(),
         };
         let handle = std::thread::Builder::new()
@@ -532,7 +548,10 @@ struct Writer {
     seal_every_events: Option<u64>,
     seal_interval: Option<Duration>,
     seal_key: Option<SealKey>,
+    anchor_file: Option<PathBuf>,
     last_sealed_seq: u64,
+    /// The last sequence number this writer committed (or found at open).
+    last_committed_seq: u64,
     last_seal_at: Instant,
 }
 
@@ -548,7 +567,11 @@ struct Pending {
 impl Writer {
     fn run(mut self) {
         loop {
-            let first = match self.seal_interval {
+            // Wake up for a timed seal only while there are unsealed commits.
+            let timed = self
+                .seal_interval
+                .filter(|_| self.last_committed_seq > self.last_sealed_seq);
+            let first = match timed {
                 Some(interval) => {
                     let wait = interval.saturating_sub(self.last_seal_at.elapsed());
                     match self
@@ -613,6 +636,9 @@ impl Writer {
             .unzip();
         match self.insert_batch(events) {
             Ok(receipts) => {
+                if let Some(last) = receipts.last() {
+                    self.last_committed_seq = last.seq;
+                }
                 AtomicCounters::add(&self.counters.written, count);
                 AtomicCounters::add(&self.counters.commits, 1);
                 #[cfg(feature = "tracing")]
@@ -694,16 +720,21 @@ impl Writer {
         store::insert_seal(&tx, &seal)?;
         tx.commit()?;
         self.last_sealed_seq = seq;
+        self.last_committed_seq = self.last_committed_seq.max(seq);
         self.last_seal_at = Instant::now();
+        if let Some(path) = &self.anchor_file {
+            write_anchor(path, &seal)?;
+        }
         #[cfg(feature = "tracing")]
         tracing::debug!(seal = seal.number, seq, "audit head sealed");
         Ok(seal)
     }
 
     fn auto_seal(&mut self) {
-        let Ok((seq, _)) = store::read_head(&self.conn) else {
+        if self.seal_every_events.is_none() && self.seal_interval.is_none() {
             return;
-        };
+        }
+        let seq = self.last_committed_seq;
         if seq <= self.last_sealed_seq {
             return;
         }
@@ -714,8 +745,13 @@ impl Writer {
             .seal_interval
             .is_some_and(|interval| self.last_seal_at.elapsed() >= interval);
         if by_count || by_time {
-            // A failed automatic seal is retried after the next batch.
-            let _ = self.seal_now();
+            // A failed automatic seal is retried after the next batch or interval, not in a
+            // tight loop.
+            if let Err(_err) = self.seal_now() {
+                self.last_seal_at = Instant::now();
+                #[cfg(feature = "tracing")]
+                tracing::debug!(error = %_err, "automatic audit seal failed");
+            }
         }
     }
 
@@ -781,4 +817,21 @@ impl Writer {
             checkpoint: Checkpoint::new(seal.seq, seal.head),
         })
     }
+}
+
+/// Replaces `path` with the seal's anchor: temporary file, fsync, rename, so a crash leaves
+/// either the old anchor or the new one, never a torn file.
+fn write_anchor(path: &Path, seal: &Seal) -> Result<()> {
+    let io = |err: std::io::Error| {
+        let message = format!("cannot write the anchor `{}`: {err}", path.display());
+        Error::with_source(ErrorKind::Io, message, err)
+    };
+    let mut tmp_name = path.as_os_str().to_owned();
+    tmp_name.push(".tmp");
+    let tmp = PathBuf::from(tmp_name);
+    let mut file = std::fs::File::create(&tmp).map_err(io)?;
+    file.write_all(seal.to_anchor().as_bytes()).map_err(io)?;
+    file.write_all(b"\n").map_err(io)?;
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
 }

@@ -576,3 +576,59 @@ fn submitted_appends_are_group_committed_in_order() {
         "appends in flight share transactions: {counters:?}"
     );
 }
+
+#[test]
+fn anchor_file_follows_every_seal() {
+    let dir = tempfile::tempdir().unwrap();
+    let anchor_path = dir.path().join("anchor.json");
+    let log = AuditLog::open(
+        dir.path().join("audit.db"),
+        AuditConfig::default()
+            .with_seal_every_events(3)
+            .with_anchor_file(&anchor_path),
+    )
+    .unwrap();
+    fill(&log, 7);
+    let anchor = Seal::from_anchor(&std::fs::read_to_string(&anchor_path).unwrap()).unwrap();
+    assert_eq!((anchor.number, anchor.seq), (2, 6));
+    let sealed = log.seal().unwrap();
+    let anchor = Seal::from_anchor(&std::fs::read_to_string(&anchor_path).unwrap()).unwrap();
+    assert_eq!(anchor, sealed);
+    assert!(log.verify(Some(anchor)).unwrap().is_ok());
+}
+
+#[test]
+fn two_logs_on_one_file_still_make_one_chain() {
+    // As two processes would: each has its own writer thread and connection; the head is
+    // read inside the write lock, so the chain continues instead of forking.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.db");
+    let logs = [Arc::new(open(&path)), Arc::new(open(&path))];
+    let handles: Vec<_> = logs
+        .iter()
+        .enumerate()
+        .map(|(n, log)| {
+            let log = Arc::clone(log);
+            std::thread::spawn(move || {
+                (0..50)
+                    .map(|i| {
+                        log.append(event(i + 100 * n as u64))
+                            .unwrap()
+                            .receipt()
+                            .unwrap()
+                            .seq
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut seqs: Vec<u64> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=100).collect::<Vec<_>>());
+    let report = logs[0].verify(None).unwrap();
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(report.events, 100);
+}

@@ -227,8 +227,17 @@ fn seal(db: &Path, anchor_path: &Path, out: Output) -> Status {
 }
 
 fn read_anchor(path: &Path) -> Result<Seal, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| format!("cannot read the anchor `{}`: {err}", path.display()))?;
+    use std::io::Read as _;
+    let cannot =
+        |err: std::io::Error| format!("cannot read the anchor `{}`: {err}", path.display());
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    // Read at most one byte more than an anchor may hold, so a huge file is refused without
+    // being loaded.
+    let limit = u64::try_from(palisade_audit::ANCHOR_MAX_BYTES).unwrap_or(u64::MAX);
+    let mut text = String::new();
+    file.take(limit.saturating_add(1))
+        .read_to_string(&mut text)
+        .map_err(cannot)?;
     Seal::from_anchor(&text).map_err(|err| format!("`{}`: {err}", path.display()))
 }
 

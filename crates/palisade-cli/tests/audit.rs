@@ -207,6 +207,18 @@ fn usage_and_configuration_errors_exit_2() {
     populated(dir.path());
     let run = palisade(&db, &["verify", "--anchor", anchor.to_str().unwrap()]);
     assert_eq!(run.code, 2);
+    assert_eq!(run.lines[0]["error"]["kind"], "anchor");
+    std::fs::write(&anchor, " ".repeat(1 << 20)).unwrap();
+    let run = palisade(&db, &["verify", "--anchor", anchor.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.lines[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most"),
+        "{:?}",
+        run.lines
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_palisade"))
         .args(["--json", "audit", "verify"])
         .output()
