@@ -17,6 +17,7 @@ pub(crate) use debug;
 
 pub mod abi;
 mod error;
+pub mod http;
 mod limits;
 mod value;
 

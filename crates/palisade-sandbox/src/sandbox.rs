@@ -33,6 +33,8 @@ pub struct SandboxBuilder {
     host_functions: Vec<HostFunction>,
     #[cfg(feature = "wasi")]
     wasi: Option<crate::wasi::WasiGrants>,
+    #[cfg(feature = "http")]
+    http: Option<crate::http::HttpPolicy>,
     cache_entries: usize,
 }
 
@@ -45,6 +47,8 @@ impl fmt::Debug for SandboxBuilder {
             .field("cache_entries", &self.cache_entries);
         #[cfg(feature = "wasi")]
         s.field("wasi", &self.wasi);
+        #[cfg(feature = "http")]
+        s.field("http", &self.http);
         s.finish()
     }
 }
@@ -57,6 +61,8 @@ impl SandboxBuilder {
             host_functions: Vec::new(),
             #[cfg(feature = "wasi")]
             wasi: None,
+            #[cfg(feature = "http")]
+            http: None,
             cache_entries: DEFAULT_CACHE_ENTRIES,
         }
     }
@@ -150,8 +156,25 @@ impl SandboxBuilder {
         self
     }
 
+    /// Grants controlled HTTP as the import `palisade::http_request` (see [`http`](crate::http)),
+    /// enforcing `policy`. Its timeout is capped at the call timeout, because host calls are
+    /// not interrupted by the deadline.
+    #[cfg(feature = "http")]
+    pub fn http(mut self, policy: crate::http::HttpPolicy) -> Self {
+        self.http = Some(policy);
+        self
+    }
+
     /// Creates the engine, registers the granted imports and starts the epoch ticker.
-    pub fn build(self) -> Result<Sandbox, Error> {
+    pub fn build(
+        #[allow(unused_mut, reason = "mutated with the `http` feature")] mut self,
+    ) -> Result<Sandbox, Error> {
+        #[cfg(feature = "http")]
+        if let Some(policy) = self.http.take() {
+            let timeout = policy.request_timeout().min(self.limits.timeout);
+            self.host_functions
+                .push(crate::http::host_function(policy.timeout(timeout)));
+        }
         let engine = Engine::new(&engine_config(&self.limits, self.pooling))
             .map_err(|e| Error::new(ErrorKind::Io, format!("cannot create the engine: {e}")))?;
         let mut linker: Linker<CallState> = Linker::new(&engine);
