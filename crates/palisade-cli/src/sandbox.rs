@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
+use palisade_sandbox::http::HttpPolicy;
 use palisade_sandbox::{CallReport, Error, Limits, Plugin, Sandbox, Value, WasiGrants};
 use serde_json::{Value as Json, json};
 
@@ -63,12 +64,6 @@ enum Mode<'a> {
 }
 
 fn run_module(args: &RunArgs, out: Output) -> Status {
-    if !args.allow_host.is_empty() {
-        return out.usage_error(
-            "not_available",
-            "`--allow-host` is not available yet: controlled HTTP is still being built (issue 6)",
-        );
-    }
     let mode = match (&args.invoke, args.wasi) {
         (Some(_), true) => {
             return out.usage_error("usage", "give either `--invoke NAME` or `--wasi`, not both");
@@ -110,6 +105,16 @@ fn run_module(args: &RunArgs, out: Output) -> Status {
         },
     };
     let mut builder = Sandbox::builder().limits(limits).cache_entries(0);
+    if !args.allow_host.is_empty() {
+        let mut policy = HttpPolicy::new();
+        for pattern in &args.allow_host {
+            policy = match policy.allow(pattern) {
+                Ok(policy) => policy,
+                Err(err) => return out.usage_error("usage", &err.to_string()),
+            };
+        }
+        builder = builder.http(policy);
+    }
     if matches!(mode, Mode::Command) {
         builder = builder.wasi(WasiGrants::new());
     }
@@ -135,6 +140,7 @@ fn run_module(args: &RunArgs, out: Output) -> Status {
         }),
     };
     match result {
+        Ok((_, _, report)) if !report.denials.is_empty() => http_denied(out, &report),
         Ok((result, output, report)) => {
             succeeded(out, result, output, &report);
             Status::Success
@@ -201,6 +207,25 @@ fn contained(out: Output, err: &Error) -> Status {
     out.emit(&value, || {
         format!("contained ({}): {}", err.kind(), err.message())
     });
+    Status::Judged
+}
+
+/// The guest finished, but asked for HTTP the policy refused: that is what the operator needs
+/// to see (exit status 1), more than whatever the guest made of the refusal.
+fn http_denied(out: Output, report: &CallReport) -> Status {
+    let count = report.denials.len() as u64 + report.denials_dropped;
+    let first = report
+        .denials
+        .first()
+        .map(|denial| denial.reason.as_str())
+        .unwrap_or_default();
+    let message = if count > 1 {
+        format!("{first} (and {} more denied requests)", count - 1)
+    } else {
+        first.to_owned()
+    };
+    let value = json!({"ok": false, "error": {"kind": "http_denied", "message": message}});
+    out.emit(&value, || format!("contained (http_denied): {message}"));
     Status::Judged
 }
 

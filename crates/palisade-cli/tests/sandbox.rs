@@ -237,12 +237,13 @@ fn usage_errors_exit_2() {
         vec![path, "--invoke", "f", "--wasi"],
         vec!["/nonexistent/m.wat", "--invoke", "f"],
         vec![path, "--invoke", "f", "--input", "/nonexistent/input"],
+        vec![path, "--invoke", "f", "--allow-host", "ftp://example.com"],
         vec![
             path,
             "--invoke",
             "f",
             "--allow-host",
-            "https://example.com:443",
+            "https://example.com/path",
         ],
     ] {
         let (value, code) = run_json(&args, b"");
@@ -285,5 +286,56 @@ fn human_output_without_json() {
         String::from_utf8(out.stdout)
             .unwrap()
             .contains("out_of_fuel")
+    );
+}
+
+#[test]
+fn http_denials_are_reported_as_http_denied() {
+    let dir = tempfile::tempdir().unwrap();
+    let request = "GET http://169.254.169.254/latest/meta-data/\n";
+    let text = format!(
+        r#"(module
+          (import "palisade" "http_request" (func $http (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 0) "{}")
+          (func (export "f") (result i32)
+            (call $http (i32.const 0) (i32.const {}) (i32.const 4096) (i32.const 4096))))"#,
+        request.replace('\n', "\\n"),
+        request.len()
+    );
+    let path = module(dir.path(), "ssrf.wat", &text);
+    let path = path.to_str().unwrap();
+    // Not granted at all: the import itself is refused.
+    let (value, code) = run_json(&[path, "--invoke", "f"], b"");
+    assert_contained(&value, code, "forbidden_import");
+    // Granted for another host: the request is denied and reported.
+    let (value, code) = run_json(
+        &[
+            path,
+            "--invoke",
+            "f",
+            "--allow-host",
+            "https://api.example.com",
+        ],
+        b"",
+    );
+    assert_contained(&value, code, "http_denied");
+    // Even when the metadata address itself is allowlisted.
+    let (value, code) = run_json(
+        &[
+            path,
+            "--invoke",
+            "f",
+            "--allow-host",
+            "http://169.254.169.254",
+        ],
+        b"",
+    );
+    assert_contained(&value, code, "http_denied");
+    assert!(
+        value["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("metadata")
     );
 }
