@@ -88,7 +88,11 @@ impl HostPattern {
                 "`*` is only allowed as the whole first label (`*.domain`)",
             ));
         }
-        if rest.contains(['/', '?', '#', '@', '\\']) || rest.chars().any(char::is_whitespace) {
+        // The URL parser trims and strips control characters and whitespace; a pattern must not
+        // rely on that.
+        if rest.contains(['/', '?', '#', '@', '\\'])
+            || rest.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(fail(
                 "give only `scheme://host:port`, without path, query or credentials",
             ));
@@ -100,10 +104,8 @@ impl HostPattern {
             .ok_or_else(|| fail("missing port"))?;
         let host = match url.host() {
             Some(Host::Domain(name)) => {
-                let name = normalise_domain(name);
-                if name.is_empty() {
-                    return Err(fail("empty host"));
-                }
+                let name = normalise_domain(name)
+                    .ok_or_else(|| fail("the host name has an empty or over-long label"))?;
                 if wildcard {
                     HostMatch::Subdomains(name)
                 } else {
@@ -146,8 +148,16 @@ impl fmt::Display for HostPattern {
     }
 }
 
-fn normalise_domain(name: &str) -> String {
-    name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
+/// Lowercase, without the one trailing dot a fully qualified name may have; `None` for names
+/// with empty or over-long labels (RFC 1035 limits), which no resolver should be handed.
+fn normalise_domain(name: &str) -> Option<String> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    let valid = !name.is_empty()
+        && name.len() <= 253
+        && name
+            .split('.')
+            .all(|label| !label.is_empty() && label.len() <= 63);
+    valid.then(|| name.to_ascii_lowercase())
 }
 
 /// The host part of a checked URL.
@@ -485,7 +495,14 @@ impl HttpPolicy {
             return Err(denied("credentials in the URL are not allowed".to_owned()));
         }
         let host = match parsed.host() {
-            Some(Host::Domain(name)) => TargetHost::Domain(normalise_domain(name)),
+            Some(Host::Domain(name)) => {
+                TargetHost::Domain(normalise_domain(name).ok_or_else(|| {
+                    denied(format!(
+                        "host `{}` is not a valid name",
+                        name.escape_debug()
+                    ))
+                })?)
+            }
             Some(Host::Ipv4(ip)) => TargetHost::Ip(IpAddr::V4(ip)),
             Some(Host::Ipv6(ip)) => TargetHost::Ip(IpAddr::V6(ip)),
             None => return Err(denied("the URL has no host".to_owned())),
@@ -569,6 +586,11 @@ mod tests {
             "https://example.com?q",
             "https://example.com:99999",
             "https://exa mple.com",
+            // Found by fuzzing: empty labels, and control characters the URL parser strips.
+            "https://*.ampostple..",
+            "https://*.Exama.......\0\0",
+            "https://example.com\0",
+            "https://a..b.com",
         ] {
             assert!(HostPattern::parse(bad).is_err(), "{bad} parsed");
         }
@@ -695,6 +717,13 @@ mod tests {
         fn parsing_never_panics(pattern in ".{0,64}", url in ".{0,64}") {
             let _ = HostPattern::parse(&pattern);
             let _ = policy(&["https://*.example.com"]).check_request("GET", &url);
+        }
+
+        #[test]
+        fn displayed_patterns_parse_back_to_themselves(pattern in "(https?)://(\\*\\.)?[a-zA-Z0-9.-]{0,20}(:[0-9]{1,5})?") {
+            if let Ok(parsed) = HostPattern::parse(&pattern) {
+                prop_assert_eq!(HostPattern::parse(&parsed.to_string()), Ok(parsed));
+            }
         }
 
         #[test]
