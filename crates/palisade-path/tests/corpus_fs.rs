@@ -120,6 +120,11 @@ const CASES: &[(&str, ResolveMode, Want, &str)] = &[
     ),
     ("file/.", R, E(NotADirectory), "path_resolution(7)"),
     ("file/x", R, E(NotADirectory), CAPSTD),
+    ("file/", R, E(NotADirectory), "path_resolution(7): a trailing slash needs a directory"),
+    ("relsym/", R, E(NotADirectory), "path_resolution(7): trailing slash follows the link"),
+    ("filelink/", C, E(NotADirectory), "path_resolution(7)"),
+    ("alink/", R, F("a"), "path_resolution(7): trailing slash follows the link"),
+    ("missing/", R, M("missing"), "libpathrs resolve_partial"),
     ("self/self/self/a", R, F("a"), SECUREJOIN),
     ("alink/../alink/../a", R, F("a"), SECUREJOIN),
     // Escapes to a file outside the root.
