@@ -232,3 +232,80 @@ fn naive_join_escapes_under_the_same_attack() {
     );
     assert!(refused_by_us > 0, "the swap never hit our resolver either");
 }
+
+/// CVE-2022-21658: while `remove_dir_all` deletes a tree, a directory in it is exchanged
+/// with a symbolic link to a directory outside the root. Files outside must all survive.
+fn remove_dir_all_race(resolver: Resolver) {
+    let dir = tempfile::tempdir().unwrap();
+    let root_path = dir.path().join("root");
+    let outside = dir.path().join("precious");
+    std::fs::create_dir_all(&outside).unwrap();
+    for i in 0..20 {
+        std::fs::write(outside.join(format!("keep{i}")), "keep").unwrap();
+    }
+    let root = Root::options()
+        .resolver(resolver)
+        .open(&root_path_created(&root_path))
+        .unwrap();
+    let mut rounds = 0;
+    for round in 0..40 {
+        // A fresh victim tree with many entries, so removal takes a while.
+        for d in 0..4 {
+            let sub = root_path.join(format!("victim/d{d}"));
+            std::fs::create_dir_all(&sub).unwrap();
+            for f in 0..25 {
+                std::fs::write(sub.join(format!("f{f}")), "x").unwrap();
+            }
+        }
+        let swap = root_path.join(format!("swap{round}"));
+        symlink(&outside, &swap).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let attacker = {
+            let stop = Arc::clone(&stop);
+            let a = root_path.join("victim/d2");
+            let b = swap.clone();
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if renameat_with(CWD, &a, CWD, &b, RenameFlags::EXCHANGE).is_err() {
+                        break; // victim/d2 is gone
+                    }
+                }
+            })
+        };
+        let _ = root.remove_dir_all("victim");
+        stop.store(true, Ordering::Relaxed);
+        attacker.join().unwrap();
+        for i in 0..20 {
+            assert!(
+                outside.join(format!("keep{i}")).exists(),
+                "{resolver:?}: remove_dir_all deleted keep{i} outside the root (round {round})"
+            );
+        }
+        // Clean up whatever is left (the link may have been swapped into the tree).
+        let _ = std::fs::remove_file(&swap);
+        if std::fs::symlink_metadata(root_path.join("victim/d2"))
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            std::fs::remove_file(root_path.join("victim/d2")).unwrap();
+        }
+        let _ = root.remove_dir_all("victim");
+        let _ = root.remove_dir_all(&format!("swap{round}"));
+        rounds += 1;
+    }
+    assert_eq!(rounds, 40);
+}
+
+fn root_path_created(path: &std::path::Path) -> std::path::PathBuf {
+    std::fs::create_dir_all(path).unwrap();
+    path.to_path_buf()
+}
+
+#[test]
+fn remove_dir_all_race_portable() {
+    remove_dir_all_race(Resolver::Portable);
+}
+
+#[test]
+fn remove_dir_all_race_openat2() {
+    remove_dir_all_race(Resolver::Openat2);
+}
