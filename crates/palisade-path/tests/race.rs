@@ -245,7 +245,7 @@ fn remove_dir_all_race(resolver: Resolver) {
     }
     let root = Root::options()
         .resolver(resolver)
-        .open(&root_path_created(&root_path))
+        .open(root_path_created(&root_path))
         .unwrap();
     let mut rounds = 0;
     for round in 0..40 {
