@@ -14,6 +14,8 @@ use crate::safe_rel_path::SafeRelPath;
 
 /// Which platform's rules a [`Sanitizer`] applies.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum Profile {
     /// Safe on Linux, macOS and Windows alike (the default): `\` is a separator; drive, UNC

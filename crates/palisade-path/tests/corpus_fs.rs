@@ -264,5 +264,6 @@ fn open_corpus_openat2() {
 
 #[test]
 fn corpus_counts() {
+    eprintln!("fs cases: {}", CASES.len());
     assert!(CASES.len() >= 70, "{}", CASES.len());
 }

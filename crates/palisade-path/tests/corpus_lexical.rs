@@ -671,6 +671,7 @@ fn lexical_bytes_corpus() {
 
 #[test]
 fn corpus_is_large_enough_and_cited() {
+    eprintln!("lexical cases: {}", CASES.len() + BYTES_CASES.len());
     assert!(
         CASES.len() + BYTES_CASES.len() >= 120,
         "{}",

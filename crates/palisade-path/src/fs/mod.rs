@@ -21,6 +21,8 @@ use walk::{Final, Missing, Target, Walk};
 
 /// What happens to a path that would leave the root.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum ResolveMode {
     /// Refuse it (like `openat2` `RESOLVE_BENEATH`, the default): `..` above the root is
