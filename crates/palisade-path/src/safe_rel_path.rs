@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 /// A normalised relative path that passed a [`crate::Sanitizer`]: components joined by `/`,
 /// no empty, `.` or `..` component, no leading separator, and `.` for the root itself.
 ///
-/// It can only be made by a sanitizer (or derived from one that was), so holding one means
-/// the rules were applied. It is a *lexical* result: it says nothing about symbolic links on
-/// disk. To touch the filesystem safely, resolve it inside a root directory with the
-/// filesystem layer instead of joining it to a directory string.
+/// It is made only by a sanitizer (or derived from one that was, or deserialized through
+/// one), or by the filesystem layer's `Root::resolve` / `Root::create_dir_all` as the real
+/// path found on disk, so holding one means the rules were applied. A sanitized path is a
+/// *lexical* result: it says nothing about symbolic links on disk. To touch the filesystem
+/// safely, resolve it inside a root directory with the filesystem layer instead of joining
+/// it to a directory string.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SafeRelPath {
     // Invariant: "." or components joined by '/', none empty, "." or "..".
