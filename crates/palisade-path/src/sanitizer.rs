@@ -347,17 +347,18 @@ fn check_lookalike(
     c: char,
     rules: &ProfileRules,
 ) -> Result<(), Error> {
-    let confusable = rules::CONFUSABLES
-        .iter()
-        .find(|(from, _)| *from == c)
-        .map(|&(_, to)| to);
-    let introduced = confusable
-        .filter(|to| rules.lookalike_targets.contains(to))
-        .or_else(|| {
-            std::iter::once(c)
-                .nfkc()
-                .find(|n| rules.lookalike_targets.contains(n))
-        });
+    // What each character looks like: itself if ASCII, else its confusable skeleton.
+    let looks_like = |n: char| {
+        rules::CONFUSABLES
+            .iter()
+            .find(|(from, _)| *from == n)
+            .map_or(n, |&(_, to)| to)
+    };
+    // The character itself, then its NFKC expansion (`℀` → `a/c`, `㎮` → `rad∕s`).
+    let introduced = std::iter::once(c)
+        .chain(std::iter::once(c).nfkc())
+        .map(looks_like)
+        .find(|n| rules.lookalike_targets.contains(n));
     match introduced {
         Some(target) => Err(Error::new(
             ErrorKind::Encoding,
