@@ -613,6 +613,32 @@ mod tests {
     }
 
     #[test]
+    fn the_issues_example_deny_rules() {
+        let s = Sanitizer::builder()
+            .deny("**/.git/**")
+            .deny("**/.env")
+            .build()
+            .unwrap();
+        for denied in [
+            ".git/config",
+            "x/.git/HEAD",
+            "a/b/.Git/objects/ab",
+            ".env",
+            "app/.ENV",
+        ] {
+            assert_eq!(kind(&s, denied), Some(ErrorKind::DeniedByRule), "{denied}");
+        }
+        for allowed in [
+            ".github/workflows/ci.yml",
+            "app/.env.example",
+            "git/config",
+            ".gitx",
+        ] {
+            assert!(s.sanitize(allowed).is_ok(), "{allowed}");
+        }
+    }
+
+    #[test]
     fn allow_rules_use_literal_separators() {
         let s = Sanitizer::builder().allow("src/*.rs").build().unwrap();
         assert!(s.sanitize("src/lib.rs").is_ok());

@@ -176,6 +176,12 @@ pub struct Root {
     symlink_budget: usize,
 }
 
+impl AsFd for Root {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.dir.as_fd()
+    }
+}
+
 /// The outcome of [`Root::resolve`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
