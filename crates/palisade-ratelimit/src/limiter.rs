@@ -9,13 +9,10 @@ use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
-use indexmap::IndexMap;
-use indexmap::map::RawEntryApiV1 as _;
-use indexmap::map::raw_entry_v1::RawEntryMut;
-
 use crate::clock::{Clock, MonotonicClock};
 use crate::error::{Error, ErrorKind};
 use crate::gcra::{self, Test};
+use crate::keytable::KeyTable;
 use crate::quota::Quota;
 
 /// The default cap on tracked keys.
@@ -205,7 +202,7 @@ struct ShardStats {
 }
 
 struct Shard<K> {
-    keys: IndexMap<K, KeyState, RandomState>,
+    keys: KeyTable<K, KeyState>,
     /// The global quota as of `generation`.
     global: Option<Quota>,
     /// The quota table as of `generation` (a copy of [`KeyConfig::table`]).
@@ -216,17 +213,32 @@ struct Shard<K> {
     rng: u64,
 }
 
-impl<K> Shard<K> {
-    fn random_index(&mut self) -> Option<usize> {
-        let len = self.keys.len();
-        if len == 0 {
+impl<K: Hash + Eq> Shard<K> {
+    /// A random bucket index of the key table (possibly empty).
+    fn random_bucket(&mut self) -> Option<usize> {
+        let buckets = self.keys.buckets();
+        if buckets == 0 {
             return None;
         }
         self.rng ^= self.rng >> 12;
         self.rng ^= self.rng << 25;
         self.rng ^= self.rng >> 27;
         let r = self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d);
-        Some((r % len as u64) as usize)
+        Some((r % buckets as u64) as usize)
+    }
+
+    /// A random occupied bucket: the first occupied one from a random start (the table is at
+    /// least 7/16 full when it matters, so this takes a couple of steps on average).
+    fn random_entry(&mut self) -> Option<(usize, KeyState)> {
+        if self.keys.len() == 0 {
+            return None;
+        }
+        let start = self.random_bucket()?;
+        let buckets = self.keys.buckets();
+        (0..buckets).find_map(|step| {
+            let index = (start + step) % buckets;
+            self.keys.bucket(index).map(|state| (index, *state))
+        })
     }
 
     /// Chooses a victim among random entries: an idle one, else the least recently used.
@@ -234,8 +246,7 @@ impl<K> Shard<K> {
         let now_ms = stamp(now);
         let mut best: Option<(usize, u32)> = None;
         for _ in 0..EVICTION_SAMPLES {
-            let index = self.random_index()?;
-            let (_, state) = self.keys.get_index(index)?;
+            let (index, state) = self.random_entry()?;
             if gcra::is_idle(state.tat, now) {
                 return Some((index, true));
             }
@@ -533,7 +544,7 @@ where
         let shards = (0..shard_count)
             .map(|i: usize| {
                 Mutex::new(Shard {
-                    keys: IndexMap::with_hasher(hasher.clone()),
+                    keys: KeyTable::new(hasher.clone()),
                     global,
                     quotas: config.table.clone(),
                     generation: 0,
@@ -653,9 +664,7 @@ where
                 ..
             } = &mut *shard;
             // The table's hasher is a clone of `inner.hasher`, so the hash is computed once.
-            if let RawEntryMut::Occupied(entry) =
-                keys.raw_entry_mut_v1().from_key_hashed_nocheck(hash, key)
-                && let state = entry.into_mut()
+            if let Some(state) = keys.get_mut(hash, key)
                 && let Some(Some(quota)) = quotas.get(state.slot as usize)
             {
                 let key_test = gcra::test(state.tat, now, quota, cost);
@@ -680,7 +689,7 @@ where
         }
 
         let mode = self.mode();
-        let plan = match self.plan_key(&mut shard, key, now) {
+        let plan = match self.plan_key(&mut shard, hash, key, now) {
             Some(plan) => plan,
             None => {
                 // A new key that must be validated: do it without holding the lock.
@@ -698,7 +707,7 @@ where
                         Mode::Enforce,
                     );
                 }
-                match self.plan_key(&mut shard, key, now) {
+                match self.plan_key(&mut shard, hash, key, now) {
                     Some(plan) => plan,
                     None => self.plan_new_key(&mut shard, key, now),
                 }
@@ -731,7 +740,7 @@ where
                         last_used: stamp(now),
                         ..state
                     };
-                    self.commit_key(&mut shard, key, &plan, state, now);
+                    self.commit_key(&mut shard, hash, key, &plan, state, now);
                 }
                 shard.stats.allowed += 1;
                 Decision::allowed(remaining)
@@ -800,9 +809,9 @@ where
     /// Finds the key's state. `None` means the key is new and limited, and must be validated.
     /// Quotas are read from the configuration itself (not the shard's copy), so a check that
     /// races with a quota change still sees a quota that exists.
-    fn plan_key(&self, shard: &mut Shard<K>, key: &K, now: u64) -> Option<KeyPlan> {
+    fn plan_key(&self, shard: &mut Shard<K>, hash: u64, key: &K, now: u64) -> Option<KeyPlan> {
         let config = read(&self.inner.config);
-        if let Some(state) = shard.keys.get(key) {
+        if let Some(state) = shard.keys.get(hash, key) {
             return Some(match config.quota(state.slot) {
                 Some(quota) => KeyPlan::Tracked {
                     state: *state,
@@ -810,7 +819,7 @@ where
                 },
                 None => {
                     // No longer limited per key: forget it.
-                    shard.keys.swap_remove(key);
+                    shard.keys.remove(hash, key);
                     KeyPlan::Unlimited
                 }
             });
@@ -854,11 +863,19 @@ where
         }
     }
 
-    fn commit_key(&self, shard: &mut Shard<K>, key: &K, plan: &KeyPlan, state: KeyState, now: u64) {
+    fn commit_key(
+        &self,
+        shard: &mut Shard<K>,
+        hash: u64,
+        key: &K,
+        plan: &KeyPlan,
+        state: KeyState,
+        now: u64,
+    ) {
         match plan {
             KeyPlan::Unlimited => {}
             KeyPlan::Tracked { .. } => {
-                if let Some(slot) = shard.keys.get_mut(key) {
+                if let Some(slot) = shard.keys.get_mut(hash, key) {
                     slot.tat = state.tat;
                     slot.last_used = state.last_used;
                 }
@@ -867,34 +884,31 @@ where
                 match *evict {
                     Evict::Nothing => {}
                     Evict::Idle(index) => {
-                        shard.keys.swap_remove_index(index);
+                        shard.keys.remove_bucket(index);
                         shard.stats.evicted_idle += 1;
                     }
                     Evict::Active(index) => {
-                        shard.keys.swap_remove_index(index);
+                        shard.keys.remove_bucket(index);
                         shard.stats.evicted_active += 1;
                     }
                 }
                 // Incremental time-based pruning: forget a few random idle keys.
                 for _ in 0..PRUNE_ON_INSERT {
-                    let Some(index) = shard.random_index() else {
+                    let Some(index) = shard.random_bucket() else {
                         break;
                     };
                     if shard
                         .keys
-                        .get_index(index)
-                        .is_some_and(|(_, s)| gcra::is_idle(s.tat, now))
+                        .bucket(index)
+                        .is_some_and(|s| gcra::is_idle(s.tat, now))
                     {
-                        shard.keys.swap_remove_index(index);
+                        shard.keys.remove_bucket(index);
                         shard.stats.evicted_idle += 1;
                     }
                 }
-                // Grow toward the cap, never past it: the table's memory is bounded by the cap.
-                let (len, cap) = (shard.keys.len(), self.inner.shard_capacity);
-                if len == shard.keys.capacity() && len < cap {
-                    shard.keys.reserve_exact(len.max(8).min(cap - len));
-                }
-                shard.keys.insert(key.clone(), state);
+                // The table holds at most the shard's capacity, so its buckets never exceed
+                // the next power of two above capacity × 8/7.
+                shard.keys.insert_new(hash, key.clone(), state);
             }
         }
     }
@@ -908,11 +922,8 @@ where
         for shard_lock in &*self.inner.shards {
             let mut shard = lock(shard_lock);
             let before = shard.keys.len();
-            shard.keys.retain(|_, state| !gcra::is_idle(state.tat, now));
+            shard.keys.retain(|state| !gcra::is_idle(state.tat, now));
             let idle = before - shard.keys.len();
-            if shard.keys.len() < shard.keys.capacity() / 4 {
-                shard.keys.shrink_to_fit();
-            }
             shard.stats.evicted_idle += idle as u64;
             removed += idle;
         }
@@ -958,7 +969,7 @@ where
         let hash = self.inner.hasher.hash_one(&key);
         if let Some(shard_lock) = self.inner.shards.get(self.shard_index(hash)) {
             let mut shard = lock(shard_lock);
-            if let Some(state) = shard.keys.get_mut(&key) {
+            if let Some(state) = shard.keys.get_mut(hash, &key) {
                 state.slot = read(&self.inner.config).slot_of(&key);
             }
         }
