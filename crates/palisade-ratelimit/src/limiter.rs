@@ -1050,13 +1050,16 @@ enum Combined {
 /// Combines the key's and the global outcome: admitted only if both admit.
 fn combine(key: Option<Test>, global: Option<Test>) -> Combined {
     let remaining = |t: Option<Test>| match t {
-        Some(Test::Admit { remaining, .. } | Test::Wait { remaining, .. }) => remaining,
-        Some(Test::Never) => 0,
+        Some(
+            Test::Admit { remaining, .. }
+            | Test::Wait { remaining, .. }
+            | Test::Never { remaining },
+        ) => remaining,
         None => u32::MAX,
     };
     let left = remaining(key).min(remaining(global));
     // The binding denial: one that can never pass, else the longer wait.
-    let never = |t: Option<Test>| matches!(t, Some(Test::Never));
+    let never = |t: Option<Test>| matches!(t, Some(Test::Never { .. }));
     let wait = |t: Option<Test>| match t {
         Some(Test::Wait { wait_ns, .. }) => Some(wait_ns),
         _ => None,

@@ -85,6 +85,11 @@ fn cost_weighted_checks_and_impossible_costs() {
     let d = limiter.check_n(&7, nz(11));
     assert_eq!(d.denial(), Some(Denial::CostExceedsBurst));
     assert_eq!(d.retry_after(), None);
+    assert_eq!(
+        d.remaining_burst(),
+        4,
+        "what is left, even though this cost never fits"
+    );
     clock.advance(Duration::from_millis(200));
     assert!(limiter.check_n(&7, nz(6)).is_allowed());
 }
