@@ -1,2 +1,17 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+
+mod action;
+mod decision;
+mod error;
+mod policy;
+pub mod risk;
+mod risk_table;
+pub mod shell;
+
+pub use action::{Action, NetworkTarget};
+pub use decision::{CommandDecision, Decision, Gate, Layer, PolicySet, RuleMatch};
+pub use error::{Error, ErrorKind, Location};
+pub use policy::{MAX_POLICY_BYTES, MAX_REGEX_LEN, MAX_REGEX_SIZE, Policy, Thresholds, Verdict};
+pub use risk::{Finding, RiskAssessment, RiskLevel};
+pub use shell::{ShellAnalysis, ShellAnalyzer, SimpleCommand, Word};

@@ -1,0 +1,625 @@
+//! Policy files: rules that allow, ask or deny, risk thresholds, and load-time examples.
+//!
+//! ```toml
+//! on_problem = "ask"            # or "deny": what an unparseable or opaque line gets
+//!
+//! [thresholds]                  # the decision for each risk level when no rule matches
+//! low = "allow"
+//! medium = "ask"
+//! high = "ask"
+//! critical = "deny"
+//!
+//! [[rule]]
+//! action = "allow"
+//! command = ["git status", "git diff *", "cargo test"]
+//! examples.match = ["git status -s", "cargo test -p foo"]
+//! examples.not_match = ["git push"]
+//!
+//! [[rule]]
+//! action = "deny"
+//! command = "git push * --force"
+//! reason = "no force pushes"
+//!
+//! [[rule]]
+//! action = "allow"
+//! host = ["*.crates.io", "github.com"]
+//! ports = [443]
+//!
+//! [[rule]]
+//! action = "allow"
+//! tool = "read_*"
+//! ```
+//!
+//! A `command` pattern is a list of words matched against the argv of each sub-command,
+//! as a prefix (`git push` matches `git push origin main`) unless `exact = true`. Words are
+//! globs (`*`, `?`, `[…]`); the first word matches the command's basename. `regex` (at most
+//! 1,024 bytes, compiled size at most 64 KiB) must also match the argv joined by spaces.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobBuilder, GlobMatcher};
+use regex::Regex;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::{Error, ErrorKind};
+use crate::shell::{ShellAnalyzer, SimpleCommand};
+
+/// The three outcomes, ordered `Allow < Ask < Deny` (stricter is greater).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Go ahead.
+    Allow,
+    /// Ask a person first.
+    Ask,
+    /// Refuse.
+    Deny,
+}
+
+impl Verdict {
+    /// `"allow"`, `"ask"` or `"deny"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Ask => "ask",
+            Verdict::Deny => "deny",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The decision for each risk level when no rule decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Thresholds {
+    /// For low risk (default allow).
+    pub low: Verdict,
+    /// For medium risk (default ask).
+    pub medium: Verdict,
+    /// For high risk (default ask).
+    pub high: Verdict,
+    /// For critical risk (default deny).
+    pub critical: Verdict,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            low: Verdict::Allow,
+            medium: Verdict::Ask,
+            high: Verdict::Ask,
+            critical: Verdict::Deny,
+        }
+    }
+}
+
+impl Thresholds {
+    /// The verdict for a level.
+    pub fn for_level(&self, level: crate::RiskLevel) -> Verdict {
+        match level {
+            crate::RiskLevel::Low => self.low,
+            crate::RiskLevel::Medium => self.medium,
+            crate::RiskLevel::High => self.high,
+            crate::RiskLevel::Critical => self.critical,
+        }
+    }
+}
+
+// ---- file format -----------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    #[serde(default)]
+    thresholds: Option<ThresholdsFile>,
+    #[serde(default)]
+    on_problem: Option<Verdict>,
+    #[serde(default, rename = "rule")]
+    rules: Vec<Spanned<RuleFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThresholdsFile {
+    low: Option<Verdict>,
+    medium: Option<Verdict>,
+    high: Option<Verdict>,
+    critical: Option<Verdict>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    action: Verdict,
+    #[serde(default)]
+    command: Option<OneOrMany>,
+    #[serde(default)]
+    exact: bool,
+    #[serde(default)]
+    regex: Option<String>,
+    #[serde(default)]
+    host: Option<OneOrMany>,
+    #[serde(default)]
+    ports: Option<Vec<u16>>,
+    #[serde(default)]
+    tool: Option<OneOrMany>,
+    #[serde(default)]
+    allow_critical: bool,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    examples: Option<ExamplesFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExamplesFile {
+    #[serde(default, rename = "match")]
+    matches: Vec<String>,
+    #[serde(default)]
+    not_match: Vec<String>,
+}
+
+// ---- compiled policy -------------------------------------------------------------------------
+
+/// Largest regex source accepted in a rule.
+pub const MAX_REGEX_LEN: usize = 1024;
+/// Compiled size limit for a rule's regex (bytes).
+pub const MAX_REGEX_SIZE: usize = 64 * 1024;
+/// Largest policy file accepted (bytes).
+pub const MAX_POLICY_BYTES: usize = 4 * 1024 * 1024;
+
+/// A validated policy: rules and thresholds from one file.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    origin: PathBuf,
+    thresholds: ThresholdOverrides,
+    on_problem: Option<Verdict>,
+    rules: Vec<Rule>,
+}
+
+/// Thresholds a policy sets (a level it leaves out inherits).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ThresholdOverrides {
+    pub low: Option<Verdict>,
+    pub medium: Option<Verdict>,
+    pub high: Option<Verdict>,
+    pub critical: Option<Verdict>,
+}
+
+/// One compiled rule.
+#[derive(Debug, Clone)]
+pub(crate) struct Rule {
+    pub line: usize,
+    pub action: Verdict,
+    pub matcher: Matcher,
+    pub regex: Option<Regex>,
+    pub allow_critical: bool,
+    pub reason: Option<String>,
+    /// How many examples were checked at load time.
+    pub examples: usize,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Matcher {
+    /// Any of these argv patterns (or, when empty, only the regex).
+    Command(Vec<ArgvPattern>),
+    Host {
+        hosts: Vec<HostPattern>,
+        ports: Option<Vec<u16>>,
+    },
+    Tool(Vec<GlobMatcher>),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ArgvPattern {
+    words: Vec<WordPattern>,
+    exact: bool,
+}
+
+#[derive(Debug, Clone)]
+enum WordPattern {
+    Literal(String),
+    Glob(GlobMatcher),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum HostPattern {
+    Exact(String),
+    /// `*.example.com`: any subdomain (not the apex).
+    Suffix(String),
+}
+
+impl WordPattern {
+    fn matches(&self, word: &str) -> bool {
+        match self {
+            WordPattern::Literal(l) => l == word,
+            WordPattern::Glob(g) => g.is_match(word),
+        }
+    }
+}
+
+impl ArgvPattern {
+    fn parse(source: &str, exact: bool) -> Result<Self, String> {
+        let words: Result<Vec<_>, String> = source
+            .split_whitespace()
+            .map(|w| {
+                if w.contains(['*', '?', '[', '{']) {
+                    GlobBuilder::new(w)
+                        .literal_separator(false)
+                        .backslash_escape(true)
+                        .build()
+                        .map(|g| WordPattern::Glob(g.compile_matcher()))
+                        .map_err(|e| format!("invalid glob word `{w}` in `{source}`: {e}"))
+                } else {
+                    Ok(WordPattern::Literal(w.to_owned()))
+                }
+            })
+            .collect();
+        let words = words?;
+        if words.is_empty() {
+            return Err("empty command pattern".to_owned());
+        }
+        Ok(Self { words, exact })
+    }
+
+    /// Whether the pattern matches `command`. `lenient` (for deny and ask rules) lets a
+    /// run-time word match any pattern word and lets run-time extra arguments fill the rest.
+    fn matches(&self, command: &SimpleCommand, lenient: bool) -> bool {
+        let argv = &command.invocation;
+        for (i, pattern) in self.words.iter().enumerate() {
+            let Some(word) = argv.get(i) else {
+                return lenient && command.extra_args;
+            };
+            if word.opaque || word.glob {
+                if lenient {
+                    continue;
+                }
+                return false;
+            }
+            let text = if i == 0 && !pattern_has_slash(pattern) {
+                crate::shell::basename(&word.text)
+            } else {
+                word.text.as_str()
+            };
+            if !pattern.matches(text) {
+                return false;
+            }
+        }
+        !self.exact || argv.len() == self.words.len()
+    }
+}
+
+fn pattern_has_slash(p: &WordPattern) -> bool {
+    match p {
+        WordPattern::Literal(l) => l.contains('/'),
+        WordPattern::Glob(g) => g.glob().glob().contains('/'),
+    }
+}
+
+impl HostPattern {
+    fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim_end_matches('.').to_ascii_lowercase();
+        if let Some(suffix) = s.strip_prefix("*.") {
+            if suffix.is_empty() || suffix.contains('*') {
+                return Err(format!("invalid host pattern `{s}`: use `*.example.com`"));
+            }
+            return Ok(HostPattern::Suffix(format!(".{suffix}")));
+        }
+        if s.is_empty() || s.contains(['*', '/', ' ']) {
+            return Err(format!(
+                "invalid host pattern `{s}`: use `example.com` or `*.example.com`"
+            ));
+        }
+        Ok(HostPattern::Exact(s))
+    }
+
+    pub(crate) fn matches(&self, host: &str) -> bool {
+        match self {
+            HostPattern::Exact(h) => h == host,
+            HostPattern::Suffix(s) => host.ends_with(s.as_str()) && host.len() > s.len(),
+        }
+    }
+}
+
+impl Rule {
+    /// Whether this rule applies to a sub-command.
+    pub(crate) fn matches_command(&self, command: &SimpleCommand) -> bool {
+        let Matcher::Command(patterns) = &self.matcher else {
+            return false;
+        };
+        let lenient = self.action != Verdict::Allow;
+        if !patterns.is_empty() && !patterns.iter().any(|p| p.matches(command, lenient)) {
+            return false;
+        }
+        if let Some(regex) = &self.regex {
+            let text = command
+                .invocation
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            if !regex.is_match(&text) {
+                return false;
+            }
+        }
+        true
+    }
+
+    pub(crate) fn matches_host(&self, host: &str, port: u16) -> bool {
+        match &self.matcher {
+            Matcher::Host { hosts, ports } => {
+                hosts.iter().any(|h| h.matches(host))
+                    && ports.as_ref().is_none_or(|p| p.contains(&port))
+            }
+            _ => false,
+        }
+    }
+
+    pub(crate) fn matches_tool(&self, name: &str) -> bool {
+        match &self.matcher {
+            Matcher::Tool(globs) => globs.iter().any(|g| g.is_match(name)),
+            _ => false,
+        }
+    }
+}
+
+impl Policy {
+    /// An empty policy: no rules, no thresholds (everything inherited).
+    pub fn empty(origin: impl Into<PathBuf>) -> Self {
+        Self {
+            origin: origin.into(),
+            thresholds: ThresholdOverrides::default(),
+            on_problem: None,
+            rules: Vec::new(),
+        }
+    }
+
+    /// Reads and validates a policy file, running every rule's examples.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+        Self::from_toml(&source, path)
+    }
+
+    /// Validates a policy given as TOML text; `origin` names it in errors.
+    pub fn from_toml(source: &str, origin: impl AsRef<Path>) -> Result<Self, Error> {
+        let origin = origin.as_ref();
+        if source.len() > MAX_POLICY_BYTES {
+            return Err(Error::at(
+                ErrorKind::Syntax,
+                origin,
+                source,
+                None,
+                &format!(
+                    "policy of {} bytes is over the limit of {MAX_POLICY_BYTES} bytes",
+                    source.len()
+                ),
+            ));
+        }
+        let file: PolicyFile = toml::from_str(source).map_err(|e| {
+            let offset = e.span().map(|s| s.start);
+            Error::at(
+                ErrorKind::Syntax,
+                origin,
+                source,
+                offset,
+                e.message().trim_end(),
+            )
+        })?;
+        let mut rules = Vec::with_capacity(file.rules.len());
+        for spanned in file.rules {
+            let offset = spanned.span().start;
+            let rule_file = spanned.into_inner();
+            let rule = compile_rule(rule_file, source, offset)
+                .map_err(|(kind, why)| Error::at(kind, origin, source, Some(offset), &why))?;
+            rules.push(rule);
+        }
+        let thresholds = file
+            .thresholds
+            .map_or_else(ThresholdOverrides::default, |t| ThresholdOverrides {
+                low: t.low,
+                medium: t.medium,
+                high: t.high,
+                critical: t.critical,
+            });
+        Ok(Self {
+            origin: origin.to_path_buf(),
+            thresholds,
+            on_problem: file.on_problem,
+            rules,
+        })
+    }
+
+    /// Where the policy came from.
+    pub fn origin(&self) -> &Path {
+        &self.origin
+    }
+
+    /// How many rules it has.
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// How many examples its rules carry (all of which held at load time).
+    pub fn example_count(&self) -> usize {
+        self.rules.iter().map(|r| r.examples).sum()
+    }
+
+    pub(crate) fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub(crate) fn threshold_overrides(&self) -> ThresholdOverrides {
+        self.thresholds
+    }
+
+    pub(crate) fn on_problem(&self) -> Option<Verdict> {
+        self.on_problem
+    }
+}
+
+fn line_of(source: &str, offset: usize) -> usize {
+    source.get(..offset).unwrap_or(source).matches('\n').count() + 1
+}
+
+fn compile_rule(file: RuleFile, source: &str, offset: usize) -> Result<Rule, (ErrorKind, String)> {
+    let invalid = |why: String| (ErrorKind::InvalidRule, why);
+    let regex = match &file.regex {
+        Some(r) if r.len() > MAX_REGEX_LEN => {
+            return Err(invalid(format!(
+                "regex of {} bytes is over the limit of {MAX_REGEX_LEN}",
+                r.len()
+            )));
+        }
+        Some(r) => Some(
+            regex::RegexBuilder::new(r)
+                .size_limit(MAX_REGEX_SIZE)
+                .dfa_size_limit(MAX_REGEX_SIZE)
+                .build()
+                .map_err(|e| invalid(format!("invalid regex `{r}`: {e}")))?,
+        ),
+        None => None,
+    };
+    let kinds = [
+        file.command.is_some(),
+        file.host.is_some(),
+        file.tool.is_some(),
+    ];
+    let given = kinds.iter().filter(|k| **k).count();
+    if given > 1 {
+        return Err(invalid(
+            "a rule matches one kind of action: give only one of `command`, `host`, `tool`"
+                .to_owned(),
+        ));
+    }
+    if given == 0 && regex.is_none() {
+        return Err(invalid(
+            "a rule needs `command`, `regex`, `host` or `tool`".to_owned(),
+        ));
+    }
+    if file.ports.is_some() && file.host.is_none() {
+        return Err(invalid("`ports` needs `host`".to_owned()));
+    }
+    if file.exact && file.command.is_none() {
+        return Err(invalid("`exact` needs `command`".to_owned()));
+    }
+    if file.allow_critical && file.action != Verdict::Allow {
+        return Err(invalid(
+            "`allow_critical` only makes sense with `action = \"allow\"`".to_owned(),
+        ));
+    }
+    let matcher = if let Some(hosts) = file.host {
+        if regex.is_some() {
+            return Err(invalid(
+                "`regex` applies to commands, not to `host`".to_owned(),
+            ));
+        }
+        let hosts: Result<Vec<_>, _> = hosts
+            .into_vec()
+            .iter()
+            .map(|h| HostPattern::parse(h))
+            .collect();
+        Matcher::Host {
+            hosts: hosts.map_err(invalid)?,
+            ports: file.ports,
+        }
+    } else if let Some(tools) = file.tool {
+        if regex.is_some() {
+            return Err(invalid(
+                "`regex` applies to commands, not to `tool`".to_owned(),
+            ));
+        }
+        let globs: Result<Vec<_>, _> = tools
+            .into_vec()
+            .iter()
+            .map(|t| {
+                Glob::new(t)
+                    .map(|g| g.compile_matcher())
+                    .map_err(|e| format!("invalid tool pattern `{t}`: {e}"))
+            })
+            .collect();
+        Matcher::Tool(globs.map_err(invalid)?)
+    } else {
+        let patterns: Result<Vec<_>, _> = file
+            .command
+            .map(OneOrMany::into_vec)
+            .unwrap_or_default()
+            .iter()
+            .map(|c| ArgvPattern::parse(c, file.exact))
+            .collect();
+        Matcher::Command(patterns.map_err(invalid)?)
+    };
+    let mut rule = Rule {
+        line: line_of(source, offset),
+        action: file.action,
+        matcher,
+        regex,
+        allow_critical: file.allow_critical,
+        reason: file.reason,
+        examples: 0,
+    };
+    if let Some(examples) = file.examples {
+        for example in &examples.matches {
+            if !example_matches(&rule, example) {
+                return Err((
+                    ErrorKind::ExampleFailed,
+                    format!("rule does not match its example `{example}`"),
+                ));
+            }
+        }
+        for example in &examples.not_match {
+            if example_matches(&rule, example) {
+                return Err((
+                    ErrorKind::ExampleFailed,
+                    format!("rule matches `{example}`, listed in examples.not_match"),
+                ));
+            }
+        }
+        rule.examples = examples.matches.len() + examples.not_match.len();
+    }
+    Ok(rule)
+}
+
+/// Whether a rule matches an example: a command line (any of its sub-commands), a
+/// `host[:port]`, or a tool name.
+fn example_matches(rule: &Rule, example: &str) -> bool {
+    match &rule.matcher {
+        Matcher::Command(_) => {
+            let analysis = ShellAnalyzer::new().analyze(example);
+            analysis.commands.iter().any(|c| rule.matches_command(c))
+        }
+        Matcher::Host { .. } => {
+            let (host, port) = match example.rsplit_once(':') {
+                Some((h, p)) => (h, p.parse().unwrap_or(0)),
+                None => (example, 443),
+            };
+            rule.matches_host(&host.to_ascii_lowercase(), port)
+        }
+        Matcher::Tool(_) => rule.matches_tool(example),
+    }
+}

@@ -1,0 +1,451 @@
+//! Risk levels and findings, and how a shell analysis is rated.
+//!
+//! What we know about commands lives in [`crate::risk_table`]; this file applies it.
+
+use std::fmt;
+
+use crate::risk_table::{self, Cond, PathClass};
+use crate::shell::{ProblemKind, RedirectAccess, ShellAnalysis, SimpleCommand, Stdin, Word};
+
+/// How much harm an action can do. Ordered: `Low < Medium < High < Critical`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum RiskLevel {
+    /// Read-only with flag-exact knowledge of the command.
+    Low,
+    /// Changes something recoverable, or is not known well enough to call low.
+    Medium,
+    /// Destroys work, touches secrets or persistence, runs code we cannot see, or elevates.
+    High,
+    /// Destroys a system or a home directory, exfiltrates secrets, runs downloaded code.
+    Critical,
+}
+
+impl RiskLevel {
+    /// The lowercase name (`"low"`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskLevel::Low => "low",
+            RiskLevel::Medium => "medium",
+            RiskLevel::High => "high",
+            RiskLevel::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for RiskLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One reason an action is risky.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Finding {
+    /// How risky.
+    pub level: RiskLevel,
+    /// Why, naming the sub-command (``"`rm -rf /`: recursive delete of `/`"``).
+    pub reason: String,
+    /// Index into [`ShellAnalysis::commands`] of the sub-command, if the finding is about one.
+    pub command: Option<usize>,
+}
+
+/// The risk of a whole command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RiskAssessment {
+    /// The maximum of every finding.
+    pub level: RiskLevel,
+    /// The level of each sub-command, parallel to [`ShellAnalysis::commands`].
+    pub command_levels: Vec<RiskLevel>,
+    /// Every finding, most severe first.
+    pub findings: Vec<Finding>,
+}
+
+/// A short rendering of a command for reasons: its argv joined by spaces.
+pub(crate) fn display_argv(argv: &[Word]) -> String {
+    let mut out = String::new();
+    for (i, word) in argv.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if out.chars().count() > 80 {
+            out.push('…');
+            break;
+        }
+        out.push_str(&word.text);
+    }
+    crate::shell::word::shorten(&out)
+}
+
+/// Rates every sub-command of an analysis, then the line as a whole.
+pub fn assess(analysis: &ShellAnalysis) -> RiskAssessment {
+    let mut findings = Vec::new();
+    let mut command_levels = Vec::with_capacity(analysis.commands.len());
+    let mut line = LineFacts::default();
+    for (index, command) in analysis.commands.iter().enumerate() {
+        let mut own = assess_command(command, &mut line);
+        for f in &mut own {
+            f.command = Some(index);
+        }
+        let level = own.iter().map(|f| f.level).max().unwrap_or(RiskLevel::Low);
+        command_levels.push(level);
+        findings.extend(own);
+    }
+    // Combination rules: what two harmless-looking parts do together.
+    if let (Some(download), Some(exec)) = (&line.download, &line.exec_sink) {
+        findings.push(Finding {
+            level: RiskLevel::Critical,
+            reason: format!("downloads with `{download}` and runs code with `{exec}`"),
+            command: None,
+        });
+    }
+    if let (Some(secret), Some(network)) = (&line.secret, &line.network) {
+        findings.push(Finding {
+            level: RiskLevel::Critical,
+            reason: format!(
+                "reads a secret with `{secret}` and talks to the network with `{network}`"
+            ),
+            command: None,
+        });
+    }
+    for problem in &analysis.problems {
+        let level = match problem.kind {
+            ProblemKind::Opaque => RiskLevel::High,
+            _ => RiskLevel::High,
+        };
+        findings.push(Finding {
+            level,
+            reason: problem.message.clone(),
+            command: None,
+        });
+    }
+    findings.sort_by_key(|f| std::cmp::Reverse(f.level));
+    let level = findings
+        .iter()
+        .map(|f| f.level)
+        .max()
+        .unwrap_or(RiskLevel::Low);
+    RiskAssessment {
+        level,
+        command_levels,
+        findings,
+    }
+}
+
+/// Facts about the whole line that combination rules use.
+#[derive(Default)]
+struct LineFacts {
+    download: Option<String>,
+    exec_sink: Option<String>,
+    secret: Option<String>,
+    network: Option<String>,
+}
+
+fn finding(level: RiskLevel, who: &str, why: &str) -> Finding {
+    Finding {
+        level,
+        reason: format!("`{who}`: {why}"),
+        command: None,
+    }
+}
+
+/// Rates one sub-command.
+fn assess_command(command: &SimpleCommand, line: &mut LineFacts) -> Vec<Finding> {
+    let who = display_argv(&command.argv);
+    let mut out = Vec::new();
+    for (name, _) in &command.assignments {
+        if let Some(why) = risk_table::dangerous_variable(name) {
+            out.push(finding(RiskLevel::High, &format!("{name}=…"), why));
+        }
+    }
+    for redirect in &command.redirects {
+        out.extend(rate_path_access(
+            &who,
+            &redirect.target,
+            redirect.access != RedirectAccess::Read,
+            line,
+        ));
+    }
+    if command.argv.is_empty() {
+        if out.is_empty() {
+            out.push(finding(
+                RiskLevel::Low,
+                "assignment",
+                "sets shell variables",
+            ));
+        }
+        return out;
+    }
+    let Some(name) = command.name() else {
+        out.push(finding(
+            RiskLevel::High,
+            &who,
+            "the command name is only known at run time",
+        ));
+        return out;
+    };
+    if command.elevated {
+        out.push(finding(
+            RiskLevel::High,
+            &who,
+            "runs with raised privileges",
+        ));
+    }
+    if let Some(host) = &command.remote {
+        out.push(finding(
+            RiskLevel::Medium,
+            &who,
+            &format!("runs on the remote host `{host}`"),
+        ));
+    }
+    let args: Vec<&Word> = command.argv.iter().skip(1).collect();
+    let spec = risk_table::lookup(name);
+    match spec {
+        Some(spec) => {
+            out.push(finding(spec.base, &who, spec.what));
+            for rule in spec.rules {
+                if rule.when.iter().all(|c| holds(c, &args)) {
+                    out.push(finding(rule.level, &who, rule.why));
+                }
+            }
+            if let Some(known) = spec.known_flags
+                && spec.base == RiskLevel::Low
+                && let Some(flag) = args.iter().find_map(|a| unknown_flag(a, known))
+            {
+                out.push(finding(
+                    RiskLevel::Medium,
+                    &who,
+                    &format!("flag `{flag}` is not known to be read-only"),
+                ));
+            }
+            if spec.role.contains(&risk_table::Role::Downloads) && line.download.is_none() {
+                line.download = Some(who.clone());
+            }
+            if spec.role.contains(&risk_table::Role::Network) && line.network.is_none() {
+                line.network = Some(who.clone());
+            }
+            if spec.role.contains(&risk_table::Role::RunsCode)
+                && runs_input(command)
+                && line.exec_sink.is_none()
+            {
+                line.exec_sink = Some(who.clone());
+            }
+        }
+        None => {
+            out.push(finding(RiskLevel::Medium, &who, "unknown command"));
+        }
+    }
+    // `:(){ :|:& };:` — a function that pipes itself into itself.
+    if command.function.as_deref() == Some(name)
+        && (command.stdout_piped || matches!(command.stdin, Stdin::Pipe))
+    {
+        out.push(finding(
+            RiskLevel::Critical,
+            &who,
+            "fork bomb: a function that pipes into itself",
+        ));
+    }
+    for arg in &args {
+        out.extend(rate_path_access(&who, arg, false, line));
+    }
+    if let Some(f) = writes_of(name, &args)
+        .into_iter()
+        .flat_map(|w| rate_path_access(&who, w, true, line))
+        .max_by_key(|f| f.level)
+    {
+        out.push(f);
+    }
+    if command.extra_args {
+        out.push(finding(
+            RiskLevel::Medium,
+            &who,
+            "gets arguments only known at run time",
+        ));
+    }
+    let opaque = command.argv.iter().skip(1).find(|w| w.opaque);
+    if let Some(word) = opaque {
+        out.push(finding(
+            RiskLevel::Medium,
+            &who,
+            &format!("argument `{}` is only known at run time", word.text),
+        ));
+    }
+    out
+}
+
+/// Whether a code-running command takes its code from outside the line: standard input, a
+/// process substitution, an opaque argument, or a script file.
+fn runs_input(command: &SimpleCommand) -> bool {
+    !matches!(command.stdin, Stdin::Inherited)
+        || command
+            .argv
+            .iter()
+            .skip(1)
+            .any(|w| w.opaque || !w.text.starts_with('-'))
+}
+
+/// The words of `args` a writer command writes to (`tee FILE`, `cp … DEST`, `dd of=FILE`).
+fn writes_of<'a>(name: &str, args: &[&'a Word]) -> Vec<&'a Word> {
+    let operands: Vec<&Word> = args
+        .iter()
+        .copied()
+        .filter(|a| !a.text.starts_with('-'))
+        .collect();
+    match risk_table::writer(name) {
+        Some(risk_table::Writes::AllOperands) => operands,
+        Some(risk_table::Writes::LastOperand) => operands.last().copied().into_iter().collect(),
+        Some(risk_table::Writes::KeyValue(key)) => args
+            .iter()
+            .copied()
+            .filter(|a| a.text.starts_with(key))
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Findings for a path that is read (`write` false) or written.
+fn rate_path_access(who: &str, word: &Word, write: bool, line: &mut LineFacts) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let text = word
+        .text
+        .split_once('=')
+        .map_or(word.text.as_str(), |(k, v)| {
+            if k.starts_with("of") || k.starts_with("if") || k.starts_with("--") {
+                v
+            } else {
+                word.text.as_str()
+            }
+        });
+    let text = text.strip_prefix('@').unwrap_or(text);
+    for class in risk_table::classify_path(text) {
+        match (class, write) {
+            (PathClass::Secret, _) => {
+                if line.secret.is_none() {
+                    line.secret = Some(who.to_owned());
+                }
+                out.push(finding(
+                    RiskLevel::High,
+                    who,
+                    &format!("touches the secret `{text}`"),
+                ));
+            }
+            (PathClass::Persistence, true) => out.push(finding(
+                RiskLevel::High,
+                who,
+                &format!("writes `{text}`, which runs code later (persistence)"),
+            )),
+            (PathClass::CriticalSystem, true) => out.push(finding(
+                RiskLevel::Critical,
+                who,
+                &format!("overwrites the system file `{text}`"),
+            )),
+            (PathClass::System | PathClass::Root, true) => out.push(finding(
+                RiskLevel::High,
+                who,
+                &format!("writes under the system path `{text}`"),
+            )),
+            (PathClass::Device, true) => out.push(finding(
+                RiskLevel::Critical,
+                who,
+                &format!("writes the device `{text}`"),
+            )),
+            (PathClass::Home, true) => out.push(finding(
+                RiskLevel::Medium,
+                who,
+                &format!("writes `{text}` in the home directory"),
+            )),
+            _ => {}
+        }
+    }
+    if write && out.is_empty() && !risk_table::is_harmless_sink(text) {
+        let level = if text.starts_with('/') && !text.starts_with("/tmp/")
+            || text.contains("..")
+            || word.opaque
+        {
+            RiskLevel::Medium
+        } else {
+            RiskLevel::Low
+        };
+        out.push(finding(level, who, &format!("writes `{text}`")));
+    }
+    out
+}
+
+/// The first flag of `arg` not in `known` (short flags are checked one by one).
+fn unknown_flag(arg: &Word, known: &[&str]) -> Option<String> {
+    let text = arg.text.as_str();
+    if !text.starts_with('-') || text == "-" || text == "--" {
+        return None;
+    }
+    if text.starts_with("--") {
+        let key = text.split_once('=').map_or(text, |(k, _)| k);
+        return (!known.contains(&key)).then(|| key.to_owned());
+    }
+    // A number (`head -20`) is a count, not a flag.
+    if text
+        .get(1..)
+        .is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    if known.contains(&text) {
+        return None;
+    }
+    text.chars().skip(1).find_map(|c| {
+        let flag = format!("-{c}");
+        (!known.contains(&flag.as_str())).then_some(flag)
+    })
+}
+
+/// Whether a condition holds for a command's arguments.
+fn holds(cond: &Cond, args: &[&Word]) -> bool {
+    match cond {
+        Cond::Flag(flags) => args.iter().any(|a| has_flag(&a.text, flags)),
+        Cond::Sub(subs) => first_operand(args).is_some_and(|s| subs.contains(&s)),
+        Cond::Arg(values) => args.iter().any(|a| values.contains(&a.text.as_str())),
+        Cond::ArgPrefix(prefixes) => args
+            .iter()
+            .any(|a| prefixes.iter().any(|p| a.text.starts_with(p))),
+        Cond::ArgContains(needles) => args
+            .iter()
+            .any(|a| needles.iter().any(|n| a.text.contains(n))),
+        Cond::Operand(class) => args
+            .iter()
+            .filter(|a| !a.text.starts_with('-') || a.text == "-")
+            .any(|a| risk_table::classify_path(&a.text).contains(class)),
+        Cond::NoOperands => first_operand(args).is_none(),
+        Cond::Not(inner) => !holds(inner, args),
+        Cond::Any(conds) => conds.iter().any(|c| holds(c, args)),
+    }
+}
+
+fn first_operand<'a>(args: &[&'a Word]) -> Option<&'a str> {
+    args.iter()
+        .map(|a| a.text.as_str())
+        .find(|t| !t.starts_with('-'))
+}
+
+/// Whether `text` is one of `flags`: long flags exactly (or `--flag=value`), short flags
+/// also inside a group (`-rf` has `-r` and `-f`).
+pub(crate) fn has_flag(text: &str, flags: &[&str]) -> bool {
+    if text.starts_with("--") {
+        let key = text.split_once('=').map_or(text, |(k, _)| k);
+        return flags.contains(&key);
+    }
+    if let Some(group) = text.strip_prefix('-') {
+        if flags.contains(&text) {
+            return true;
+        }
+        return group.chars().all(|c| c.is_ascii_alphabetic())
+            && flags.iter().any(|f| {
+                f.len() == 2
+                    && f.starts_with('-')
+                    && f.chars().nth(1).is_some_and(|c| group.contains(c))
+            });
+    }
+    flags.contains(&text)
+}

@@ -1,0 +1,2033 @@
+//! What we know about commands, as data. Read it like a spec: each entry names commands, the
+//! level they have by default, and the flag/argument conditions that raise it.
+//!
+//! Sources for the entries are cited inline. Guiding rules:
+//! - A command is `Low` only when it is read-only and every flag it was given is listed in
+//!   `known_flags` (OpenAI Codex's `is_safe_command` lesson: `find -exec`, `rg --pre`,
+//!   `sed e`/`w`, `sort --compress-program` turned "read-only" commands into code execution).
+//! - A command not in this table is `Medium`, never `Low`.
+//! - Levels only go up: a rule can raise a command's level, nothing lowers it.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use crate::risk::RiskLevel::{self, Critical, High, Low, Medium};
+
+/// A condition on a command's arguments (argv without the name).
+#[derive(Debug)]
+pub(crate) enum Cond {
+    /// Any of these flags is given (short flags also inside groups: `-rf` has `-r`).
+    Flag(&'static [&'static str]),
+    /// The first operand (subcommand) is one of these.
+    Sub(&'static [&'static str]),
+    /// Some argument equals one of these.
+    Arg(&'static [&'static str]),
+    /// Some argument starts with one of these.
+    ArgPrefix(&'static [&'static str]),
+    /// Some argument contains one of these.
+    ArgContains(&'static [&'static str]),
+    /// Some operand (non-flag argument) is a path of this class.
+    Operand(PathClass),
+    /// There are no operands.
+    NoOperands,
+    /// The condition does not hold.
+    Not(&'static Cond),
+    /// Any of the conditions holds.
+    Any(&'static [Cond]),
+}
+
+/// A rule raising a command's level when all its conditions hold.
+#[derive(Debug)]
+pub(crate) struct Rule {
+    pub when: &'static [Cond],
+    pub level: RiskLevel,
+    pub why: &'static str,
+}
+
+/// What a command does besides its own effect, for combination rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Fetches data from the network (`curl`, `wget`).
+    Downloads,
+    /// Sends data over the network.
+    Network,
+    /// Runs code it is given (shells, interpreters): with input from a pipe, a process
+    /// substitution or a file, it runs whatever that is.
+    RunsCode,
+}
+
+/// Everything we know about one command.
+#[derive(Debug)]
+pub(crate) struct CommandSpec {
+    pub names: &'static [&'static str],
+    pub base: RiskLevel,
+    /// What the command does, as the reason for its base level.
+    pub what: &'static str,
+    pub rules: &'static [Rule],
+    /// For read-only commands: every flag known to keep it read-only.
+    pub known_flags: Option<&'static [&'static str]>,
+    pub role: &'static [Role],
+}
+
+/// Classes of paths that matter for risk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PathClass {
+    /// `/`, `/*`, `/.`: the whole filesystem.
+    Root,
+    /// `~`, `$HOME`, `~/*`: the whole home directory.
+    Home,
+    /// `..`, `../*`: outside the working directory.
+    Parent,
+    /// Under a system directory (`/etc`, `/usr`, `/bin`, …).
+    System,
+    /// A file whose corruption breaks the system or its logins.
+    CriticalSystem,
+    /// Keys, tokens, credentials.
+    Secret,
+    /// Files that run code later: shell rc files, cron, systemd units, authorized_keys.
+    Persistence,
+    /// A block device or raw memory.
+    Device,
+}
+
+const fn rule(when: &'static [Cond], level: RiskLevel, why: &'static str) -> Rule {
+    Rule { when, level, why }
+}
+
+const RECURSIVE: Cond = Cond::Flag(&["-r", "-R", "--recursive"]);
+const WIPES_SYSTEM: Cond = Cond::Any(&[
+    Cond::Operand(PathClass::Root),
+    Cond::Operand(PathClass::Home),
+    Cond::Operand(PathClass::Parent),
+    Cond::Operand(PathClass::System),
+]);
+
+/// Flags of GNU grep that keep it read-only.
+const GREP_FLAGS: &[&str] = &[
+    "-r",
+    "-R",
+    "-n",
+    "-i",
+    "-v",
+    "-l",
+    "-L",
+    "-c",
+    "-w",
+    "-x",
+    "-E",
+    "-F",
+    "-G",
+    "-P",
+    "-o",
+    "-q",
+    "-s",
+    "-h",
+    "-H",
+    "-A",
+    "-B",
+    "-C",
+    "-e",
+    "-f",
+    "-m",
+    "-a",
+    "-I",
+    "-z",
+    "-Z",
+    "-b",
+    "-T",
+    "-U",
+    "--recursive",
+    "--dereference-recursive",
+    "--line-number",
+    "--ignore-case",
+    "--invert-match",
+    "--files-with-matches",
+    "--files-without-match",
+    "--count",
+    "--word-regexp",
+    "--line-regexp",
+    "--extended-regexp",
+    "--fixed-strings",
+    "--perl-regexp",
+    "--only-matching",
+    "--quiet",
+    "--silent",
+    "--no-filename",
+    "--with-filename",
+    "--after-context",
+    "--before-context",
+    "--context",
+    "--regexp",
+    "--file",
+    "--max-count",
+    "--text",
+    "--include",
+    "--exclude",
+    "--exclude-dir",
+    "--color",
+    "--colour",
+    "--null",
+    "--null-data",
+    "--binary-files",
+    "--label",
+    "--no-messages",
+];
+
+/// Flags of ripgrep that keep it read-only. Not `--pre`/`--pre-glob` (runs a program per
+/// file) nor `-z`/`--search-zip` (runs decompressors) — Codex's `is_safe_command` lesson.
+const RG_FLAGS: &[&str] = &[
+    "-n",
+    "-i",
+    "-S",
+    "-s",
+    "-v",
+    "-l",
+    "-c",
+    "-w",
+    "-x",
+    "-F",
+    "-e",
+    "-g",
+    "-t",
+    "-T",
+    "-A",
+    "-B",
+    "-C",
+    "-o",
+    "-q",
+    "-u",
+    "-uu",
+    "-uuu",
+    "-H",
+    "-I",
+    "-N",
+    "-m",
+    "-M",
+    "-L",
+    "-U",
+    "-P",
+    "-j",
+    "-0",
+    "-a",
+    "-h",
+    "-V",
+    "--line-number",
+    "--ignore-case",
+    "--smart-case",
+    "--case-sensitive",
+    "--invert-match",
+    "--files-with-matches",
+    "--files-without-match",
+    "--count",
+    "--count-matches",
+    "--word-regexp",
+    "--line-regexp",
+    "--fixed-strings",
+    "--regexp",
+    "--glob",
+    "--iglob",
+    "--type",
+    "--type-not",
+    "--after-context",
+    "--before-context",
+    "--context",
+    "--only-matching",
+    "--quiet",
+    "--hidden",
+    "--no-ignore",
+    "--no-ignore-vcs",
+    "--with-filename",
+    "--no-filename",
+    "--no-heading",
+    "--heading",
+    "--max-count",
+    "--max-columns",
+    "--follow",
+    "--multiline",
+    "--pcre2",
+    "--json",
+    "--files",
+    "--type-list",
+    "--color",
+    "--colors",
+    "--column",
+    "--vimgrep",
+    "--trim",
+    "--sort",
+    "--sortr",
+    "--max-depth",
+    "--max-filesize",
+    "--threads",
+    "--null",
+    "--text",
+    "--help",
+    "--version",
+    "--stats",
+    "--passthru",
+    "--replace",
+    "-r",
+    "--engine",
+    "--debug",
+];
+
+const LS_FLAGS: &[&str] = &[
+    "-a",
+    "-A",
+    "-l",
+    "-h",
+    "-R",
+    "-t",
+    "-r",
+    "-S",
+    "-1",
+    "-d",
+    "-F",
+    "-G",
+    "-i",
+    "-n",
+    "-o",
+    "-g",
+    "-p",
+    "-s",
+    "-X",
+    "-U",
+    "-v",
+    "-c",
+    "-u",
+    "-L",
+    "-H",
+    "-C",
+    "-m",
+    "-x",
+    "-k",
+    "-Q",
+    "-N",
+    "-b",
+    "-T",
+    "-w",
+    "-q",
+    "--all",
+    "--almost-all",
+    "--human-readable",
+    "--recursive",
+    "--reverse",
+    "--size",
+    "--sort",
+    "--time",
+    "--time-style",
+    "--color",
+    "--colour",
+    "--classify",
+    "--directory",
+    "--inode",
+    "--group-directories-first",
+    "--full-time",
+    "--format",
+    "--width",
+    "--numeric-uid-gid",
+    "--dereference",
+    "--indicator-style",
+    "--quoting-style",
+    "--literal",
+    "--help",
+    "--version",
+];
+
+const FIND_READ_FLAGS: &[&str] = &[
+    "-name",
+    "-iname",
+    "-path",
+    "-ipath",
+    "-type",
+    "-maxdepth",
+    "-mindepth",
+    "-size",
+    "-mtime",
+    "-mmin",
+    "-newer",
+    "-print",
+    "-print0",
+    "-not",
+    "-o",
+    "-a",
+    "-or",
+    "-and",
+    "-empty",
+    "-prune",
+    "-regex",
+    "-iregex",
+    "-user",
+    "-group",
+    "-perm",
+    "-links",
+    "-L",
+    "-P",
+    "-H",
+    "-xdev",
+    "-mount",
+    "-follow",
+    "-wholename",
+    "-iwholename",
+    "-atime",
+    "-amin",
+    "-ctime",
+    "-cmin",
+    "-readable",
+    "-writable",
+    "-executable",
+    "-depth",
+    "-printf",
+    "-true",
+    "-false",
+    "-samefile",
+    "-inum",
+    "-uid",
+    "-gid",
+    "-nouser",
+    "-nogroup",
+    "-lname",
+    "-ilname",
+    "-quit",
+    "-ls",
+    "-D",
+    "-O",
+    "-regextype",
+    "-xtype",
+    "-newermt",
+    "-daystart",
+    "-noleaf",
+    "-help",
+    "-version",
+];
+
+const SORT_FLAGS: &[&str] = &[
+    "-n",
+    "-r",
+    "-u",
+    "-k",
+    "-t",
+    "-h",
+    "-V",
+    "-f",
+    "-b",
+    "-d",
+    "-g",
+    "-i",
+    "-M",
+    "-R",
+    "-s",
+    "-z",
+    "-c",
+    "-C",
+    "--numeric-sort",
+    "--reverse",
+    "--unique",
+    "--key",
+    "--field-separator",
+    "--human-numeric-sort",
+    "--version-sort",
+    "--ignore-case",
+    "--general-numeric-sort",
+    "--month-sort",
+    "--random-sort",
+    "--stable",
+    "--zero-terminated",
+    "--check",
+    "--ignore-leading-blanks",
+    "--dictionary-order",
+];
+
+const GIT_READ: &[&str] = &[
+    "status",
+    "log",
+    "diff",
+    "show",
+    "rev-parse",
+    "ls-files",
+    "blame",
+    "describe",
+    "shortlog",
+    "rev-list",
+    "cat-file",
+    "ls-tree",
+    "whatchanged",
+    "reflog",
+    "grep",
+    "merge-base",
+    "name-rev",
+    "show-ref",
+    "for-each-ref",
+    "count-objects",
+    "check-ignore",
+    "help",
+    "version",
+    "branch",
+];
+
+/// The command table.
+pub(crate) static COMMANDS: &[CommandSpec] = &[
+    // ---- destruction -------------------------------------------------------------------
+    CommandSpec {
+        names: &["rm"],
+        base: Medium,
+        what: "deletes files",
+        rules: &[
+            rule(
+                &[RECURSIVE, WIPES_SYSTEM],
+                Critical,
+                "recursive delete of the filesystem root, a home directory, a parent directory or a system directory",
+            ),
+            rule(
+                &[Cond::Operand(PathClass::Root)],
+                Critical,
+                "deletes at the filesystem root",
+            ),
+            rule(
+                &[Cond::Flag(&["--no-preserve-root"])],
+                Critical,
+                "disables rm's root protection",
+            ),
+            rule(
+                &[WIPES_SYSTEM],
+                High,
+                "deletes in a system, home or parent directory",
+            ),
+            rule(
+                &[RECURSIVE, Cond::Operand(PathClass::Secret)],
+                High,
+                "deletes credentials",
+            ),
+            rule(
+                &[RECURSIVE, Cond::ArgContains(&["*"])],
+                High,
+                "recursive delete of a glob",
+            ),
+        ],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &["rmdir", "unlink"],
+        base: Medium,
+        what: "deletes files",
+        rules: &[rule(
+            &[WIPES_SYSTEM],
+            High,
+            "deletes in a system, home or parent directory",
+        )],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &["shred", "wipe", "srm"],
+        base: Critical,
+        what: "irrecoverably overwrites files",
+        rules: &[],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &[
+            "mkfs",
+            "mkswap",
+            "wipefs",
+            "fdisk",
+            "sfdisk",
+            "cfdisk",
+            "parted",
+            "gdisk",
+            "sgdisk",
+            "blkdiscard",
+            "cryptsetup",
+            "mdadm",
+            "lvremove",
+            "vgremove",
+            "pvremove",
+            "zpool",
+            "diskutil",
+        ],
+        base: Critical,
+        what: "formats or repartitions disks",
+        rules: &[],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &["dd"],
+        base: Medium,
+        what: "copies raw data",
+        rules: &[
+            rule(
+                &[Cond::ArgPrefix(&[
+                    "of=/dev/sd",
+                    "of=/dev/nvme",
+                    "of=/dev/hd",
+                    "of=/dev/vd",
+                    "of=/dev/xvd",
+                    "of=/dev/mmcblk",
+                    "of=/dev/disk",
+                    "of=/dev/mem",
+                    "of=/dev/kmem",
+                    "of=/dev/mapper",
+                    "of=/dev/md",
+                    "of=/dev/loop",
+                    "of=/dev/dm-",
+                ])],
+                Critical,
+                "writes a raw disk or memory device",
+            ),
+            rule(
+                &[Cond::ArgPrefix(&["of=/"])],
+                High,
+                "writes an absolute path",
+            ),
+        ],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &["chmod"],
+        base: Medium,
+        what: "changes permissions",
+        rules: &[
+            rule(
+                &[RECURSIVE, WIPES_SYSTEM],
+                Critical,
+                "recursive permission change of the root, a home or a system directory",
+            ),
+            rule(
+                &[
+                    Cond::Arg(&["777", "0777", "a+rwx", "ugo+rwx"]),
+                    Cond::Operand(PathClass::Root),
+                ],
+                Critical,
+                "makes the filesystem world-writable",
+            ),
+            rule(
+                &[Cond::ArgContains(&[
+                    "+s", "u+s", "g+s", "4755", "2755", "6755", "4777",
+                ])],
+                High,
+                "sets setuid/setgid",
+            ),
+            rule(
+                &[WIPES_SYSTEM],
+                High,
+                "changes permissions in a system or home directory",
+            ),
+            rule(
+                &[Cond::Operand(PathClass::Secret)],
+                High,
+                "changes permissions of credentials",
+            ),
+        ],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &["chown", "chgrp"],
+        base: Medium,
+        what: "changes ownership",
+        rules: &[
+            rule(
+                &[RECURSIVE, WIPES_SYSTEM],
+                Critical,
+                "recursive ownership change of the root, a home or a system directory",
+            ),
+            rule(
+                &[WIPES_SYSTEM],
+                High,
+                "changes ownership in a system or home directory",
+            ),
+        ],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &["truncate"],
+        base: Medium,
+        what: "truncates files",
+        rules: &[],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &[
+            "mv", "cp", "install", "ln", "rsync", "touch", "mkdir", "tee",
+        ],
+        base: Medium,
+        what: "creates, copies or moves files",
+        rules: &[
+            rule(
+                &[RECURSIVE, Cond::Operand(PathClass::Root)],
+                High,
+                "copies the whole filesystem",
+            ),
+            rule(
+                &[Cond::Flag(&["-e", "--rsh", "--rsync-path"])],
+                High,
+                "runs a custom remote shell program",
+            ),
+        ],
+        known_flags: None,
+        role: &[],
+    },
+    // ---- system state ---------------------------------------------------------------------
+    CommandSpec {
+        names: &["shutdown", "reboot", "halt", "poweroff", "kexec"],
+        base: Critical,
+        what: "shuts down or reboots the machine",
+        rules: &[],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &["init", "telinit"],
+        base: High,
+        what: "changes the run level",
+        rules: &[rule(
+            &[Cond::Arg(&["0", "6", "1", "s", "S"])],
+            Critical,
+            "halts or reboots the machine",
+        )],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &["systemctl"],
+        base: Medium,
+        what: "controls system services",
+        rules: &[
+            rule(
+                &[Cond::Sub(&[
+                    "poweroff",
+                    "reboot",
+                    "halt",
+                    "kexec",
+                    "emergency",
+                    "rescue",
+                    "suspend",
+                    "hibernate",
+                    "isolate",
+                ])],
+                Critical,
+                "shuts down, reboots or isolates the system",
+            ),
+            rule(
+                &[Cond::Sub(&[
+                    "enable",
+                    "link",
+                    "edit",
+                    "set-property",
+                    "preset",
+                    "daemon-reload",
+                    "add-wants",
+                    "add-requires",
+                ])],
+                High,
+                "installs or changes a unit that runs later (persistence)",
+            ),
+            rule(
+                &[Cond::Sub(&[
+                    "stop", "disable", "mask", "kill", "restart", "isolate",
+                ])],
+                High,
+                "stops or disables services",
+            ),
+        ],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &["kill"],
+        base: Medium,
+        what: "sends signals to processes",
+        rules: &[
+            // `kill -9 -1` signals every process the user can signal.
+            rule(
+                &[
+                    Cond::Arg(&["-1"]),
+                    Cond::Any(&[
+                        Cond::Flag(&["-9", "-s", "-KILL", "-SIGKILL", "-TERM", "-15", "-n"]),
+                        Cond::Arg(&["--"]),
+                    ]),
+                ],
+                Critical,
+                "signals every process (pid -1)",
+            ),
+            rule(
+                &[Cond::Arg(&["1", "0"])],
+                Critical,
+                "signals init or the whole process group",
+            ),
+        ],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &["killall", "pkill", "killall5", "skill"],
+        base: High,
+        what: "kills processes by name",
+        rules: &[],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &["crontab"],
+        base: High,
+        what: "installs scheduled jobs (persistence)",
+        rules: &[],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &[
+            "at",
+            "batch",
+            "launchctl",
+            "schtasks",
+            "update-rc.d",
+            "chkconfig",
+            "rc-update",
+        ],
+        base: High,
+        what: "schedules or registers code to run later (persistence)",
+        rules: &[],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &[
+            "useradd", "userdel", "usermod", "groupadd", "groupdel", "passwd", "chpasswd",
+            "visudo", "adduser", "deluser",
+        ],
+        base: High,
+        what: "changes users or credentials",
+        rules: &[],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &[
+            "mount",
+            "umount",
+            "swapoff",
+            "swapon",
+            "sysctl",
+            "modprobe",
+            "insmod",
+            "rmmod",
+            "iptables",
+            "ip6tables",
+            "nft",
+            "ufw",
+            "setenforce",
+        ],
+        base: High,
+        what: "changes system configuration",
+        rules: &[],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &["sudo", "doas", "su", "pkexec", "chroot"],
+        base: High,
+        what: "runs with raised privileges",
+        rules: &[],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &["history"],
+        base: Medium,
+        what: "reads or clears shell history",
+        rules: &[rule(
+            &[Cond::Flag(&["-c"])],
+            High,
+            "clears shell history (hides tracks)",
+        )],
+        known_flags: None,
+        role: &[],
+    },
+    // ---- code execution -------------------------------------------------------------------
+    CommandSpec {
+        names: &[
+            "sh",
+            "bash",
+            "rbash",
+            "dash",
+            "ash",
+            "zsh",
+            "ksh",
+            "mksh",
+            "yash",
+            "posh",
+            "fish",
+            "csh",
+            "tcsh",
+            "pwsh",
+            "powershell",
+        ],
+        base: Medium,
+        what: "runs a shell",
+        rules: &[],
+        known_flags: None,
+        role: &[Role::RunsCode],
+    },
+    CommandSpec {
+        names: &["eval", "source", "."],
+        base: High,
+        what: "runs shell code that is not on the line",
+        rules: &[],
+        known_flags: None,
+        role: &[Role::RunsCode],
+    },
+    CommandSpec {
+        names: &[
+            "python",
+            "python2",
+            "python3",
+            "pypy",
+            "pypy3",
+            "perl",
+            "ruby",
+            "node",
+            "nodejs",
+            "deno",
+            "bun",
+            "php",
+            "lua",
+            "luajit",
+            "Rscript",
+            "osascript",
+            "tclsh",
+            "wish",
+            "julia",
+            "groovy",
+            "jshell",
+            "irb",
+            "ghci",
+            "runghc",
+            "scala",
+            "kotlin",
+            "swift",
+            "dotnet-script",
+        ],
+        base: Medium,
+        what: "runs an interpreter",
+        rules: &[
+            rule(
+                &[Cond::Flag(&[
+                    "-c", "-e", "-E", "-r", "-p", "--eval", "--print", "-x",
+                ])],
+                High,
+                "runs inline code",
+            ),
+            rule(
+                &[Cond::Sub(&["eval", "-"])],
+                High,
+                "runs inline code or code from standard input",
+            ),
+            rule(
+                &[
+                    Cond::Flag(&["-m"]),
+                    Cond::Arg(&["http.server", "SimpleHTTPServer", "smtpd", "pip"]),
+                ],
+                High,
+                "starts a server or installs packages",
+            ),
+        ],
+        known_flags: None,
+        role: &[Role::RunsCode],
+    },
+    CommandSpec {
+        names: &["awk", "gawk", "mawk", "nawk"],
+        base: Low,
+        what: "processes text",
+        rules: &[rule(
+            &[Cond::ArgContains(&[
+                "system", "|", ">", "getline", "close(", "fflush", "ENVIRON", "PROCINFO", "@load",
+                "-f", "--exec", "-E", "--load", "-l",
+            ])],
+            High,
+            "awk program can run commands or write files",
+        )],
+        known_flags: Some(&["-F", "-v", "--field-separator", "--assign"]),
+        role: &[],
+    },
+    CommandSpec {
+        names: &["sed", "gsed"],
+        base: Medium,
+        what: "edits text (a sed script can write files with `w` and run commands with `e`)",
+        rules: &[rule(
+            &[Cond::Flag(&["-i", "--in-place"])],
+            Medium,
+            "edits files in place",
+        )],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &[
+            "make", "cmake", "ninja", "gradle", "gradlew", "mvn", "ant", "bazel", "just", "task",
+            "rake",
+        ],
+        base: Medium,
+        what: "runs a build (arbitrary project code)",
+        rules: &[],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &["npx", "pnpx", "bunx", "uvx", "pipx", "dlx"],
+        base: Medium,
+        what: "downloads and runs a package",
+        rules: &[],
+        known_flags: None,
+        role: &[],
+    },
+    CommandSpec {
+        names: &[
+            "docker",
+            "podman",
+            "kubectl",
+            "helm",
+            "terraform",
+            "pulumi",
+            "ansible",
+            "ansible-playbook",
+            "aws",
+            "gcloud",
+            "az",
+            "gh",
+            "heroku",
+            "vercel",
+            "flyctl",
+        ],
+        base: Medium,
+        what: "controls containers, clusters or cloud resources",
+        rules: &[
+            rule(
+                &[Cond::Flag(&["--privileged"])],
+                High,
+                "runs a privileged container",
+            ),
+            rule(
+                &[Cond::ArgContains(&["/:/", "-v=/:", "/var/run/docker.sock"])],
+                High,
+                "mounts the host root or the Docker socket",
+            ),
+            rule(
+                &[Cond::Sub(&[
+                    "destroy", "delete", "rm", "rmi", "prune", "system",
+                ])],
+                High,
+                "destroys resources",
+            ),
+            rule(
+                &[
+                    Cond::Flag(&["--force", "-f"]),
+                    Cond::Sub(&["apply", "push", "delete"]),
+                ],
+                High,
+                "forces a change",
+            ),
+        ],
+        known_flags: None,
+        role: &[Role::Network],
+    },
+    // ---- packages ---------------------------------------------------------------------------
+    CommandSpec {
+        names: &["npm", "pnpm", "yarn"],
+        base: Medium,
+        what: "runs a JavaScript package manager (installs run lifecycle scripts)",
+        rules: &[
+            rule(
+                &[Cond::Sub(&[
+                    "publish",
+                    "unpublish",
+                    "adduser",
+                    "login",
+                    "token",
+                    "owner",
+                ])],
+                High,
+                "publishes or changes registry credentials",
+            ),
+            rule(
+                &[Cond::Flag(&["-g", "--global"])],
+                High,
+                "installs globally",
+            ),
+        ],
+        known_flags: None,
+        role: &[Role::Network],
+    },
+    CommandSpec {
+        names: &[
+            "pip", "pip2", "pip3", "uv", "poetry", "pipenv", "conda", "mamba", "gem", "bundle",
+            "composer", "go", "cargo", "rustup", "dotnet", "nuget", "brew", "port", "apt",
+            "apt-get", "aptitude", "dpkg", "yum", "dnf", "zypper", "pacman", "apk", "snap",
+            "flatpak", "nix", "nix-env", "emerge",
+        ],
+        base: Medium,
+        what: "runs a package manager or toolchain",
+        rules: &[
+            rule(
+                &[Cond::Sub(&["publish", "upload", "login", "yank", "owner"])],
+                High,
+                "publishes packages or changes registry credentials",
+            ),
+            rule(
+                &[
+                    Cond::Sub(&["remove", "purge", "autoremove", "uninstall", "erase"]),
+                    Cond::Flag(&["-y", "--yes", "--assume-yes", "--noconfirm"]),
+                ],
+                High,
+                "removes system packages without asking",
+            ),
+            rule(
+                &[
+                    Cond::Flag(&[
+                        "--break-system-packages",
+                        "--allow-unauthenticated",
+                        "--force-yes",
+                        "--trusted-host",
+                        "--index-url",
+                        "--extra-index-url",
+                        "-i",
+                    ]),
+                    Cond::Any(&[Cond::Sub(&["install"]), Cond::Arg(&["install"])]),
+                ],
+                High,
+                "installs from an untrusted source or past safety checks",
+            ),
+        ],
+        known_flags: None,
+        role: &[Role::Network],
+    },
+    // ---- version control ------------------------------------------------------------------------
+    CommandSpec {
+        names: &["git"],
+        base: Low,
+        what: "runs git",
+        rules: &[
+            rule(
+                &[Cond::Not(&Cond::Sub(GIT_READ))],
+                Medium,
+                "changes the repository or talks to a remote",
+            ),
+            // git -c core.pager=…, core.fsmonitor, core.sshCommand, alias.x=!cmd run programs.
+            rule(
+                &[Cond::Any(&[
+                    Cond::Flag(&["-c", "--config-env", "--exec-path"]),
+                    Cond::ArgContains(&[
+                        "core.pager",
+                        "core.fsmonitor",
+                        "core.sshcommand",
+                        "core.sshCommand",
+                        "core.hooksPath",
+                        "core.hookspath",
+                        "core.editor",
+                        "core.gitProxy",
+                        "core.askPass",
+                        "alias.",
+                        "diff.external",
+                        "filter.",
+                        "credential.helper",
+                        "protocol.ext.allow",
+                        "uploadpack.packObjectsHook",
+                        "sequence.editor",
+                        "gpg.program",
+                        "pager.",
+                    ]),
+                ])],
+                High,
+                "configures a program for git to run (-c, core.pager, core.fsmonitor, core.sshCommand, aliases)",
+            ),
+            rule(
+                &[Cond::Any(&[Cond::ArgPrefix(&[
+                    "--upload-pack",
+                    "--receive-pack",
+                    "--exec=",
+                    "-u",
+                    "--ext-diff",
+                    "--textconv",
+                    "--open-files-in-pager",
+                    "--output",
+                    "ext::",
+                ])])],
+                High,
+                "makes git run a program or write a file (--upload-pack, --ext-diff, --output, ext::)",
+            ),
+            rule(
+                &[
+                    Cond::Sub(&["push"]),
+                    Cond::Any(&[
+                        Cond::Flag(&[
+                            "-f",
+                            "--force",
+                            "--force-with-lease",
+                            "--mirror",
+                            "--delete",
+                            "-d",
+                            "--prune",
+                        ]),
+                        Cond::ArgPrefix(&["+", ":"]),
+                    ]),
+                ],
+                High,
+                "force-pushes or deletes remote history",
+            ),
+            rule(
+                &[
+                    Cond::Sub(&["reset"]),
+                    Cond::Flag(&["--hard", "--merge", "--keep"]),
+                ],
+                High,
+                "discards uncommitted work (reset --hard)",
+            ),
+            rule(
+                &[Cond::Sub(&["clean"]), Cond::Flag(&["-f", "--force"])],
+                High,
+                "deletes untracked files (clean -f)",
+            ),
+            rule(
+                &[
+                    Cond::Sub(&["checkout", "restore"]),
+                    Cond::Any(&[
+                        Cond::Arg(&["--", ".", ":/"]),
+                        Cond::Flag(&["-f", "--force", "--worktree"]),
+                    ]),
+                ],
+                High,
+                "discards working-tree changes",
+            ),
+            rule(
+                &[
+                    Cond::Sub(&["branch"]),
+                    Cond::Flag(&["-D", "--delete", "-d", "--force", "-M"]),
+                ],
+                High,
+                "deletes or force-moves branches",
+            ),
+            rule(
+                &[Cond::Sub(&["stash"]), Cond::Arg(&["drop", "clear"])],
+                High,
+                "drops stashed work",
+            ),
+            rule(
+                &[
+                    Cond::Sub(&[
+                        "filter-branch",
+                        "filter-repo",
+                        "update-ref",
+                        "replace",
+                        "gc",
+                        "prune",
+                        "reflog",
+                    ]),
+                    Cond::Any(&[
+                        Cond::Arg(&["expire", "delete", "--prune=now", "--aggressive", "-d"]),
+                        Cond::Sub(&["filter-branch", "filter-repo", "update-ref", "replace"]),
+                    ]),
+                ],
+                High,
+                "rewrites or destroys history",
+            ),
+            rule(
+                &[
+                    Cond::Sub(&["config"]),
+                    Cond::Not(&Cond::Flag(&[
+                        "--get",
+                        "--list",
+                        "-l",
+                        "--get-all",
+                        "--get-regexp",
+                    ])),
+                ],
+                Medium,
+                "changes git configuration",
+            ),
+            rule(
+                &[Cond::Sub(&["submodule"]), Cond::Arg(&["foreach"])],
+                High,
+                "runs a command in every submodule",
+            ),
+        ],
+        known_flags: None,
+        role: &[Role::Network],
+    },
+    // ---- network ------------------------------------------------------------------------------
+    CommandSpec {
+        names: &[
+            "curl",
+            "wget",
+            "fetch",
+            "aria2c",
+            "http",
+            "https",
+            "xh",
+            "httpie",
+            "lwp-download",
+            "axel",
+        ],
+        base: Medium,
+        what: "transfers data over the network",
+        rules: &[
+            rule(
+                &[Cond::Any(&[Cond::Flag(&[
+                    "-d",
+                    "-F",
+                    "-T",
+                    "--data",
+                    "--data-binary",
+                    "--data-raw",
+                    "--data-urlencode",
+                    "--form",
+                    "--upload-file",
+                    "--post-file",
+                    "--post-data",
+                    "--body-file",
+                ])])],
+                Medium,
+                "sends data",
+            ),
+            rule(
+                &[Cond::Flag(&["-k", "--insecure", "--no-check-certificate"])],
+                Medium,
+                "skips TLS verification",
+            ),
+        ],
+        known_flags: None,
+        role: &[Role::Downloads, Role::Network],
+    },
+    CommandSpec {
+        names: &[
+            "nc",
+            "ncat",
+            "netcat",
+            "socat",
+            "telnet",
+            "ftp",
+            "tftp",
+            "sftp",
+            "scp",
+            "ssh",
+            "mosh",
+            "rclone",
+            "smbclient",
+            "openssl",
+            "websocat",
+        ],
+        base: Medium,
+        what: "talks to another host",
+        rules: &[
+            rule(
+                &[Cond::Flag(&[
+                    "-e",
+                    "-c",
+                    "--exec",
+                    "--sh-exec",
+                    "--lua-exec",
+                ])],
+                Critical,
+                "binds a shell to a network connection",
+            ),
+            rule(
+                &[Cond::Any(&[Cond::ArgContains(&[
+                    "ProxyCommand",
+                    "LocalCommand",
+                    "PermitLocalCommand",
+                    "EXEC:",
+                    "SYSTEM:",
+                ])])],
+                High,
+                "runs a local command",
+            ),
+            rule(
+                &[Cond::Flag(&["-l", "--listen", "-R", "-D"])],
+                High,
+                "listens for or forwards connections",
+            ),
+        ],
+        known_flags: None,
+        role: &[Role::Network],
+    },
+    // ---- secrets ---------------------------------------------------------------------------------
+    CommandSpec {
+        names: &["printenv", "env", "set", "export", "declare", "typeset"],
+        base: Low,
+        what: "shows or sets shell variables",
+        rules: &[rule(
+            &[Cond::NoOperands],
+            Medium,
+            "prints the environment, which may hold secrets",
+        )],
+        known_flags: Some(&[
+            "-0", "--null", "-p", "-x", "-g", "-r", "-a", "-A", "-i", "-f", "-F", "-n", "-l", "-u",
+            "-t",
+        ]),
+        role: &[],
+    },
+    CommandSpec {
+        names: &[
+            "security",
+            "keyctl",
+            "secret-tool",
+            "pass",
+            "gpg",
+            "gpg2",
+            "ssh-add",
+            "ssh-keygen",
+            "vault",
+            "op",
+            "bw",
+        ],
+        base: High,
+        what: "accesses a keychain, keys or a secret store",
+        rules: &[],
+        known_flags: None,
+        role: &[],
+    },
+    // ---- read-only (flag-exact) -------------------------------------------------------------------
+    CommandSpec {
+        names: &["ls", "dir", "vdir"],
+        base: Low,
+        what: "lists files",
+        rules: &[],
+        known_flags: Some(LS_FLAGS),
+        role: &[],
+    },
+    CommandSpec {
+        names: &["grep", "egrep", "fgrep"],
+        base: Low,
+        what: "searches text",
+        rules: &[],
+        known_flags: Some(GREP_FLAGS),
+        role: &[],
+    },
+    CommandSpec {
+        names: &["rg"],
+        base: Low,
+        what: "searches text",
+        rules: &[rule(
+            &[Cond::Flag(&["--pre", "--pre-glob", "-z", "--search-zip"])],
+            High,
+            "runs a preprocessor or decompressor program (rg --pre)",
+        )],
+        known_flags: Some(RG_FLAGS),
+        role: &[],
+    },
+    CommandSpec {
+        names: &["find"],
+        base: Low,
+        what: "finds files",
+        rules: &[
+            rule(&[Cond::Arg(&["-delete"])], High, "deletes what it finds"),
+            rule(
+                &[Cond::Arg(&["-exec", "-execdir", "-ok", "-okdir"])],
+                Medium,
+                "runs a command per file",
+            ),
+            rule(
+                &[Cond::Arg(&["-fprint", "-fprint0", "-fprintf", "-fls"])],
+                Medium,
+                "writes a file",
+            ),
+            rule(
+                &[Cond::Arg(&["-delete"]), WIPES_SYSTEM],
+                Critical,
+                "deletes everything under the root, a home or a system directory",
+            ),
+        ],
+        known_flags: Some(FIND_READ_FLAGS),
+        role: &[],
+    },
+    CommandSpec {
+        names: &["sort"],
+        base: Low,
+        what: "sorts text",
+        rules: &[
+            rule(
+                &[Cond::Flag(&["--compress-program"])],
+                High,
+                "runs a compression program (sort --compress-program)",
+            ),
+            rule(&[Cond::Flag(&["-o", "--output"])], Medium, "writes a file"),
+        ],
+        known_flags: Some(SORT_FLAGS),
+        role: &[],
+    },
+    CommandSpec {
+        names: &[
+            "cat",
+            "tac",
+            "head",
+            "tail",
+            "wc",
+            "nl",
+            "cut",
+            "tr",
+            "rev",
+            "fold",
+            "fmt",
+            "column",
+            "paste",
+            "expand",
+            "unexpand",
+            "comm",
+            "join",
+            "strings",
+            "od",
+            "hexdump",
+            "xxd",
+            "base64",
+            "base32",
+            "md5sum",
+            "sha1sum",
+            "sha256sum",
+            "sha512sum",
+            "cksum",
+            "b2sum",
+            "file",
+            "stat",
+            "du",
+            "df",
+            "tree",
+            "diff",
+            "cmp",
+            "less",
+            "more",
+            "jq",
+            "yq",
+            "bat",
+            "zcat",
+            "zless",
+        ],
+        base: Low,
+        what: "reads files",
+        rules: &[rule(
+            &[Cond::Flag(&["-f", "--follow", "-F"]), Cond::Arg(&["--pid"])],
+            Low,
+            "follows a file",
+        )],
+        known_flags: Some(&[
+            "-n",
+            "-c",
+            "-l",
+            "-w",
+            "-m",
+            "-L",
+            "-v",
+            "-e",
+            "-E",
+            "-T",
+            "-A",
+            "-b",
+            "-s",
+            "-u",
+            "-f",
+            "-F",
+            "-q",
+            "-z",
+            "-d",
+            "-r",
+            "-h",
+            "-a",
+            "-i",
+            "-t",
+            "-g",
+            "-C",
+            "-S",
+            "-p",
+            "-x",
+            "-D",
+            "-o",
+            "-N",
+            "-1",
+            "-2",
+            "-3",
+            "-R",
+            "-I",
+            "-P",
+            "-U",
+            "-y",
+            "-B",
+            "-H",
+            "-k",
+            "-j",
+            "-M",
+            "-W",
+            "-Z",
+            "-0",
+            "--lines",
+            "--bytes",
+            "--words",
+            "--chars",
+            "--number",
+            "--show-all",
+            "--follow",
+            "--retry",
+            "--quiet",
+            "--silent",
+            "--verbose",
+            "--delimiter",
+            "--fields",
+            "--characters",
+            "--complement",
+            "--only-delimited",
+            "--summarize",
+            "--human-readable",
+            "--max-depth",
+            "--total",
+            "--all",
+            "--unified",
+            "--recursive",
+            "--brief",
+            "--ignore-all-space",
+            "--ignore-space-change",
+            "--ignore-blank-lines",
+            "--color",
+            "--side-by-side",
+            "--raw-output",
+            "--compact-output",
+            "--slurp",
+            "--null-input",
+            "--arg",
+            "--argjson",
+            "--sort-keys",
+            "--exit-status",
+            "--tab",
+            "--indent",
+            "--join-output",
+            "--decode",
+            "--wrap",
+            "--check",
+            "--mime-type",
+            "--mime",
+            "--format",
+            "--printf",
+            "--dereference",
+            "--exclude",
+            "--apparent-size",
+            "--block-size",
+            "--inodes",
+            "--print-type",
+            "--local",
+            "--type",
+            "--output-format",
+            "--plain",
+            "--paging",
+            "--style",
+            "--language",
+            "--line-range",
+            "--text",
+            "--zero",
+            "--tag",
+            "--strict",
+            "--no-pager",
+            "--pid",
+            "--help",
+            "--version",
+        ]),
+        role: &[],
+    },
+    CommandSpec {
+        names: &[
+            "echo", "printf", "true", "false", "pwd", "cd", "pushd", "popd", "dirs", "test", "[",
+            "basename", "dirname", "realpath", "readlink", "seq", "sleep", "date", "cal", "whoami",
+            "id", "groups", "hostname", "uname", "uptime", "nproc", "arch", "tty", "which", "type",
+            "hash", "command", "locale", "yes", "expr", "tput", "clear", "exit", "return", "shift",
+            "read", "wait", "jobs", "umask", "alias", "unalias", "shopt", "unset", "local", "let",
+            ":", "getconf", "ps", "pgrep", "top", "free", "vmstat", "lsof", "lsblk", "w", "who",
+            "last", "man", "help", "info", "apropos", "whatis", "tldr",
+        ],
+        base: Low,
+        what: "prints information",
+        rules: &[rule(
+            &[
+                Cond::Flag(&["-s", "--set"]),
+                Cond::Any(&[Cond::Arg(&["date"]), Cond::ArgPrefix(&["--set"])]),
+            ],
+            High,
+            "sets the system clock",
+        )],
+        known_flags: None,
+        role: &[],
+    },
+];
+
+/// Commands whose known flags are not enforced (any flag is read-only). Kept separate so the
+/// table above says plainly which entries are flag-exact.
+#[cfg(test)]
+pub(crate) fn flag_free() -> Vec<&'static str> {
+    COMMANDS
+        .iter()
+        .filter(|c| c.base == Low && c.known_flags.is_none())
+        .flat_map(|c| c.names.iter().copied())
+        .collect()
+}
+
+static BY_NAME: LazyLock<HashMap<&'static str, &'static CommandSpec>> = LazyLock::new(|| {
+    let mut map = HashMap::new();
+    for spec in COMMANDS {
+        for name in spec.names {
+            map.entry(*name).or_insert(spec);
+        }
+    }
+    map
+});
+
+/// The entry for a command name (by basename), folding versioned names (`python3.12`,
+/// `pip3.11`, `mkfs.ext4`).
+pub(crate) fn lookup(name: &str) -> Option<&'static CommandSpec> {
+    if let Some(spec) = BY_NAME.get(name) {
+        return Some(spec);
+    }
+    let folded = if name.starts_with("mkfs") {
+        "mkfs"
+    } else {
+        ["python", "pip", "ruby", "perl", "php", "node", "lua"]
+            .into_iter()
+            .find(|b| {
+                name.strip_prefix(*b)
+                    .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit() || c == '.'))
+            })?
+    };
+    BY_NAME.get(folded).copied()
+}
+
+/// How a writer command names the files it writes.
+pub(crate) enum Writes {
+    AllOperands,
+    LastOperand,
+    KeyValue(&'static str),
+}
+
+/// The files a command writes, for commands that write by design.
+pub(crate) fn writer(name: &str) -> Option<Writes> {
+    match name {
+        "tee" | "touch" | "truncate" | "mkdir" | "shred" => Some(Writes::AllOperands),
+        "cp" | "mv" | "install" | "ln" | "rsync" | "scp" => Some(Writes::LastOperand),
+        "dd" => Some(Writes::KeyValue("of=")),
+        "curl" => Some(Writes::KeyValue("--output=")),
+        _ => None,
+    }
+}
+
+/// Environment variables whose value makes programs run code or load libraries.
+/// Sources: ld.so(8), bash(1) (`BASH_ENV`, `ENV`, `PROMPT_COMMAND`), git(1) (`GIT_SSH_COMMAND`,
+/// `GIT_PAGER`, `GIT_EXTERNAL_DIFF`, `GIT_CONFIG_*`), node (`NODE_OPTIONS=--require`).
+pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
+    const EXACT: &[(&str, &str)] = &[
+        ("LD_PRELOAD", "loads a library into every program"),
+        ("LD_LIBRARY_PATH", "changes which libraries programs load"),
+        ("LD_AUDIT", "loads a library into every program"),
+        ("BASH_ENV", "makes bash run a file first"),
+        ("ENV", "makes sh run a file first"),
+        ("PROMPT_COMMAND", "runs a command at every prompt"),
+        ("PATH", "changes which programs run"),
+        ("IFS", "changes how the shell splits words"),
+        ("SHELLOPTS", "changes shell options"),
+        ("BASHOPTS", "changes shell options"),
+        ("PAGER", "names a program to run"),
+        ("MANPAGER", "names a program to run"),
+        ("EDITOR", "names a program to run"),
+        ("VISUAL", "names a program to run"),
+        ("GIT_PAGER", "names a program for git to run"),
+        ("GIT_EDITOR", "names a program for git to run"),
+        ("GIT_SSH", "names a program for git to run"),
+        ("GIT_SSH_COMMAND", "names a command for git to run"),
+        ("GIT_EXTERNAL_DIFF", "names a program for git to run"),
+        ("GIT_ASKPASS", "names a program for git to run"),
+        ("GIT_PROXY_COMMAND", "names a command for git to run"),
+        ("GIT_DIR", "points git at another repository"),
+        ("GIT_EXEC_PATH", "changes which git programs run"),
+        ("NODE_OPTIONS", "can make node load code"),
+        ("PYTHONPATH", "changes which Python modules load"),
+        ("PYTHONSTARTUP", "runs a Python file"),
+        ("PERL5OPT", "passes options (and code) to perl"),
+        ("PERL5LIB", "changes which Perl modules load"),
+        ("RUBYOPT", "passes options to ruby"),
+        ("LESSOPEN", "makes less run a program"),
+        ("SSH_ASKPASS", "names a program to run"),
+    ];
+    if let Some((_, why)) = EXACT.iter().find(|(n, _)| *n == name) {
+        return Some(why);
+    }
+    if name.starts_with("GIT_CONFIG") || name.starts_with("DYLD_") {
+        return Some("changes configuration that can run programs");
+    }
+    None
+}
+
+/// Writes to these never matter.
+pub(crate) fn is_harmless_sink(path: &str) -> bool {
+    matches!(
+        path,
+        "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty" | "-" | "&1" | "&2"
+    ) || path.starts_with("/dev/fd/")
+}
+
+/// Paths (or path suffixes) that hold credentials. Sources: OpenSSH, AWS/GCP/Azure CLIs,
+/// Docker, kubectl, netrc, npm/pypi/cargo tokens, GnuPG, browser profiles, shadow(5).
+const SECRET_MARKERS: &[&str] = &[
+    "/.ssh/",
+    "~/.ssh",
+    "$HOME/.ssh",
+    "${HOME}/.ssh",
+    "id_rsa",
+    "id_ed25519",
+    "id_ecdsa",
+    "id_dsa",
+    "/.aws/",
+    "~/.aws",
+    "/.config/gcloud",
+    "/.azure/",
+    "/.kube/config",
+    "/.docker/config.json",
+    "/.netrc",
+    "~/.netrc",
+    "/.npmrc",
+    "~/.npmrc",
+    "/.pypirc",
+    "~/.pypirc",
+    "/.git-credentials",
+    "~/.git-credentials",
+    "/.cargo/credentials",
+    "/.gnupg",
+    "~/.gnupg",
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/sudoers",
+    "/.password-store",
+    "/.config/gh/hosts.yml",
+    "/.vault-token",
+    "/Keychains/",
+    "/.mozilla/firefox",
+    "/.config/google-chrome",
+    "/Library/Application Support/Google/Chrome",
+    "/proc/self/environ",
+    "/.bash_history",
+    "~/.bash_history",
+    "/.zsh_history",
+    "~/.zsh_history",
+    ".pem",
+    ".key",
+    ".p12",
+    ".pfx",
+    ".keystore",
+    "credentials.json",
+    "service-account",
+];
+
+/// Files that run code later.
+const PERSISTENCE_MARKERS: &[&str] = &[
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".profile",
+    ".zshrc",
+    ".zshenv",
+    ".zprofile",
+    ".zlogin",
+    ".kshrc",
+    ".cshrc",
+    ".tcshrc",
+    "/.config/fish/",
+    "authorized_keys",
+    "/etc/cron",
+    "/var/spool/cron",
+    "/etc/systemd/",
+    "/.config/systemd/",
+    "/lib/systemd/",
+    "/etc/init.d/",
+    "/etc/rc.local",
+    "/etc/profile",
+    "/etc/bash.bashrc",
+    "/etc/environment",
+    "/etc/ld.so.preload",
+    "/.config/autostart",
+    "/LaunchAgents/",
+    "/LaunchDaemons/",
+    ".git/hooks/",
+    "/etc/sudoers",
+    "/.ssh/config",
+    "/.ssh/rc",
+    "/etc/xdg/autostart",
+    "/.vimrc",
+    "/.gitconfig",
+    "~/.gitconfig",
+];
+
+const SYSTEM_DIRS: &[&str] = &[
+    "/etc",
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/boot",
+    "/dev",
+    "/proc",
+    "/sys",
+    "/var",
+    "/opt",
+    "/root",
+    "/srv",
+    "/System",
+    "/Library",
+    "/Applications",
+    "/private",
+    "/snap",
+    "/home",
+    "/Users",
+    "/mnt",
+    "/media",
+    "/run",
+];
+
+const CRITICAL_SYSTEM_FILES: &[&str] = &[
+    "/etc/passwd",
+    "/etc/shadow",
+    "/etc/group",
+    "/etc/gshadow",
+    "/etc/sudoers",
+    "/etc/fstab",
+    "/etc/hosts",
+    "/etc/resolv.conf",
+    "/etc/ld.so.preload",
+    "/etc/pam.d",
+    "/boot",
+    "/bin",
+    "/sbin",
+    "/usr/bin",
+    "/usr/sbin",
+    "/lib",
+    "/usr/lib",
+];
+
+const DEVICE_PREFIXES: &[&str] = &[
+    "/dev/sd",
+    "/dev/hd",
+    "/dev/vd",
+    "/dev/xvd",
+    "/dev/nvme",
+    "/dev/mmcblk",
+    "/dev/disk",
+    "/dev/mem",
+    "/dev/kmem",
+    "/dev/port",
+    "/dev/mapper/",
+    "/dev/md",
+    "/dev/dm-",
+    "/dev/loop",
+    "/dev/rdisk",
+];
+
+/// The classes a path (as written, possibly opaque like `$HOME/x`) belongs to.
+pub(crate) fn classify_path(raw: &str) -> Vec<PathClass> {
+    let mut classes = Vec::new();
+    let path = raw.trim_end_matches('/');
+    let home_forms = ["~", "$HOME", "${HOME}", "\"$HOME\""];
+    let is_root = path.is_empty() && raw.starts_with('/')
+        || matches!(path, "/*" | "/." | "/.." | "/./" | "//*")
+        || path.chars().all(|c| c == '/') && !raw.is_empty();
+    if is_root {
+        classes.push(PathClass::Root);
+    }
+    if home_forms.iter().any(|h| {
+        path == *h
+            || path
+                .strip_prefix(h)
+                .is_some_and(|rest| matches!(rest, "/*" | "/." | "/.*"))
+    }) || path.starts_with("~") && !path.contains('/') && path.len() > 1
+    {
+        classes.push(PathClass::Home);
+    }
+    if path == ".."
+        || path.starts_with("../")
+            && path
+                .trim_start_matches("../")
+                .chars()
+                .all(|c| matches!(c, '.' | '/' | '*'))
+        || path == "../*"
+    {
+        classes.push(PathClass::Parent);
+    }
+    if SYSTEM_DIRS.iter().any(|d| {
+        path == *d
+            || path
+                .strip_prefix(d)
+                .is_some_and(|rest| rest.starts_with('/'))
+    }) && !path.starts_with("/tmp")
+    {
+        classes.push(PathClass::System);
+    }
+    if CRITICAL_SYSTEM_FILES.iter().any(|d| {
+        path == *d
+            || path
+                .strip_prefix(d)
+                .is_some_and(|rest| rest.starts_with('/'))
+    }) {
+        classes.push(PathClass::CriticalSystem);
+    }
+    if SECRET_MARKERS.iter().any(|m| raw.contains(m)) || is_dotenv(path) {
+        classes.push(PathClass::Secret);
+    }
+    if PERSISTENCE_MARKERS.iter().any(|m| raw.contains(m)) {
+        classes.push(PathClass::Persistence);
+    }
+    if DEVICE_PREFIXES.iter().any(|d| path.starts_with(d)) {
+        classes.push(PathClass::Device);
+    }
+    classes
+}
+
+/// `.env`, `.env.local`, `config/.env.production` (not `.envrc`, not `env.example`).
+fn is_dotenv(path: &str) -> bool {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    base == ".env"
+        || base
+            .strip_prefix(".env.")
+            .is_some_and(|rest| !matches!(rest, "example" | "sample" | "template" | "dist"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_is_listed_once() {
+        let mut seen = std::collections::HashSet::new();
+        for spec in COMMANDS {
+            for name in spec.names {
+                assert!(seen.insert(*name), "`{name}` is listed twice");
+            }
+        }
+    }
+
+    #[test]
+    fn path_classes() {
+        assert!(classify_path("/").contains(&PathClass::Root));
+        assert!(classify_path("/*").contains(&PathClass::Root));
+        assert!(classify_path("~").contains(&PathClass::Home));
+        assert!(classify_path("$HOME").contains(&PathClass::Home));
+        assert!(classify_path("~/").contains(&PathClass::Home));
+        assert!(classify_path("..").contains(&PathClass::Parent));
+        assert!(classify_path("/etc").contains(&PathClass::System));
+        assert!(classify_path("/etc/passwd").contains(&PathClass::CriticalSystem));
+        assert!(classify_path("~/.ssh/id_rsa").contains(&PathClass::Secret));
+        assert!(classify_path(".env").contains(&PathClass::Secret));
+        assert!(!classify_path(".env.example").contains(&PathClass::Secret));
+        assert!(classify_path("~/.bashrc").contains(&PathClass::Persistence));
+        assert!(classify_path("/dev/sda").contains(&PathClass::Device));
+        assert!(classify_path("src/main.rs").is_empty());
+        assert!(classify_path("/tmp/x").is_empty());
+        assert!(classify_path("~/project").is_empty());
+        assert!(!flag_free().contains(&"ls"));
+    }
+}

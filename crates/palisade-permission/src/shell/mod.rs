@@ -1,0 +1,238 @@
+//! Shell analysis: every simple command a bash command line can run, with its argv resolved
+//! as bash would, its redirections, and the wrappers it was found inside.
+//!
+//! The parser is `brush-parser` (see the README for why). It is recursive, so input is
+//! bounded before it reaches the parser: the size of the line, the number of compound
+//! openers among its tokens, the number of nesting characters in each word, and the depth
+//! of re-analysis (`$(…)` inside `sh -c` inside …). Whatever exceeds a bound, fails to parse,
+//! or makes the parser panic is reported as a [`Problem`], which the decision treats as
+//! "ask" (or "deny" under a strict policy), never as "allow".
+
+mod walk;
+pub(crate) mod word;
+mod wrappers;
+
+use brush_parser::ParserOptions;
+
+pub use word::Word;
+
+/// Limits that keep analysis of hostile input bounded in time and stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Largest command line analysed, in bytes (default 64 KiB).
+    pub max_input_bytes: usize,
+    /// How deep scripts may nest inside scripts: `$(…)`, backticks, `<(…)`, `sh -c`,
+    /// `ssh host CMD`, `eval` (default 12).
+    pub max_depth: usize,
+    /// Most compound-command openers (`(`, `{`, `if`, `for`, `while`, `case`, …) in one
+    /// script (default 100); bounds the parser's recursion.
+    pub max_compound: usize,
+    /// Most command substitutions, parameter braces and backticks (`$(`, `${`, `` ` ``) in
+    /// one script (default 200); bounds the tokenizer's recursion.
+    pub max_expansions: usize,
+    /// Most simple commands reported for one line (default 1,000).
+    pub max_commands: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_input_bytes: 64 * 1024,
+            max_depth: 12,
+            max_compound: 100,
+            max_expansions: 200,
+            max_commands: 1000,
+        }
+    }
+}
+
+/// Why an analysis is incomplete. Any problem makes the line ineligible for "allow".
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Problem {
+    /// What kind of problem.
+    pub kind: ProblemKind,
+    /// A message for people, naming the input.
+    pub message: String,
+}
+
+/// The kinds of [`Problem`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// The input is larger than [`Limits::max_input_bytes`].
+    TooLarge,
+    /// The input nests deeper than a limit allows.
+    TooDeep,
+    /// More simple commands than [`Limits::max_commands`].
+    TooManyCommands,
+    /// The input is not valid bash (or uses syntax the parser does not support).
+    Parse,
+    /// Part of what runs is only known at run time (`eval "$x"`, `sh -c "$x"`, `xargs` with
+    /// commands from input, a script file) or could not be resolved.
+    Opaque,
+}
+
+/// Where a command's standard input comes from, as far as the line shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Stdin {
+    /// Inherited from the caller (nothing on the line says otherwise).
+    Inherited,
+    /// The output of the previous command of a pipeline.
+    Pipe,
+    /// A here-document or here-string with this content.
+    Text(Word),
+    /// A file or process substitution (`< file`, `< <(cmd)`).
+    File(Word),
+}
+
+/// A redirection of a command, seen as a file action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Redirect {
+    /// Whether the file is read, written (truncated) or appended to.
+    pub access: RedirectAccess,
+    /// The file.
+    pub target: Word,
+}
+
+/// The file access a [`Redirect`] performs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RedirectAccess {
+    /// `< file`.
+    Read,
+    /// `> file`, `>| file`, `&> file`, `<> file`.
+    Write,
+    /// `>> file`, `&>> file`.
+    Append,
+}
+
+/// One simple command found in a line, after wrapper unwrapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SimpleCommand {
+    /// The words of the command that runs, wrappers removed: `sudo env X=1 rm -f a` gives
+    /// `["rm", "-f", "a"]`. `argv[0]` is as written; see [`SimpleCommand::name`].
+    pub argv: Vec<Word>,
+    /// The words as written, wrappers included (`["sudo", "env", "X=1", "rm", "-f", "a"]`).
+    /// For a command found inside a script argument (`sh -c '…'`), the words of that
+    /// command inside the script.
+    pub invocation: Vec<Word>,
+    /// Wrappers the command was found inside, outermost first (`sudo`, `env`, `sh -c`,
+    /// `xargs`, `find -exec`, `ssh`, `$(…)`, …).
+    pub wrappers: Vec<String>,
+    /// Runs with raised privileges (`sudo`, `doas`, `su`, `pkexec`, `run0`).
+    pub elevated: bool,
+    /// Runs on another host (`ssh HOST CMD`): the host as written.
+    pub remote: Option<String>,
+    /// Gets extra arguments only known at run time (`xargs`, `find -exec … {}`, `parallel`).
+    pub extra_args: bool,
+    /// Variable assignments that apply to this command (`PAGER=less git log`, `env X=1 …`).
+    /// For a line with only assignments (`x=$(…)`), `argv` is empty.
+    pub assignments: Vec<(String, Word)>,
+    /// File redirections of this command (and of compound commands around it).
+    pub redirects: Vec<Redirect>,
+    /// Where standard input comes from.
+    pub stdin: Stdin,
+    /// Standard output feeds the next command of a pipeline.
+    pub stdout_piped: bool,
+    /// The shell function whose body this command is in, if any.
+    pub function: Option<String>,
+    /// Index of the pipeline this command belongs to (commands of one pipeline share it).
+    pub pipeline: usize,
+}
+
+impl SimpleCommand {
+    /// The command's name as bash looks it up, by basename: `/bin/rm`, `"r""m"` and `r\m` are
+    /// all `rm`. `None` when the name is opaque (a variable, a substitution, a glob).
+    pub fn name(&self) -> Option<&str> {
+        let first = self.argv.first()?;
+        if first.opaque || first.glob {
+            return None;
+        }
+        Some(basename(&first.text))
+    }
+
+    /// Whether every word of the command is known before it runs.
+    pub fn is_fully_literal(&self) -> bool {
+        !self.extra_args && self.argv.iter().all(|w| !w.opaque)
+    }
+}
+
+/// The last `/`-separated component (the whole string when there is none).
+pub(crate) fn basename(s: &str) -> &str {
+    s.rsplit('/').next().unwrap_or(s)
+}
+
+/// The result of analysing one command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ShellAnalysis {
+    /// Every simple command the line can run, in source order (inner commands of a
+    /// substitution come before the command that uses their output).
+    pub commands: Vec<SimpleCommand>,
+    /// Why the analysis is incomplete, if it is.
+    pub problems: Vec<Problem>,
+}
+
+impl ShellAnalysis {
+    /// Whether the analysis saw everything the line can run.
+    pub fn is_complete(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Analyses bash command lines into the simple commands they run.
+///
+/// ```
+/// use palisade_permission::ShellAnalyzer;
+///
+/// let analysis = ShellAnalyzer::new().analyze("cd /tmp && \"r\"\"m\" -rf x | sudo tee /etc/y");
+/// let names: Vec<_> = analysis.commands.iter().filter_map(|c| c.name()).collect();
+/// assert_eq!(names, ["cd", "rm", "tee"]);
+/// assert!(analysis.commands[2].elevated);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ShellAnalyzer {
+    limits: Limits,
+}
+
+impl ShellAnalyzer {
+    /// An analyzer with the default [`Limits`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An analyzer with the given limits.
+    pub fn with_limits(limits: Limits) -> Self {
+        Self { limits }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Analyses one command line. Never panics; problems are reported in the result.
+    pub fn analyze(&self, line: &str) -> ShellAnalysis {
+        let mut walker = walk::Walker::new(self.limits);
+        walker.script(line, 0, &walk::Context::default());
+        walker.finish()
+    }
+}
+
+/// The options bash-compatible parsing uses here. Tilde expansion is left to our word
+/// resolution (brush-parser's tilde rule panics on `~+99999999999999999999`).
+pub(crate) fn parser_options() -> ParserOptions {
+    ParserOptions {
+        enable_extended_globbing: true,
+        posix_mode: false,
+        sh_mode: false,
+        tilde_expansion_at_word_start: false,
+        tilde_expansion_after_colon: false,
+        ..ParserOptions::default()
+    }
+}

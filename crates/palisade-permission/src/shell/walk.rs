@@ -1,0 +1,688 @@
+//! Walks brush-parser's syntax tree and collects every simple command.
+
+use brush_parser::ast;
+
+use super::word::{self, WordParts, shorten};
+use super::wrappers::{self, Unwrap};
+use super::{
+    Limits, Problem, ProblemKind, Redirect, RedirectAccess, ShellAnalysis, SimpleCommand, Stdin,
+    Word,
+};
+
+/// What surrounds the script being walked.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Context {
+    wrappers: Vec<String>,
+    elevated: bool,
+    remote: Option<String>,
+    redirects: Vec<Redirect>,
+    stdin: Option<Stdin>,
+    function: Option<String>,
+}
+
+impl Context {
+    fn inside(&self, wrapper: impl Into<String>) -> Self {
+        let mut ctx = self.clone();
+        ctx.wrappers.push(wrapper.into());
+        ctx
+    }
+}
+
+/// Position of a command in its pipeline.
+#[derive(Debug, Clone, Copy)]
+struct PipePosition {
+    id: usize,
+    stdin_piped: bool,
+    stdout_piped: bool,
+}
+
+/// Compound-command keywords and operators, counted to bound the parser's recursion.
+const COMPOUND_OPENERS: &[&str] = &[
+    "(", "((", "{", "if", "while", "until", "for", "case", "select", "function", "[[",
+];
+
+pub(crate) struct Walker {
+    limits: Limits,
+    commands: Vec<SimpleCommand>,
+    problems: Vec<Problem>,
+    pipelines: usize,
+}
+
+impl Walker {
+    pub(crate) fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            commands: Vec::new(),
+            problems: Vec::new(),
+            pipelines: 0,
+        }
+    }
+
+    pub(crate) fn finish(self) -> ShellAnalysis {
+        ShellAnalysis {
+            commands: self.commands,
+            problems: self.problems,
+        }
+    }
+
+    fn problem(&mut self, kind: ProblemKind, message: String) {
+        if self.problems.len() < 64 && !self.problems.iter().any(|p| p.message == message) {
+            self.problems.push(Problem { kind, message });
+        }
+    }
+
+    /// Analyses `src` as a bash script at nesting `depth`.
+    pub(crate) fn script(&mut self, src: &str, depth: usize, ctx: &Context) {
+        if depth > self.limits.max_depth {
+            self.problem(
+                ProblemKind::TooDeep,
+                format!(
+                    "scripts nest more than {} levels deep at `{}`",
+                    self.limits.max_depth,
+                    shorten(src)
+                ),
+            );
+            return;
+        }
+        if src.len() > self.limits.max_input_bytes {
+            self.problem(
+                ProblemKind::TooLarge,
+                format!(
+                    "command line of {} bytes is over the limit of {} bytes",
+                    src.len(),
+                    self.limits.max_input_bytes
+                ),
+            );
+            return;
+        }
+        let expansions =
+            src.matches("$(").count() + src.matches("${").count() + src.matches('`').count();
+        if expansions > self.limits.max_expansions {
+            self.problem(
+                ProblemKind::TooDeep,
+                format!(
+                    "{expansions} substitutions and expansions are over the limit of {}",
+                    self.limits.max_expansions
+                ),
+            );
+            return;
+        }
+        let options = super::parser_options();
+        let tokens = match word::catch(|| {
+            brush_parser::uncached_tokenize_str(src, &options.tokenizer_options())
+        }) {
+            Some(Ok(tokens)) => tokens,
+            Some(Err(err)) => {
+                self.problem(
+                    ProblemKind::Parse,
+                    format!("cannot parse `{}`: {err}", shorten(src)),
+                );
+                return;
+            }
+            None => {
+                self.problem(
+                    ProblemKind::Parse,
+                    format!("cannot parse `{}`", shorten(src)),
+                );
+                return;
+            }
+        };
+        let openers = tokens
+            .iter()
+            .filter(|t| COMPOUND_OPENERS.contains(&t.to_str()))
+            .count();
+        if openers > self.limits.max_compound {
+            self.problem(
+                ProblemKind::TooDeep,
+                format!(
+                    "{openers} compound commands are over the limit of {}",
+                    self.limits.max_compound
+                ),
+            );
+            return;
+        }
+        let program = match word::catch(|| brush_parser::parse_tokens(&tokens, &options)) {
+            Some(Ok(program)) => program,
+            Some(Err(err)) => {
+                self.problem(
+                    ProblemKind::Parse,
+                    format!("cannot parse `{}`: {err}", shorten(src)),
+                );
+                return;
+            }
+            None => {
+                self.problem(
+                    ProblemKind::Parse,
+                    format!("cannot parse `{}`", shorten(src)),
+                );
+                return;
+            }
+        };
+        for list in &program.complete_commands {
+            self.compound_list(list, depth, ctx);
+        }
+    }
+
+    fn compound_list(&mut self, list: &ast::CompoundList, depth: usize, ctx: &Context) {
+        for item in &list.0 {
+            let and_or = &item.0;
+            self.pipeline(&and_or.first, depth, ctx);
+            for next in &and_or.additional {
+                match next {
+                    ast::AndOr::And(p) | ast::AndOr::Or(p) => self.pipeline(p, depth, ctx),
+                }
+            }
+        }
+    }
+
+    fn pipeline(&mut self, pipeline: &ast::Pipeline, depth: usize, ctx: &Context) {
+        let id = self.pipelines;
+        self.pipelines = self.pipelines.saturating_add(1);
+        let last = pipeline.seq.len().saturating_sub(1);
+        for (i, command) in pipeline.seq.iter().enumerate() {
+            let pos = PipePosition {
+                id,
+                stdin_piped: i > 0,
+                stdout_piped: i < last,
+            };
+            self.command(command, pos, depth, ctx);
+        }
+    }
+
+    fn command(&mut self, command: &ast::Command, pos: PipePosition, depth: usize, ctx: &Context) {
+        match command {
+            ast::Command::Simple(simple) => self.simple(simple, pos, depth, ctx),
+            ast::Command::Compound(compound, redirects) => {
+                let ctx = self.with_redirects(redirects.as_ref(), pos, depth, ctx);
+                self.compound(compound, pos, depth, &ctx);
+            }
+            ast::Command::Function(def) => {
+                // A function body runs whenever the function is called; analyse it as if it ran.
+                let mut ctx = self.with_redirects(def.body.1.as_ref(), pos, depth, ctx);
+                ctx.function = Some(def.fname.value.clone());
+                self.compound(&def.body.0, pos, depth, &ctx);
+            }
+            ast::Command::ExtendedTest(test, redirects) => {
+                let ctx = self.with_redirects(redirects.as_ref(), pos, depth, ctx);
+                self.extended_test(&test.expr, depth, &ctx);
+            }
+        }
+    }
+
+    fn extended_test(&mut self, expr: &ast::ExtendedTestExpr, depth: usize, ctx: &Context) {
+        match expr {
+            ast::ExtendedTestExpr::And(a, b) | ast::ExtendedTestExpr::Or(a, b) => {
+                self.extended_test(a, depth, ctx);
+                self.extended_test(b, depth, ctx);
+            }
+            ast::ExtendedTestExpr::Not(a) | ast::ExtendedTestExpr::Parenthesized(a) => {
+                self.extended_test(a, depth, ctx);
+            }
+            ast::ExtendedTestExpr::UnaryTest(_, w) => {
+                self.word(&w.value, depth, ctx);
+            }
+            ast::ExtendedTestExpr::BinaryTest(_, a, b) => {
+                self.word(&a.value, depth, ctx);
+                self.word(&b.value, depth, ctx);
+            }
+        }
+    }
+
+    fn compound(
+        &mut self,
+        compound: &ast::CompoundCommand,
+        pos: PipePosition,
+        depth: usize,
+        ctx: &Context,
+    ) {
+        let ctx = &self.piped_context(pos, ctx);
+        match compound {
+            ast::CompoundCommand::Arithmetic(arith) => {
+                self.arithmetic(&arith.expr.value, depth, ctx)
+            }
+            ast::CompoundCommand::ArithmeticForClause(clause) => {
+                for expr in [&clause.initializer, &clause.condition, &clause.updater]
+                    .into_iter()
+                    .flatten()
+                {
+                    self.arithmetic(&expr.value, depth, ctx);
+                }
+                self.compound_list(&clause.body.list, depth, ctx);
+            }
+            ast::CompoundCommand::BraceGroup(group) => self.compound_list(&group.list, depth, ctx),
+            ast::CompoundCommand::Subshell(sub) => self.compound_list(&sub.list, depth, ctx),
+            ast::CompoundCommand::ForClause(clause) => {
+                for value in clause.values.iter().flatten() {
+                    self.word(&value.value, depth, ctx);
+                }
+                self.compound_list(&clause.body.list, depth, ctx);
+            }
+            ast::CompoundCommand::CaseClause(clause) => {
+                self.word(&clause.value.value, depth, ctx);
+                for item in &clause.cases {
+                    for pattern in &item.patterns {
+                        self.word(&pattern.value, depth, ctx);
+                    }
+                    if let Some(list) = &item.cmd {
+                        self.compound_list(list, depth, ctx);
+                    }
+                }
+            }
+            ast::CompoundCommand::IfClause(clause) => {
+                self.compound_list(&clause.condition, depth, ctx);
+                self.compound_list(&clause.then, depth, ctx);
+                for branch in clause.elses.iter().flatten() {
+                    if let Some(condition) = &branch.condition {
+                        self.compound_list(condition, depth, ctx);
+                    }
+                    self.compound_list(&branch.body, depth, ctx);
+                }
+            }
+            ast::CompoundCommand::WhileClause(clause)
+            | ast::CompoundCommand::UntilClause(clause) => {
+                self.compound_list(&clause.0, depth, ctx);
+                self.compound_list(&clause.1.list, depth, ctx);
+            }
+            ast::CompoundCommand::Coprocess(coproc) => {
+                let inner = PipePosition {
+                    id: pos.id,
+                    stdin_piped: false,
+                    stdout_piped: false,
+                };
+                self.command(&coproc.body, inner, depth, &ctx.inside("coproc"));
+            }
+        }
+    }
+
+    /// A compound command in a pipeline passes its pipe to the commands inside.
+    fn piped_context(&self, pos: PipePosition, ctx: &Context) -> Context {
+        let mut ctx = ctx.clone();
+        if pos.stdin_piped && ctx.stdin.is_none() {
+            ctx.stdin = Some(Stdin::Pipe);
+        }
+        ctx
+    }
+
+    /// Arithmetic text runs any `$(…)` it contains; scan it like a here-document.
+    fn arithmetic(&mut self, text: &str, depth: usize, ctx: &Context) {
+        let mut parts = WordParts::default();
+        let _ = word::resolve_heredoc(text, &mut parts);
+        self.parts(parts, depth, ctx);
+    }
+
+    /// Resolves a word that is not an argument (a `for` list, a `case` pattern, a test
+    /// operand), analysing the substitutions inside it.
+    fn word(&mut self, raw: &str, depth: usize, ctx: &Context) -> Word {
+        let mut parts = WordParts::default();
+        let word = word::resolve(raw, &mut parts);
+        self.parts(parts, depth, ctx);
+        word
+    }
+
+    fn parts(&mut self, parts: WordParts, depth: usize, ctx: &Context) {
+        for message in parts.problems {
+            self.problem(ProblemKind::Opaque, message);
+        }
+        for script in parts.substitutions {
+            self.script(&script, depth + 1, &ctx.inside("$(…)"));
+        }
+    }
+
+    fn with_redirects(
+        &mut self,
+        redirects: Option<&ast::RedirectList>,
+        pos: PipePosition,
+        depth: usize,
+        ctx: &Context,
+    ) -> Context {
+        let mut ctx = ctx.clone();
+        for redirect in redirects.iter().flat_map(|list| list.0.iter()) {
+            self.redirect(redirect, pos, depth, &mut ctx);
+        }
+        ctx
+    }
+
+    fn redirect(
+        &mut self,
+        redirect: &ast::IoRedirect,
+        pos: PipePosition,
+        depth: usize,
+        ctx: &mut Context,
+    ) {
+        let _ = pos;
+        match redirect {
+            ast::IoRedirect::File(_, kind, target) => {
+                let access = match kind {
+                    ast::IoFileRedirectKind::Read => Some(RedirectAccess::Read),
+                    ast::IoFileRedirectKind::Write
+                    | ast::IoFileRedirectKind::Clobber
+                    | ast::IoFileRedirectKind::ReadAndWrite => Some(RedirectAccess::Write),
+                    ast::IoFileRedirectKind::Append => Some(RedirectAccess::Append),
+                    ast::IoFileRedirectKind::DuplicateInput => None,
+                    ast::IoFileRedirectKind::DuplicateOutput => Some(RedirectAccess::Write),
+                };
+                match target {
+                    ast::IoFileRedirectTarget::Filename(w) => {
+                        let word = self.word(&w.value, depth, ctx);
+                        if let Some(access) = access {
+                            if access == RedirectAccess::Read {
+                                ctx.stdin = Some(Stdin::File(word.clone()));
+                            }
+                            ctx.redirects.push(Redirect {
+                                access,
+                                target: word,
+                            });
+                        }
+                    }
+                    ast::IoFileRedirectTarget::Fd(_) => {}
+                    ast::IoFileRedirectTarget::Duplicate(w) => {
+                        let word = self.word(&w.value, depth, ctx);
+                        // `>&2` duplicates a descriptor; `>&file` writes a file.
+                        let is_fd = word
+                            .as_literal()
+                            .is_some_and(|t| t == "-" || t.bytes().all(|b| b.is_ascii_digit()));
+                        if !is_fd && matches!(kind, ast::IoFileRedirectKind::DuplicateOutput) {
+                            ctx.redirects.push(Redirect {
+                                access: RedirectAccess::Write,
+                                target: word,
+                            });
+                        }
+                    }
+                    ast::IoFileRedirectTarget::ProcessSubstitution(kind, sub) => {
+                        let reads = matches!(kind, ast::ProcessSubstitutionKind::Read);
+                        self.process_substitution(kind, sub, depth, ctx);
+                        if reads && matches!(access, Some(RedirectAccess::Read)) {
+                            ctx.stdin = Some(Stdin::File(Word::opaque("<(…)")));
+                        }
+                    }
+                }
+            }
+            ast::IoRedirect::HereDocument(_, doc) => {
+                let body = if doc.requires_expansion {
+                    let mut parts = WordParts::default();
+                    let body = word::resolve_heredoc(&doc.doc.value, &mut parts);
+                    self.parts(parts, depth, ctx);
+                    body
+                } else {
+                    Word::literal(doc.doc.value.clone())
+                };
+                ctx.stdin = Some(Stdin::Text(body));
+            }
+            ast::IoRedirect::HereString(_, w) => {
+                let mut word = self.word(&w.value, depth, ctx);
+                word.text.push('\n');
+                ctx.stdin = Some(Stdin::Text(word));
+            }
+            ast::IoRedirect::OutputAndError(w, append) => {
+                let word = self.word(&w.value, depth, ctx);
+                let access = if *append {
+                    RedirectAccess::Append
+                } else {
+                    RedirectAccess::Write
+                };
+                ctx.redirects.push(Redirect {
+                    access,
+                    target: word,
+                });
+            }
+        }
+    }
+
+    fn process_substitution(
+        &mut self,
+        kind: &ast::ProcessSubstitutionKind,
+        sub: &ast::SubshellCommand,
+        depth: usize,
+        ctx: &Context,
+    ) {
+        if depth + 1 > self.limits.max_depth {
+            self.problem(
+                ProblemKind::TooDeep,
+                format!(
+                    "scripts nest more than {} levels deep",
+                    self.limits.max_depth
+                ),
+            );
+            return;
+        }
+        let label = match kind {
+            ast::ProcessSubstitutionKind::Read => "<(…)",
+            ast::ProcessSubstitutionKind::Write => ">(…)",
+        };
+        let mut inner = ctx.inside(label);
+        inner.redirects.clear();
+        inner.stdin = None;
+        self.compound_list(&sub.list, depth + 1, &inner);
+    }
+
+    fn simple(
+        &mut self,
+        simple: &ast::SimpleCommand,
+        pos: PipePosition,
+        depth: usize,
+        ctx: &Context,
+    ) {
+        let mut ctx = self.piped_context(pos, ctx);
+        let mut argv = Vec::new();
+        let mut assignments = Vec::new();
+        let items = simple
+            .prefix
+            .iter()
+            .flat_map(|p| p.0.iter())
+            .map(Item::Prefix)
+            .chain(simple.word_or_name.iter().map(Item::Name))
+            .chain(
+                simple
+                    .suffix
+                    .iter()
+                    .flat_map(|s| s.0.iter())
+                    .map(Item::Prefix),
+            );
+        for item in items {
+            match item {
+                Item::Name(w) => argv.push(self.word(&w.value, depth, &ctx)),
+                Item::Prefix(ast::CommandPrefixOrSuffixItem::Word(w)) => {
+                    argv.push(self.word(&w.value, depth, &ctx));
+                }
+                Item::Prefix(ast::CommandPrefixOrSuffixItem::IoRedirect(r)) => {
+                    self.redirect(r, pos, depth, &mut ctx);
+                }
+                Item::Prefix(ast::CommandPrefixOrSuffixItem::AssignmentWord(assignment, w)) => {
+                    if argv.is_empty() {
+                        let value = match &assignment.value {
+                            ast::AssignmentValue::Scalar(v) => self.word(&v.value, depth, &ctx),
+                            ast::AssignmentValue::Array(items) => {
+                                for (key, value) in items {
+                                    if let Some(key) = key {
+                                        self.word(&key.value, depth, &ctx);
+                                    }
+                                    self.word(&value.value, depth, &ctx);
+                                }
+                                Word::opaque(w.value.clone())
+                            }
+                        };
+                        let name = match &assignment.name {
+                            ast::AssignmentName::VariableName(n)
+                            | ast::AssignmentName::ArrayElementName(n, _) => n.clone(),
+                        };
+                        assignments.push((name, value));
+                    } else {
+                        // After the command name (`declare x=$(…)`) it is an argument.
+                        argv.push(self.word(&w.value, depth, &ctx));
+                    }
+                }
+                Item::Prefix(ast::CommandPrefixOrSuffixItem::ProcessSubstitution(kind, sub)) => {
+                    self.process_substitution(kind, sub, depth, &ctx);
+                    argv.push(Word::opaque(match kind {
+                        ast::ProcessSubstitutionKind::Read => "<(…)",
+                        ast::ProcessSubstitutionKind::Write => ">(…)",
+                    }));
+                }
+            }
+        }
+        let state = CommandState {
+            wrappers: ctx.wrappers.clone(),
+            elevated: ctx.elevated,
+            remote: ctx.remote.clone(),
+            extra_args: false,
+            assignments,
+        };
+        self.emit(argv, state, pos, depth, &ctx, 0);
+    }
+
+    /// Unwraps wrappers around `argv` and records the command(s) that run.
+    fn emit(
+        &mut self,
+        argv: Vec<Word>,
+        mut state: CommandState,
+        pos: PipePosition,
+        depth: usize,
+        ctx: &Context,
+        unwrapped: usize,
+    ) {
+        let invocation = argv.clone();
+        let mut argv = argv;
+        let mut rounds = unwrapped;
+        loop {
+            rounds += 1;
+            if rounds > 32 {
+                self.problem(
+                    ProblemKind::TooDeep,
+                    "more than 32 nested wrapper commands".to_owned(),
+                );
+                break;
+            }
+            let Some(name) = argv
+                .first()
+                .and_then(|w| if w.glob { None } else { w.as_literal() })
+            else {
+                break;
+            };
+            let name = super::basename(name).to_owned();
+            match wrappers::unwrap(&name, &argv) {
+                Unwrap::Not => break,
+                Unwrap::Exec(exec) => {
+                    state.wrappers.push(exec.label);
+                    state.elevated |= exec.elevated;
+                    state.extra_args |= exec.extra_args;
+                    state.assignments.extend(exec.assignments);
+                    let rest: Vec<Word> = argv
+                        .get(exec.skip..)
+                        .map(<[Word]>::to_vec)
+                        .unwrap_or_default();
+                    if rest.is_empty() {
+                        break;
+                    }
+                    argv = rest;
+                }
+                Unwrap::Script(script) => {
+                    let mut inner = ctx.inside(script.label.clone());
+                    inner.wrappers = state.wrappers.clone();
+                    inner.wrappers.push(script.label.clone());
+                    inner.elevated = state.elevated || script.elevated;
+                    if script.remote.is_some() {
+                        inner.remote.clone_from(&script.remote);
+                    }
+                    // Only the script's own redirections apply inside.
+                    inner.redirects.clear();
+                    inner.stdin = None;
+                    match script.text.as_literal() {
+                        Some(text) => self.script(text, depth + 1, &inner),
+                        None => {
+                            self.problem(
+                                ProblemKind::Opaque,
+                                format!(
+                                    "`{name}` runs a script only known at run time: `{}`",
+                                    shorten(&script.text.text)
+                                ),
+                            );
+                            // Keep the wrapper itself so the risk model sees what runs it.
+                            break;
+                        }
+                    }
+                    if !script.keep_self {
+                        return;
+                    }
+                    break;
+                }
+                Unwrap::Spawns(spawned) => {
+                    for (inner_argv, label) in spawned {
+                        let mut inner_state = state.clone();
+                        inner_state.wrappers.push(label);
+                        inner_state.extra_args = true;
+                        self.emit(inner_argv, inner_state, pos, depth, ctx, rounds);
+                    }
+                    break;
+                }
+                Unwrap::Opaque(message) => {
+                    self.problem(ProblemKind::Opaque, message);
+                    break;
+                }
+                Unwrap::SelfOnly => break,
+                Unwrap::StdinScript => {
+                    // `bash <<< 'rm -rf /'`, `sh <<EOF … EOF`: the here-text is the script.
+                    if let Some(Stdin::Text(text)) = &ctx.stdin {
+                        let mut inner = ctx.inside(format!("{name} <<<"));
+                        inner.wrappers = state.wrappers.clone();
+                        inner.wrappers.push(format!("{name} <<<"));
+                        inner.elevated = state.elevated;
+                        inner.redirects.clear();
+                        inner.stdin = None;
+                        match text.as_literal() {
+                            Some(script) => self.script(script, depth + 1, &inner),
+                            None => self.problem(
+                                ProblemKind::Opaque,
+                                format!("`{name}` runs a here-document only known at run time"),
+                            ),
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+        if self.commands.len() >= self.limits.max_commands {
+            self.problem(
+                ProblemKind::TooManyCommands,
+                format!("more than {} simple commands", self.limits.max_commands),
+            );
+            return;
+        }
+        if let Some(first) = argv.first_mut()
+            && first.glob
+        {
+            first.opaque = true;
+        }
+        self.commands.push(SimpleCommand {
+            argv,
+            invocation,
+            wrappers: state.wrappers,
+            elevated: state.elevated,
+            remote: state.remote,
+            extra_args: state.extra_args,
+            assignments: state.assignments,
+            redirects: ctx.redirects.clone(),
+            stdin: ctx.stdin.clone().unwrap_or(if pos.stdin_piped {
+                Stdin::Pipe
+            } else {
+                Stdin::Inherited
+            }),
+            stdout_piped: pos.stdout_piped,
+            function: ctx.function.clone(),
+            pipeline: pos.id,
+        });
+    }
+}
+
+enum Item<'a> {
+    Name(&'a ast::Word),
+    Prefix(&'a ast::CommandPrefixOrSuffixItem),
+}
+
+#[derive(Debug, Clone)]
+struct CommandState {
+    wrappers: Vec<String>,
+    elevated: bool,
+    remote: Option<String>,
+    extra_args: bool,
+    assignments: Vec<(String, Word)>,
+}

@@ -1,0 +1,401 @@
+//! Resolving one shell word into the string bash would pass, or marking it opaque.
+//!
+//! Quote removal and escapes follow bash: `'…'` is literal, `"…"` keeps `\` except before
+//! `$ \` " \\` and newline, an unquoted `\c` is `c` and `\<newline>` vanishes, `$'…'` decodes
+//! ANSI-C escapes. Anything whose value is only known when the line runs (parameters,
+//! command substitutions, arithmetic, tilde, globs) makes the word opaque.
+
+use brush_parser::word::{WordPiece, WordPieceWithSource};
+
+/// One argument word of a simple command, after quote removal.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Word {
+    /// The word as bash passes it when `opaque` is false; otherwise the word's literal parts
+    /// with each run-time part kept as written (e.g. `$HOME/.ssh`).
+    pub text: String,
+    /// True when some part of the word is only known at run time (a variable, a command
+    /// substitution, arithmetic, `~`, a glob): such a word can never be auto-allowed.
+    pub opaque: bool,
+    /// True when an unquoted glob (`*`, `?`, `[…]`) makes bash expand the word into file
+    /// names at run time. In command position such a word is opaque.
+    pub glob: bool,
+}
+
+impl Word {
+    /// A literal word.
+    pub fn literal(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            opaque: false,
+            glob: false,
+        }
+    }
+
+    /// An opaque word shown as `text`.
+    pub fn opaque(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            opaque: true,
+            glob: false,
+        }
+    }
+
+    /// The literal value, or `None` when the word is opaque.
+    pub fn as_literal(&self) -> Option<&str> {
+        if self.opaque { None } else { Some(&self.text) }
+    }
+}
+
+/// What resolving a word found besides its value: command substitutions to analyse and
+/// problems that make the analysis incomplete.
+#[derive(Debug, Default)]
+pub(crate) struct WordParts {
+    /// Scripts run by `$(…)` or backticks inside the word, in source order.
+    pub substitutions: Vec<String>,
+    /// Why the word could not be resolved completely, if it could not.
+    pub problems: Vec<String>,
+}
+
+/// Characters that make a word need the full word parser; a word without any is literal.
+const SPECIAL: &[char] = &['$', '`', '\\', '\'', '"', '~', '*', '?', '['];
+
+/// Words with more nesting characters than this are not handed to the recursive word parser
+/// (its recursion is bounded only by the stack).
+pub(crate) const MAX_WORD_NESTING: usize = 200;
+
+fn nesting_chars(s: &str) -> usize {
+    s.bytes()
+        .filter(|b| matches!(b, b'$' | b'`' | b'(' | b'{'))
+        .count()
+}
+
+/// Resolves a word as written in the source into a [`Word`].
+pub(crate) fn resolve(raw: &str, parts: &mut WordParts) -> Word {
+    if !raw.contains(SPECIAL) {
+        return Word::literal(raw);
+    }
+    if nesting_chars(raw) > MAX_WORD_NESTING {
+        parts.problems.push(format!(
+            "word `{}` nests too deeply to analyse",
+            shorten(raw)
+        ));
+        return Word::opaque(raw);
+    }
+    let options = super::parser_options();
+    let pieces = match catch(|| brush_parser::word::parse(raw, &options)) {
+        Some(Ok(pieces)) => pieces,
+        Some(Err(_)) | None => {
+            parts
+                .problems
+                .push(format!("word `{}` could not be parsed", shorten(raw)));
+            return Word::opaque(raw);
+        }
+    };
+    let mut out = Resolved::default();
+    // An unquoted `~` at the start of a word is tilde expansion (a home directory).
+    if let Some(WordPieceWithSource {
+        piece: WordPiece::Text(text),
+        ..
+    }) = pieces.first()
+        && text.starts_with('~')
+    {
+        out.opaque = true;
+    }
+    for piece in &pieces {
+        out.piece(raw, piece, false, parts);
+    }
+    Word {
+        text: out.text,
+        opaque: out.opaque,
+        glob: out.glob,
+    }
+}
+
+/// Resolves the body of an unquoted here-document (which expands `$…` and backticks).
+pub(crate) fn resolve_heredoc(body: &str, parts: &mut WordParts) -> Word {
+    if !body.contains(['$', '`', '\\']) {
+        return Word::literal(body);
+    }
+    if nesting_chars(body) > MAX_WORD_NESTING {
+        parts
+            .problems
+            .push("here-document nests too deeply to analyse".to_owned());
+        return Word::opaque(body);
+    }
+    let options = super::parser_options();
+    let pieces = match catch(|| brush_parser::word::parse_heredoc(body, &options)) {
+        Some(Ok(pieces)) => pieces,
+        Some(Err(_)) | None => {
+            parts
+                .problems
+                .push("here-document could not be parsed".to_owned());
+            return Word::opaque(body);
+        }
+    };
+    let mut out = Resolved::default();
+    for piece in &pieces {
+        out.piece(body, piece, true, parts);
+    }
+    Word {
+        text: out.text,
+        opaque: out.opaque,
+        glob: out.glob,
+    }
+}
+
+/// Runs a parser call, turning a panic inside the parser into `None` (fail closed).
+pub(crate) fn catch<T>(f: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
+}
+
+/// Shortens user input for a message.
+pub(crate) fn shorten(s: &str) -> String {
+    const MAX: usize = 60;
+    if s.chars().count() <= MAX {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(MAX).collect();
+        out.push('…');
+        out
+    }
+}
+
+#[derive(Default)]
+struct Resolved {
+    text: String,
+    opaque: bool,
+    glob: bool,
+}
+
+/// Whether unquoted text contains a pattern bash expands against file names. A lone `[`
+/// (the test command) is not a pattern: bash needs a closing `]`.
+fn is_glob(text: &str) -> bool {
+    text.contains(['*', '?'])
+        || text
+            .find('[')
+            .is_some_and(|i| text.get(i..).is_some_and(|rest| rest.contains(']')))
+}
+
+impl Resolved {
+    fn piece(
+        &mut self,
+        source: &str,
+        piece: &WordPieceWithSource,
+        in_double_quotes: bool,
+        parts: &mut WordParts,
+    ) {
+        let written = source.get(piece.start_index..piece.end_index).unwrap_or("");
+        match &piece.piece {
+            WordPiece::Text(text) => {
+                // Unquoted glob characters expand at run time (pathname expansion).
+                if !in_double_quotes && is_glob(text) {
+                    self.glob = true;
+                }
+                self.text.push_str(text);
+            }
+            WordPiece::SingleQuotedText(text) => self.text.push_str(text),
+            WordPiece::AnsiCQuotedText(text) => match decode_ansi_c(text) {
+                Some(decoded) => self.text.push_str(&decoded),
+                None => {
+                    self.opaque = true;
+                    self.text.push_str(written);
+                }
+            },
+            WordPiece::DoubleQuotedSequence(inner)
+            | WordPiece::GettextDoubleQuotedSequence(inner) => {
+                for p in inner {
+                    self.piece(source, p, true, parts);
+                }
+            }
+            WordPiece::EscapeSequence(seq) => {
+                let escaped = seq.strip_prefix('\\').unwrap_or(seq);
+                if escaped == "\n" {
+                    // A backslash-newline is a line continuation: it vanishes.
+                } else if in_double_quotes && !matches!(escaped, "$" | "`" | "\"" | "\\") {
+                    self.text.push_str(seq);
+                } else {
+                    self.text.push_str(escaped);
+                }
+            }
+            WordPiece::TildeExpansion(_) => {
+                self.opaque = true;
+                self.text.push_str(written);
+            }
+            WordPiece::ParameterExpansion(_) => {
+                self.opaque = true;
+                self.text.push_str(written);
+                // `${x:-$(cmd)}` and array subscripts hide substitutions inside a parameter
+                // expansion; `${x@P}` runs prompt expansion, which executes `$(…)` in x's value.
+                if written.contains("$(") || written.contains('`') {
+                    parts.problems.push(format!(
+                        "parameter expansion `{}` contains a command substitution",
+                        shorten(written)
+                    ));
+                }
+                if written.contains("@P}") {
+                    parts.problems.push(format!(
+                        "prompt expansion `{}` can run commands from a variable",
+                        shorten(written)
+                    ));
+                }
+            }
+            WordPiece::CommandSubstitution(script) => {
+                self.opaque = true;
+                self.text.push_str(written);
+                parts.substitutions.push(script.clone());
+            }
+            WordPiece::BackquotedCommandSubstitution(script) => {
+                self.opaque = true;
+                self.text.push_str(written);
+                parts.substitutions.push(unescape_backquoted(script));
+            }
+            WordPiece::ArithmeticExpression(expr) => {
+                self.opaque = true;
+                self.text.push_str(written);
+                // Arithmetic evaluates array subscripts, which may hold `$(…)`.
+                if expr.value.contains("$(") || expr.value.contains('`') {
+                    parts.problems.push(format!(
+                        "arithmetic `{}` contains a command substitution",
+                        shorten(written)
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Inside backticks, `\$`, `` \` `` and `\\` lose their backslash before the script runs.
+fn unescape_backquoted(script: &str) -> String {
+    let mut out = String::with_capacity(script.len());
+    let mut chars = script.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\'
+            && let Some(&next) = chars.peek()
+            && matches!(next, '$' | '`' | '\\')
+        {
+            out.push(next);
+            chars.next();
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Decodes the body of `$'…'` as bash does. `None` for escapes whose result we do not model
+/// (the word is then opaque), e.g. `\c` control characters beyond ASCII letters.
+pub(crate) fn decode_ansi_c(body: &str) -> Option<String> {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(e) = chars.next() else {
+            out.push('\\');
+            break;
+        };
+        match e {
+            'a' => out.push('\x07'),
+            'b' => out.push('\x08'),
+            'e' | 'E' => out.push('\x1b'),
+            'f' => out.push('\x0c'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            'v' => out.push('\x0b'),
+            '\\' => out.push('\\'),
+            '\'' => out.push('\''),
+            '"' => out.push('"'),
+            '?' => out.push('?'),
+            '0'..='7' => {
+                let mut value = e.to_digit(8)?;
+                for _ in 0..2 {
+                    match chars.peek().and_then(|d| d.to_digit(8)) {
+                        Some(d) => {
+                            value = value * 8 + d;
+                            chars.next();
+                        }
+                        None => break,
+                    }
+                }
+                // Bash emits the low byte; a byte over 0x7f is not valid UTF-8 on its own.
+                let byte = u8::try_from(value & 0xff).ok()?;
+                if byte == 0 {
+                    // bash truncates the string at a NUL.
+                    return Some(out);
+                }
+                out.push(char::from(byte).is_ascii().then_some(char::from(byte))?);
+            }
+            'x' => {
+                let mut value = 0u32;
+                let mut digits = 0;
+                while digits < 2 {
+                    match chars.peek().and_then(|d| d.to_digit(16)) {
+                        Some(d) => {
+                            value = value * 16 + d;
+                            chars.next();
+                            digits += 1;
+                        }
+                        None => break,
+                    }
+                }
+                if digits == 0 {
+                    out.push('\\');
+                    out.push('x');
+                    continue;
+                }
+                if value == 0 {
+                    return Some(out);
+                }
+                let ch = char::from_u32(value)?;
+                if !ch.is_ascii() {
+                    return None;
+                }
+                out.push(ch);
+            }
+            'u' | 'U' => {
+                let max = if e == 'u' { 4 } else { 8 };
+                let mut value = 0u32;
+                let mut digits = 0;
+                while digits < max {
+                    match chars.peek().and_then(|d| d.to_digit(16)) {
+                        Some(d) => {
+                            value = value.checked_mul(16)?.checked_add(d)?;
+                            chars.next();
+                            digits += 1;
+                        }
+                        None => break,
+                    }
+                }
+                if digits == 0 {
+                    out.push('\\');
+                    out.push(e);
+                    continue;
+                }
+                if value == 0 {
+                    return Some(out);
+                }
+                out.push(char::from_u32(value)?);
+            }
+            'c' => {
+                let ctl = chars.next()?;
+                if !ctl.is_ascii_alphabetic() {
+                    return None;
+                }
+                let code = u8::try_from(u32::from(ctl.to_ascii_uppercase())).ok()? & 0x1f;
+                if code == 0 {
+                    return Some(out);
+                }
+                out.push(char::from(code));
+            }
+            other => {
+                out.push('\\');
+                out.push(other);
+            }
+        }
+    }
+    Some(out)
+}

@@ -1,0 +1,888 @@
+//! Commands that run other commands, and how to find what they run.
+//!
+//! Each wrapper is described by data: its names, its options (which take a value), how many
+//! operands come before the wrapped command, and what it does (raise privileges, append
+//! arguments only known at run time, run a script string). An option we do not know makes
+//! the command opaque rather than guessed at: a wrong guess of where the wrapped command
+//! starts would rate `sudo --unknown X rm -rf /` as the harmless command `X`.
+
+use super::Word;
+
+/// What a wrapper runs.
+pub(crate) enum Unwrap {
+    /// Not a wrapper: the command itself runs.
+    Not,
+    /// Runs `argv[skip..]` (no command left: only the wrapper runs, e.g. `sudo -i`).
+    Exec(Exec),
+    /// Runs a bash script given as a string.
+    Script(Script),
+    /// Runs itself, and also these commands (`find -exec`), each with a label.
+    Spawns(Vec<(Vec<Word>, String)>),
+    /// What runs can't be known from the line.
+    Opaque(String),
+    /// Runs nothing else (`command -v x`, `exec` with only redirections).
+    SelfOnly,
+    /// A shell that reads its script from standard input.
+    StdinScript,
+}
+
+pub(crate) struct Exec {
+    pub skip: usize,
+    pub label: String,
+    pub elevated: bool,
+    pub extra_args: bool,
+    pub assignments: Vec<(String, Word)>,
+}
+
+pub(crate) struct Script {
+    pub text: Word,
+    pub label: String,
+    pub elevated: bool,
+    pub remote: Option<String>,
+    /// Also record the wrapper itself as a command (ssh is a network action of its own).
+    pub keep_self: bool,
+}
+
+/// How a wrapper behaves, beyond skipping its options.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Behaviour {
+    /// Runs the command after its options and operands.
+    Runs,
+    /// Runs it with raised privileges.
+    Elevates,
+    /// Appends arguments read at run time (`xargs`).
+    AppendsInput,
+}
+
+/// A command that runs the command given after its own options.
+struct WrapperSpec {
+    names: &'static [&'static str],
+    /// Short options without a value.
+    flags: &'static str,
+    /// Short options that take a value (`-u root` or `-uroot`).
+    valued: &'static str,
+    /// Long options without a value.
+    long_flags: &'static [&'static str],
+    /// Long options that take a value (`--user root` or `--user=root`).
+    long_valued: &'static [&'static str],
+    /// Operands between the options and the command (`timeout DURATION CMD`).
+    operands: usize,
+    /// `NAME=value` words before the command are assignments (`env`, `sudo`).
+    assignments: bool,
+    /// `-NUMBER` is an option (`nice -10`).
+    numeric_flag: bool,
+    /// Options after which nothing else runs (`command -v`, `ionice -p PID`).
+    no_command_options: &'static [&'static str],
+    behaviour: Behaviour,
+}
+
+/// The wrappers we see through. Sources: the man pages of sudo 1.9, doas (OpenBSD),
+/// GNU coreutils 9 (env, nice, nohup, timeout, stdbuf, chroot), util-linux (ionice, setsid,
+/// flock), GNU findutils 4.9 (xargs), GNU time, bash 5.2 builtins.
+const WRAPPERS: &[WrapperSpec] = &[
+    WrapperSpec {
+        names: &["sudo"],
+        flags: "AbEeHiKklnPSsVv",
+        valued: "CDghpRrTtUu",
+        long_flags: &[
+            "--askpass",
+            "--background",
+            "--preserve-env",
+            "--edit",
+            "--set-home",
+            "--login",
+            "--remove-timestamp",
+            "--reset-timestamp",
+            "--list",
+            "--non-interactive",
+            "--preserve-groups",
+            "--stdin",
+            "--shell",
+            "--version",
+            "--validate",
+        ],
+        long_valued: &[
+            "--close-from",
+            "--chdir",
+            "--group",
+            "--host",
+            "--prompt",
+            "--chroot",
+            "--role",
+            "--type",
+            "--command-timeout",
+            "--other-user",
+            "--user",
+        ],
+        operands: 0,
+        assignments: true,
+        numeric_flag: false,
+        no_command_options: &[
+            "-l",
+            "--list",
+            "-v",
+            "--validate",
+            "-k",
+            "-K",
+            "-V",
+            "--version",
+        ],
+        behaviour: Behaviour::Elevates,
+    },
+    WrapperSpec {
+        names: &["doas"],
+        flags: "Lns",
+        valued: "uC",
+        long_flags: &[],
+        long_valued: &[],
+        operands: 0,
+        assignments: false,
+        numeric_flag: false,
+        no_command_options: &["-L", "-C"],
+        behaviour: Behaviour::Elevates,
+    },
+    WrapperSpec {
+        names: &["pkexec"],
+        flags: "",
+        valued: "",
+        long_flags: &["--disable-internal-agent", "--keep-cwd"],
+        long_valued: &["--user"],
+        operands: 0,
+        assignments: false,
+        numeric_flag: false,
+        no_command_options: &[],
+        behaviour: Behaviour::Elevates,
+    },
+    WrapperSpec {
+        names: &["env"],
+        flags: "0iv",
+        valued: "uCP",
+        long_flags: &[
+            "--ignore-environment",
+            "--null",
+            "--debug",
+            "--ignore-signal",
+            "--default-signal",
+            "--block-signal",
+            "--list-signal-handling",
+        ],
+        long_valued: &["--unset", "--chdir"],
+        operands: 0,
+        assignments: true,
+        numeric_flag: false,
+        no_command_options: &[],
+        behaviour: Behaviour::Runs,
+    },
+    WrapperSpec {
+        names: &["nice"],
+        flags: "",
+        valued: "n",
+        long_flags: &[],
+        long_valued: &["--adjustment"],
+        operands: 0,
+        assignments: false,
+        numeric_flag: true,
+        no_command_options: &[],
+        behaviour: Behaviour::Runs,
+    },
+    WrapperSpec {
+        names: &["ionice"],
+        flags: "t",
+        valued: "cnpPu",
+        long_flags: &["--ignore"],
+        long_valued: &["--class", "--classdata", "--pid", "--pgid", "--uid"],
+        operands: 0,
+        assignments: false,
+        numeric_flag: false,
+        no_command_options: &["-p", "-P", "-u", "--pid", "--pgid", "--uid"],
+        behaviour: Behaviour::Runs,
+    },
+    WrapperSpec {
+        names: &["nohup", "builtin"],
+        flags: "",
+        valued: "",
+        long_flags: &[],
+        long_valued: &[],
+        operands: 0,
+        assignments: false,
+        numeric_flag: false,
+        no_command_options: &[],
+        behaviour: Behaviour::Runs,
+    },
+    WrapperSpec {
+        names: &["timeout"],
+        flags: "v",
+        valued: "sk",
+        long_flags: &["--preserve-status", "--foreground", "--verbose"],
+        long_valued: &["--signal", "--kill-after"],
+        operands: 1,
+        assignments: false,
+        numeric_flag: false,
+        no_command_options: &[],
+        behaviour: Behaviour::Runs,
+    },
+    WrapperSpec {
+        names: &["time"],
+        flags: "pvaq",
+        valued: "fo",
+        long_flags: &["--portability", "--verbose", "--append", "--quiet"],
+        long_valued: &["--format", "--output"],
+        operands: 0,
+        assignments: false,
+        numeric_flag: false,
+        no_command_options: &[],
+        behaviour: Behaviour::Runs,
+    },
+    WrapperSpec {
+        names: &["stdbuf"],
+        flags: "",
+        valued: "ioe",
+        long_flags: &[],
+        long_valued: &["--input", "--output", "--error"],
+        operands: 0,
+        assignments: false,
+        numeric_flag: false,
+        no_command_options: &[],
+        behaviour: Behaviour::Runs,
+    },
+    WrapperSpec {
+        names: &["setsid"],
+        flags: "cfw",
+        valued: "",
+        long_flags: &["--ctty", "--fork", "--wait"],
+        long_valued: &[],
+        operands: 0,
+        assignments: false,
+        numeric_flag: false,
+        no_command_options: &[],
+        behaviour: Behaviour::Runs,
+    },
+    WrapperSpec {
+        names: &["chroot"],
+        flags: "",
+        valued: "",
+        long_flags: &["--skip-chdir"],
+        long_valued: &["--userspec", "--groups"],
+        operands: 1,
+        assignments: false,
+        numeric_flag: false,
+        no_command_options: &[],
+        behaviour: Behaviour::Elevates,
+    },
+    WrapperSpec {
+        names: &["command"],
+        flags: "pvV",
+        valued: "",
+        long_flags: &[],
+        long_valued: &[],
+        operands: 0,
+        assignments: false,
+        numeric_flag: false,
+        no_command_options: &["-v", "-V"],
+        behaviour: Behaviour::Runs,
+    },
+    WrapperSpec {
+        names: &["exec"],
+        flags: "cl",
+        valued: "a",
+        long_flags: &[],
+        long_valued: &[],
+        operands: 0,
+        assignments: false,
+        numeric_flag: false,
+        no_command_options: &[],
+        behaviour: Behaviour::Runs,
+    },
+    WrapperSpec {
+        names: &["xargs"],
+        flags: "0oprtx",
+        valued: "adEeIiLlnPs",
+        long_flags: &[
+            "--null",
+            "--open-tty",
+            "--interactive",
+            "--no-run-if-empty",
+            "--verbose",
+            "--exit",
+            "--show-limits",
+        ],
+        long_valued: &[
+            "--arg-file",
+            "--delimiter",
+            "--eof",
+            "--replace",
+            "--max-lines",
+            "--max-args",
+            "--max-procs",
+            "--max-chars",
+            "--process-slot-var",
+        ],
+        operands: 0,
+        assignments: false,
+        numeric_flag: false,
+        no_command_options: &["--show-limits"],
+        behaviour: Behaviour::AppendsInput,
+    },
+];
+
+/// Shells whose `-c SCRIPT` we analyse as bash. `fish`, `csh`, `pwsh` have other syntax: a
+/// script for them is opaque.
+const BASH_LIKE_SHELLS: &[&str] = &[
+    "sh",
+    "bash",
+    "rbash",
+    "dash",
+    "ash",
+    "zsh",
+    "ksh",
+    "mksh",
+    "pdksh",
+    "yash",
+    "posh",
+    "busybox-sh",
+];
+const OTHER_SHELLS: &[&str] = &[
+    "fish",
+    "csh",
+    "tcsh",
+    "pwsh",
+    "powershell",
+    "nu",
+    "xonsh",
+    "elvish",
+];
+
+/// Options of bash-like shells that take a value.
+const SHELL_VALUED: &str = "oO";
+const SHELL_LONG_VALUED: &[&str] = &["--rcfile", "--init-file"];
+
+pub(crate) fn unwrap(name: &str, argv: &[Word]) -> Unwrap {
+    if let Some(spec) = WRAPPERS.iter().find(|w| w.names.contains(&name)) {
+        return generic(spec, name, argv);
+    }
+    if BASH_LIKE_SHELLS.contains(&name) {
+        return shell(name, argv);
+    }
+    if OTHER_SHELLS.contains(&name) {
+        return if argv.len() > 1 {
+            Unwrap::Opaque(format!(
+                "`{name}` runs a script in a language other than bash"
+            ))
+        } else {
+            Unwrap::SelfOnly
+        };
+    }
+    match name {
+        "busybox" => busybox(argv),
+        "eval" => eval(argv),
+        "source" | "." => Unwrap::Opaque(format!(
+            "`{name}` runs shell code from the file `{}`",
+            argv.get(1).map_or("", |w| w.text.as_str())
+        )),
+        "su" => su(argv),
+        "ssh" => ssh(argv),
+        "watch" => watch(argv),
+        "flock" => flock(argv),
+        "find" => find(argv),
+        "parallel" => parallel(argv),
+        _ => Unwrap::Not,
+    }
+}
+
+/// Result of skipping a wrapper's options.
+struct Skipped {
+    /// Index of the first word after options (and `--`).
+    next: usize,
+    /// Options seen, as written (`-u`, `--user`, `-c`).
+    seen: Vec<String>,
+    assignments: Vec<(String, Word)>,
+}
+
+/// Skips the options of a wrapper described by `flags`/`valued`; `Err` names an unknown one.
+fn skip_options(
+    argv: &[Word],
+    flags: &str,
+    valued: &str,
+    long_flags: &[&str],
+    long_valued: &[&str],
+    numeric_flag: bool,
+    assignments: bool,
+) -> Result<Skipped, String> {
+    let mut skipped = Skipped {
+        next: 1,
+        seen: Vec::new(),
+        assignments: Vec::new(),
+    };
+    while let Some(word) = argv.get(skipped.next) {
+        let Some(text) = word.as_literal() else {
+            return Err(format!("option `{}` is only known at run time", word.text));
+        };
+        if text == "--" {
+            skipped.next += 1;
+            break;
+        }
+        if let Some(long) = text.strip_prefix("--") {
+            let (key, has_value) = match long.split_once('=') {
+                Some((key, _)) => (key, true),
+                None => (long, false),
+            };
+            let key = format!("--{key}");
+            if long_valued.contains(&key.as_str()) {
+                skipped.next += if has_value { 1 } else { 2 };
+            } else if long_flags.contains(&key.as_str()) {
+                skipped.next += 1;
+            } else {
+                return Err(format!("unknown option `{text}`"));
+            }
+            skipped.seen.push(key);
+            continue;
+        }
+        if let Some(short) = text.strip_prefix('-')
+            && !short.is_empty()
+        {
+            if numeric_flag && short.bytes().all(|b| b.is_ascii_digit()) {
+                skipped.next += 1;
+                continue;
+            }
+            let mut takes_next = false;
+            for (i, c) in short.char_indices() {
+                skipped.seen.push(format!("-{c}"));
+                if valued.contains(c) {
+                    // The value is the rest of this word, or the next word.
+                    takes_next = short.get(i + c.len_utf8()..).is_none_or(str::is_empty);
+                    break;
+                }
+                if !flags.contains(c) {
+                    return Err(format!("unknown option `-{c}`"));
+                }
+            }
+            skipped.next += if takes_next { 2 } else { 1 };
+            continue;
+        }
+        if assignments
+            && let Some((key, _)) = text.split_once('=')
+            && is_name(key)
+        {
+            skipped.assignments.push((
+                key.to_owned(),
+                Word::literal(text.get(key.len() + 1..).unwrap_or("")),
+            ));
+            skipped.next += 1;
+            continue;
+        }
+        break;
+    }
+    Ok(skipped)
+}
+
+fn is_name(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn generic(spec: &WrapperSpec, name: &str, argv: &[Word]) -> Unwrap {
+    if name == "env" {
+        // `env -S STRING` splits STRING into words; we read it as a script (a superset).
+        if let Some(i) = argv.iter().position(|w| {
+            w.as_literal()
+                .is_some_and(|t| t == "-S" || t.starts_with("--split-string"))
+        }) {
+            let text = argv
+                .get(i + 1..)
+                .map(join)
+                .unwrap_or_else(|| Word::literal(""));
+            return Unwrap::Script(Script {
+                text,
+                label: "env -S".to_owned(),
+                elevated: false,
+                remote: None,
+                keep_self: false,
+            });
+        }
+    }
+    let skipped = match skip_options(
+        argv,
+        spec.flags,
+        spec.valued,
+        spec.long_flags,
+        spec.long_valued,
+        spec.numeric_flag,
+        spec.assignments,
+    ) {
+        Ok(skipped) => skipped,
+        Err(why) => return Unwrap::Opaque(format!("`{name}`: {why}; cannot tell what it runs")),
+    };
+    if skipped
+        .seen
+        .iter()
+        .any(|s| spec.no_command_options.contains(&s.as_str()))
+    {
+        return Unwrap::SelfOnly;
+    }
+    Unwrap::Exec(Exec {
+        skip: skipped.next + spec.operands,
+        label: name.to_owned(),
+        elevated: spec.behaviour == Behaviour::Elevates,
+        extra_args: spec.behaviour == Behaviour::AppendsInput,
+        assignments: skipped.assignments,
+    })
+}
+
+/// Joins words with spaces, as `eval`, `watch` and `ssh` do before the shell parses them.
+fn join(words: &[Word]) -> Word {
+    let text = words
+        .iter()
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Word {
+        text,
+        opaque: words.iter().any(|w| w.opaque),
+        glob: false,
+    }
+}
+
+fn shell(name: &str, argv: &[Word]) -> Unwrap {
+    let skipped = match skip_options(
+        argv,
+        "abcefhiklmnprstuvxBCEHPT",
+        SHELL_VALUED,
+        &[
+            "--login",
+            "--noprofile",
+            "--norc",
+            "--posix",
+            "--restricted",
+            "--verbose",
+            "--noediting",
+            "--debugger",
+            "--dump-strings",
+            "--dump-po-strings",
+            "--protected",
+        ],
+        SHELL_LONG_VALUED,
+        false,
+        false,
+    ) {
+        Ok(skipped) => skipped,
+        Err(why) => return Unwrap::Opaque(format!("`{name}`: {why}; cannot tell what it runs")),
+    };
+    if skipped.seen.iter().any(|s| s == "-c") {
+        let Some(script) = argv.get(skipped.next) else {
+            return Unwrap::SelfOnly;
+        };
+        return Unwrap::Script(Script {
+            text: script.clone(),
+            label: format!("{name} -c"),
+            elevated: false,
+            remote: None,
+            keep_self: false,
+        });
+    }
+    match argv.get(skipped.next) {
+        // Reads commands from standard input.
+        None => Unwrap::StdinScript,
+        Some(file) => Unwrap::Opaque(format!(
+            "`{name}` runs the script file `{}`, whose content is not known",
+            file.text
+        )),
+    }
+}
+
+fn busybox(argv: &[Word]) -> Unwrap {
+    match argv.get(1).and_then(Word::as_literal) {
+        Some(applet) if BASH_LIKE_SHELLS.contains(&applet) => {
+            shell(applet, argv.get(1..).unwrap_or(&[]))
+        }
+        Some(_) => Unwrap::Exec(Exec {
+            skip: 1,
+            label: "busybox".to_owned(),
+            elevated: false,
+            extra_args: false,
+            assignments: Vec::new(),
+        }),
+        None => Unwrap::SelfOnly,
+    }
+}
+
+fn eval(argv: &[Word]) -> Unwrap {
+    let args = argv.get(1..).unwrap_or(&[]);
+    if args.is_empty() {
+        return Unwrap::SelfOnly;
+    }
+    Unwrap::Script(Script {
+        text: join(args),
+        label: "eval".to_owned(),
+        elevated: false,
+        remote: None,
+        keep_self: false,
+    })
+}
+
+fn su(argv: &[Word]) -> Unwrap {
+    let skipped = match skip_options(
+        argv,
+        "flmpPT",
+        "cgGsw",
+        &["--login", "--preserve-environment", "--pty", "--fast"],
+        &[
+            "--command",
+            "--session-command",
+            "--group",
+            "--supp-group",
+            "--shell",
+            "--whitelist-environment",
+        ],
+        false,
+        false,
+    ) {
+        Ok(skipped) => skipped,
+        Err(why) => return Unwrap::Opaque(format!("`su`: {why}; cannot tell what it runs")),
+    };
+    // The script is the value of -c/--command.
+    let script = argv.iter().enumerate().find_map(|(i, w)| {
+        let t = w.as_literal()?;
+        if t == "-c" || t == "--command" || t == "--session-command" {
+            argv.get(i + 1).cloned()
+        } else {
+            t.strip_prefix("--command=").map(Word::literal)
+        }
+    });
+    let _ = skipped;
+    match script {
+        Some(text) => Unwrap::Script(Script {
+            text,
+            label: "su -c".to_owned(),
+            elevated: true,
+            remote: None,
+            keep_self: false,
+        }),
+        None => Unwrap::SelfOnly,
+    }
+}
+
+fn ssh(argv: &[Word]) -> Unwrap {
+    let skipped = match skip_options(
+        argv,
+        "46AaCfGgKkMNnqsTtVvXxYy",
+        "BbcDEeFIiJLlmOoPpQRSWw",
+        &[],
+        &[],
+        false,
+        false,
+    ) {
+        Ok(skipped) => skipped,
+        Err(why) => return Unwrap::Opaque(format!("`ssh`: {why}; cannot tell what it runs")),
+    };
+    let Some(host) = argv.get(skipped.next) else {
+        return Unwrap::SelfOnly;
+    };
+    let command = argv.get(skipped.next + 1..).unwrap_or(&[]);
+    if command.is_empty() {
+        return Unwrap::SelfOnly;
+    }
+    Unwrap::Script(Script {
+        text: join(command),
+        label: "ssh".to_owned(),
+        elevated: false,
+        remote: Some(host.text.clone()),
+        keep_self: true,
+    })
+}
+
+fn watch(argv: &[Word]) -> Unwrap {
+    let skipped = match skip_options(
+        argv,
+        "bcdeghptwxrqC",
+        "nq",
+        &[
+            "--beep",
+            "--color",
+            "--no-color",
+            "--differences",
+            "--errexit",
+            "--chgexit",
+            "--no-title",
+            "--no-wrap",
+            "--precise",
+            "--exec",
+            "--no-rerun",
+        ],
+        &["--interval", "--equexit", "--shotsdir"],
+        false,
+        false,
+    ) {
+        Ok(skipped) => skipped,
+        Err(why) => return Unwrap::Opaque(format!("`watch`: {why}; cannot tell what it runs")),
+    };
+    let rest = argv.get(skipped.next..).unwrap_or(&[]);
+    if rest.is_empty() {
+        return Unwrap::SelfOnly;
+    }
+    if skipped.seen.iter().any(|s| s == "-x" || s == "--exec") {
+        return Unwrap::Exec(Exec {
+            skip: skipped.next,
+            label: "watch -x".to_owned(),
+            elevated: false,
+            extra_args: false,
+            assignments: Vec::new(),
+        });
+    }
+    // Without -x, watch joins its arguments and runs them with `sh -c`.
+    Unwrap::Script(Script {
+        text: join(rest),
+        label: "watch".to_owned(),
+        elevated: false,
+        remote: None,
+        keep_self: false,
+    })
+}
+
+fn flock(argv: &[Word]) -> Unwrap {
+    let skipped = match skip_options(
+        argv,
+        "sxunoFh",
+        "wEc",
+        &[
+            "--shared",
+            "--exclusive",
+            "--unlock",
+            "--nonblock",
+            "--close",
+            "--no-fork",
+            "--verbose",
+        ],
+        &["--timeout", "--conflict-exit-code", "--command"],
+        false,
+        false,
+    ) {
+        Ok(skipped) => skipped,
+        Err(why) => return Unwrap::Opaque(format!("`flock`: {why}; cannot tell what it runs")),
+    };
+    // `flock FILE -c CMD`: options may also follow the file.
+    let after_file = skipped.next + 1;
+    if let Some(i) = argv.iter().position(|w| {
+        w.as_literal()
+            .is_some_and(|t| t == "-c" || t == "--command")
+    }) {
+        return match argv.get(i + 1) {
+            Some(script) => Unwrap::Script(Script {
+                text: script.clone(),
+                label: "flock -c".to_owned(),
+                elevated: false,
+                remote: None,
+                keep_self: false,
+            }),
+            None => Unwrap::SelfOnly,
+        };
+    }
+    if argv.len() <= after_file {
+        return Unwrap::SelfOnly;
+    }
+    Unwrap::Exec(Exec {
+        skip: after_file,
+        label: "flock".to_owned(),
+        elevated: false,
+        extra_args: false,
+        assignments: Vec::new(),
+    })
+}
+
+/// `find … -exec CMD {} ;` and friends run CMD once per file (or with many files for `+`).
+fn find(argv: &[Word]) -> Unwrap {
+    let mut spawned = Vec::new();
+    let mut i = 1;
+    while let Some(word) = argv.get(i) {
+        let action = word.as_literal().unwrap_or("");
+        if matches!(action, "-exec" | "-execdir" | "-ok" | "-okdir") {
+            let start = i + 1;
+            let mut end = start;
+            while let Some(w) = argv.get(end) {
+                if w.as_literal().is_some_and(|t| t == ";" || t == "+") {
+                    break;
+                }
+                end += 1;
+            }
+            let inner: Vec<Word> = argv
+                .get(start..end)
+                .unwrap_or(&[])
+                .iter()
+                .map(|w| {
+                    if w.text.contains("{}") {
+                        Word::opaque(w.text.clone())
+                    } else {
+                        w.clone()
+                    }
+                })
+                .collect();
+            if !inner.is_empty() {
+                spawned.push((inner, format!("find {action}")));
+            }
+            i = end + 1;
+        } else {
+            i += 1;
+        }
+    }
+    if spawned.is_empty() {
+        Unwrap::Not
+    } else {
+        Unwrap::Spawns(spawned)
+    }
+}
+
+/// `parallel CMD ::: ARGS`: the command template is run by a shell with arguments filled in.
+fn parallel(argv: &[Word]) -> Unwrap {
+    let mut i = 1;
+    const VALUED: &[&str] = &[
+        "-j",
+        "-P",
+        "-S",
+        "-a",
+        "-n",
+        "-N",
+        "-L",
+        "-I",
+        "-d",
+        "-C",
+        "--jobs",
+        "--sshlogin",
+        "--arg-file",
+        "--delay",
+        "--timeout",
+        "--joblog",
+        "--results",
+        "--colsep",
+        "--delimiter",
+    ];
+    while let Some(w) = argv.get(i) {
+        let Some(t) = w.as_literal() else { break };
+        if t.starts_with('-') {
+            if t == "-S" || t == "--sshlogin" {
+                return Unwrap::Opaque(
+                    "`parallel --sshlogin` runs commands on other hosts".to_owned(),
+                );
+            }
+            i += if VALUED.contains(&t) { 2 } else { 1 };
+        } else {
+            break;
+        }
+    }
+    let end = argv
+        .iter()
+        .position(|w| w.as_literal().is_some_and(|t| t.starts_with(":::")))
+        .unwrap_or(argv.len());
+    let template = argv.get(i..end).unwrap_or(&[]);
+    if template.is_empty() {
+        return Unwrap::Opaque("`parallel` runs commands read from its input".to_owned());
+    }
+    Unwrap::Script(Script {
+        text: join(template),
+        label: "parallel".to_owned(),
+        elevated: false,
+        remote: None,
+        keep_self: false,
+    })
+}
