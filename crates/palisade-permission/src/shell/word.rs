@@ -226,12 +226,19 @@ impl Resolved {
                 self.opaque = true;
                 self.text.push_str(written);
                 // `${x:-$(cmd)}` and array subscripts hide substitutions inside a parameter
-                // expansion; `${x@P}` runs prompt expansion, which executes `$(…)` in x's value.
+                // expansion: analyse the inside (strictly shorter, so this terminates) and
+                // still report it, since which branch runs is only known at run time.
+                // `${x@P}` runs prompt expansion, which executes `$(…)` in x's value.
                 if written.contains("$(") || written.contains('`') {
                     parts.problems.push(format!(
                         "parameter expansion `{}` contains a command substitution",
                         shorten(written)
                     ));
+                    if let Some(inner) =
+                        written.strip_prefix("${").and_then(|w| w.strip_suffix('}'))
+                    {
+                        let _ = resolve_heredoc(inner, parts);
+                    }
                 }
                 if written.contains("@P}") {
                     parts.problems.push(format!(
@@ -253,12 +260,9 @@ impl Resolved {
             WordPiece::ArithmeticExpression(expr) => {
                 self.opaque = true;
                 self.text.push_str(written);
-                // Arithmetic evaluates array subscripts, which may hold `$(…)`.
+                // Arithmetic runs the substitutions inside it.
                 if expr.value.contains("$(") || expr.value.contains('`') {
-                    parts.problems.push(format!(
-                        "arithmetic `{}` contains a command substitution",
-                        shorten(written)
-                    ));
+                    let _ = resolve_heredoc(&expr.value, parts);
                 }
             }
         }
