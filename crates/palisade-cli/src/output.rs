@@ -44,6 +44,11 @@ impl Output {
         Self { json }
     }
 
+    /// True when the user asked for JSON lines.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
     /// Prints one result: `value` as a single JSON line with `--json`, otherwise the text
     /// `human` builds. A closed standard output (e.g. `| head`) is not an error worth a panic:
     /// the write is dropped.

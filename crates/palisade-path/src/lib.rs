@@ -1,2 +1,25 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+
+mod error;
+#[cfg(unix)]
+mod fs;
+mod rules;
+mod safe_rel_path;
+mod sanitizer;
+
+pub use crate::error::{Error, ErrorKind, PatternError};
+#[cfg(unix)]
+pub use crate::fs::{
+    DEFAULT_SYMLINK_BUDGET, DirEntry, EntryKind, OpenOptions, ResolveMode, Resolved, Resolver,
+    Root, RootOptions,
+};
+pub use crate::safe_rel_path::SafeRelPath;
+pub use crate::sanitizer::{
+    DEFAULT_MAX_COMPONENT_BYTES, DEFAULT_MAX_PATH_BYTES, Profile, Sanitizer, SanitizerBuilder,
+};
+
+/// Sanitizes `input` with the default strict-portable [`Sanitizer`].
+pub fn sanitize(input: &str) -> Result<SafeRelPath, Error> {
+    Sanitizer::new().sanitize(input)
+}

@@ -1,0 +1,648 @@
+//! The filesystem layer: a [`Root`] directory held open by descriptor, and every operation
+//! resolved relative to it.
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod openat2;
+mod remove;
+mod walk;
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+
+use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::io::Errno;
+
+use crate::error::{Error, ErrorKind, quote};
+use crate::safe_rel_path::SafeRelPath;
+use crate::sanitizer::DEFAULT_MAX_PATH_BYTES;
+use walk::{Final, Missing, Target, Walk};
+
+/// What happens to a path that would leave the root.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResolveMode {
+    /// Refuse it (like `openat2` `RESOLVE_BENEATH`, the default): `..` above the root is
+    /// [`ErrorKind::Traversal`], an absolute path [`ErrorKind::Absolute`], a symbolic link
+    /// whose target is absolute or climbs above the root [`ErrorKind::SymlinkEscape`].
+    #[default]
+    Reject,
+    /// Contain it (like `openat2` `RESOLVE_IN_ROOT`): the root acts as `/`, so `..` at the
+    /// root stays there and absolute paths and symbolic link targets start at the root.
+    Clamp,
+}
+
+/// Which resolver walks paths for [`Root::open`] and the operations built on a directory
+/// handle. [`Root::resolve`] always uses the portable walk, because it reports names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Resolver {
+    /// `openat2` where the kernel offers it (probed once when the root is opened), the
+    /// portable walk elsewhere. Once `openat2` is chosen, its refusals are final: there is
+    /// no retry with a weaker resolver.
+    #[default]
+    Auto,
+    /// Always the portable walk: one `openat(O_NOFOLLOW)` per component relative to a stack
+    /// of directory handles (what non-Linux systems get; also for testing it on Linux).
+    Portable,
+    /// Always `openat2`; opening the root fails if the kernel does not offer it.
+    Openat2,
+}
+
+/// The resolver a [`Root`] actually uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ResolverInUse {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    Openat2,
+    Portable,
+}
+
+/// Default number of symbolic links one resolution may follow (cap-std's and Linux's 40).
+pub const DEFAULT_SYMLINK_BUDGET: usize = 40;
+
+/// Options for opening a [`Root`].
+#[derive(Debug, Clone, Default)]
+pub struct RootOptions {
+    mode: ResolveMode,
+    resolver: Resolver,
+    symlink_budget: Option<usize>,
+}
+
+impl RootOptions {
+    /// Reject (default) or clamp escapes.
+    pub fn mode(mut self, mode: ResolveMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Which resolver to use ([`Resolver::Auto`] by default).
+    pub fn resolver(mut self, resolver: Resolver) -> Self {
+        self.resolver = resolver;
+        self
+    }
+
+    /// How many symbolic links one resolution may follow ([`DEFAULT_SYMLINK_BUDGET`] by
+    /// default). The kernel's `openat2` has its own fixed limit of 40.
+    pub fn symlink_budget(mut self, budget: usize) -> Self {
+        self.symlink_budget = Some(budget);
+        self
+    }
+
+    /// Opens `dir` (a trusted path, resolved normally) as the root.
+    pub fn open(self, dir: impl AsRef<Path>) -> Result<Root, Error> {
+        let dir = dir.as_ref();
+        let fd = rustix::fs::openat(
+            rustix::fs::CWD,
+            dir,
+            walk::dir_flags() & !OFlags::NOFOLLOW,
+            Mode::empty(),
+        )
+        .map_err(|err| {
+            let shown = dir.display().to_string();
+            match err {
+                Errno::NOENT => Error::new(
+                    ErrorKind::NotFound,
+                    format!("root directory `{}` does not exist", quote(&shown)),
+                ),
+                Errno::NOTDIR => Error::new(
+                    ErrorKind::NotADirectory,
+                    format!("root `{}` is not a directory", quote(&shown)),
+                ),
+                err => Error::with_source(
+                    ErrorKind::Io,
+                    format!("could not open root directory `{}`", quote(&shown)),
+                    err.into(),
+                ),
+            }
+        })?;
+        let resolver = choose_resolver(self.resolver, fd.as_fd())?;
+        Ok(Root {
+            dir: fd,
+            mode: self.mode,
+            resolver,
+            symlink_budget: self.symlink_budget.unwrap_or(DEFAULT_SYMLINK_BUDGET),
+        })
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn choose_resolver(wanted: Resolver, dir: BorrowedFd<'_>) -> Result<ResolverInUse, Error> {
+    match wanted {
+        Resolver::Portable => Ok(ResolverInUse::Portable),
+        Resolver::Auto if openat2::available(dir) => Ok(ResolverInUse::Openat2),
+        Resolver::Auto => Ok(ResolverInUse::Portable),
+        Resolver::Openat2 if openat2::available(dir) => Ok(ResolverInUse::Openat2),
+        Resolver::Openat2 => Err(unsupported()),
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn choose_resolver(wanted: Resolver, _dir: BorrowedFd<'_>) -> Result<ResolverInUse, Error> {
+    match wanted {
+        Resolver::Openat2 => Err(unsupported()),
+        _ => Ok(ResolverInUse::Portable),
+    }
+}
+
+fn unsupported() -> Error {
+    Error::with_source(
+        ErrorKind::Io,
+        "`openat2` is not available on this system; use the portable resolver".to_owned(),
+        std::io::Error::from(std::io::ErrorKind::Unsupported),
+    )
+}
+
+/// A directory that untrusted paths are resolved inside, held open by descriptor.
+///
+/// Every operation walks relative to that descriptor, never by joining strings, so renaming
+/// or replacing the root's path afterwards changes nothing, and no symbolic link, `..` or
+/// concurrent rename leads outside it. Operations that return a handle ([`Root::open`],
+/// [`Root::read_dir`]) or act through one ([`Root::create_dir_all`], [`Root::remove_file`],
+/// [`Root::remove_dir_all`]) are race-safe. [`Root::resolve`] returns a *name*: using that
+/// name later is check-then-use, and a path swapped in between is followed.
+///
+/// Symbolic links are followed only while they stay inside the root, at most
+/// [`DEFAULT_SYMLINK_BUDGET`] of them per resolution. Magic links (`/proc/self/fd/N`) are
+/// never followed by the `openat2` resolver; the portable walk reads every link's text and
+/// resolves it itself, so a magic link's target is treated as an ordinary absolute path.
+#[derive(Debug)]
+pub struct Root {
+    dir: OwnedFd,
+    mode: ResolveMode,
+    resolver: ResolverInUse,
+    symlink_budget: usize,
+}
+
+/// The outcome of [`Root::resolve`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Resolved {
+    /// The real path relative to the root after following symbolic links (the existing
+    /// prefix resolved, a missing tail appended as given).
+    pub path: SafeRelPath,
+    /// Whether the whole path exists.
+    pub exists: bool,
+}
+
+/// How [`Root::open`] opens a file, like [`std::fs::OpenOptions`]. Read-only by default.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    read: bool,
+    write: bool,
+    append: bool,
+    truncate: bool,
+    create: bool,
+    create_new: bool,
+    follow_final_symlink: bool,
+    mode: Option<u32>,
+}
+
+impl OpenOptions {
+    /// Read-only, no creation, a symbolic link in the last component refused.
+    pub fn new() -> Self {
+        Self {
+            read: true,
+            ..Self::default()
+        }
+    }
+
+    /// Open for reading.
+    pub fn read(mut self, read: bool) -> Self {
+        self.read = read;
+        self
+    }
+
+    /// Open for writing.
+    pub fn write(mut self, write: bool) -> Self {
+        self.write = write;
+        self
+    }
+
+    /// Open for appending (implies writing).
+    pub fn append(mut self, append: bool) -> Self {
+        self.append = append;
+        self
+    }
+
+    /// Truncate an existing file.
+    pub fn truncate(mut self, truncate: bool) -> Self {
+        self.truncate = truncate;
+        self
+    }
+
+    /// Create the file if it is missing.
+    pub fn create(mut self, create: bool) -> Self {
+        self.create = create;
+        self
+    }
+
+    /// Create the file, failing if it exists.
+    pub fn create_new(mut self, create_new: bool) -> Self {
+        self.create_new = create_new;
+        self
+    }
+
+    /// Follow a symbolic link in the last component (inside the root only). Off by default:
+    /// the last component is opened with `O_NOFOLLOW` and a link there is
+    /// [`ErrorKind::SymlinkLoop`] (the kernel's `ELOOP`).
+    pub fn follow_final_symlink(mut self, follow: bool) -> Self {
+        self.follow_final_symlink = follow;
+        self
+    }
+
+    /// Permission bits for a created file (default `0o666`, less the umask).
+    pub fn mode(mut self, mode: u32) -> Self {
+        self.mode = Some(mode);
+        self
+    }
+
+    fn flags(&self) -> OFlags {
+        let access = match (self.read, self.write || self.append) {
+            (true, true) => OFlags::RDWR,
+            (false, true) => OFlags::WRONLY,
+            _ => OFlags::RDONLY,
+        };
+        let mut flags = access | OFlags::CLOEXEC | OFlags::NOCTTY;
+        for (wanted, flag) in [
+            (self.append, OFlags::APPEND),
+            (self.truncate, OFlags::TRUNC),
+            (self.create || self.create_new, OFlags::CREATE),
+            (self.create_new, OFlags::EXCL),
+            (!self.follow_final_symlink, OFlags::NOFOLLOW),
+        ] {
+            if wanted {
+                flags |= flag;
+            }
+        }
+        flags
+    }
+
+    fn creates(&self) -> bool {
+        self.create || self.create_new
+    }
+
+    /// `openat2` refuses a non-zero mode without `O_CREAT` (EINVAL).
+    fn create_mode(&self) -> Mode {
+        if self.creates() {
+            Mode::from_bits_truncate((self.mode.unwrap_or(0o666) & 0o7777) as _)
+        } else {
+            Mode::empty()
+        }
+    }
+}
+
+/// What kind of thing a directory entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum EntryKind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Directory,
+    /// A symbolic link (not followed).
+    Symlink,
+    /// Anything else (device, socket, FIFO) or not reported by the filesystem.
+    Other,
+}
+
+/// One entry of [`Root::read_dir`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    name: OsString,
+    kind: EntryKind,
+}
+
+impl DirEntry {
+    /// The entry's name (one component; never `.` or `..`).
+    pub fn name(&self) -> &std::ffi::OsStr {
+        &self.name
+    }
+
+    /// What the entry is, without following a symbolic link.
+    pub fn kind(&self) -> EntryKind {
+        self.kind
+    }
+}
+
+impl Root {
+    /// Opens `dir` (a trusted path) as a root with the default options: reject mode,
+    /// automatic resolver.
+    pub fn new(dir: impl AsRef<Path>) -> Result<Root, Error> {
+        RootOptions::default().open(dir)
+    }
+
+    /// Options for opening a root in clamp mode, with another resolver or budget.
+    pub fn options() -> RootOptions {
+        RootOptions::default()
+    }
+
+    /// The mode escapes are handled in.
+    pub fn mode(&self) -> ResolveMode {
+        self.mode
+    }
+
+    /// Whether this root resolves with `openat2` (otherwise with the portable walk).
+    pub fn uses_openat2(&self) -> bool {
+        self.resolver != ResolverInUse::Portable
+    }
+
+    /// The root's directory descriptor.
+    pub fn as_fd(&self) -> BorrowedFd<'_> {
+        self.dir.as_fd()
+    }
+
+    /// Resolves `path` inside the root, following symbolic links within it: the existing
+    /// prefix is resolved on disk, a missing tail is appended as given (it may not contain
+    /// `..`), and [`Resolved::exists`] says whether the whole path exists.
+    ///
+    /// The returned name is only true at the moment of the call; opening it later by joining
+    /// it to the root's path is check-then-use. Prefer [`Root::open`].
+    pub fn resolve(&self, path: &str) -> Result<Resolved, Error> {
+        check_input(path)?;
+        let mut walk = Walk::new(self, path)?;
+        let target = walk.run(Final::Follow, Missing::TailAllowed)?;
+        let base = walk.current_path();
+        let (extra, exists): (Vec<String>, bool) = match target {
+            Target::Directory => (Vec::new(), true),
+            Target::Entry { name, exists } => (vec![name], exists),
+            Target::Missing { tail } => (tail, false),
+        };
+        let path = SafeRelPath::from_checked_components(
+            base.components().chain(extra.iter().map(String::as_str)),
+        );
+        Ok(Resolved { path, exists })
+    }
+
+    /// Opens a file (or directory, read-only) inside the root.
+    ///
+    /// The last component is opened with `O_NOFOLLOW` unless
+    /// [`OpenOptions::follow_final_symlink`] is set; a created file is created in the
+    /// directory the walk reached, never through a link.
+    pub fn open(&self, path: &str, options: &OpenOptions) -> Result<File, Error> {
+        check_input(path)?;
+        match self.resolver {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            ResolverInUse::Openat2 => {
+                self.check_absolute(path)?;
+                openat2::open(
+                    self.dir.as_fd(),
+                    path,
+                    options.flags(),
+                    options.create_mode(),
+                    self.mode,
+                )
+                .map(File::from)
+                .map_err(|err| self.classify(path, err))
+            }
+            ResolverInUse::Portable => self.open_portable(path, options),
+        }
+    }
+
+    fn open_portable(&self, path: &str, options: &OpenOptions) -> Result<File, Error> {
+        let mut walk = Walk::new(self, path)?;
+        let last = if options.follow_final_symlink {
+            Final::Follow
+        } else {
+            Final::NoFollow
+        };
+        let missing = if options.creates() {
+            Missing::LastMayBeMissing
+        } else {
+            Missing::TailAllowed
+        };
+        let target = walk.run(last, missing)?;
+        let (name, flags) = match &target {
+            Target::Directory => (".", options.flags() & !OFlags::NOFOLLOW & !OFlags::CREATE),
+            Target::Entry { name, .. } => (name.as_str(), options.flags() | OFlags::NOFOLLOW),
+            Target::Missing { tail } => return Err(not_found(path, tail.first())),
+        };
+        rustix::fs::openat(walk.current(), name, flags, options.create_mode())
+            .map(File::from)
+            .map_err(|err| self.classify(path, err))
+    }
+
+    /// Opens a directory inside the root as a handle for fd-relative work, following
+    /// symbolic links within the root (also in the last component).
+    fn open_directory(&self, path: &str) -> Result<OwnedFd, Error> {
+        check_input(path)?;
+        let read_dir = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        match self.resolver {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            ResolverInUse::Openat2 => {
+                self.check_absolute(path)?;
+                openat2::open(self.dir.as_fd(), path, read_dir, Mode::empty(), self.mode)
+                    .map_err(|err| self.classify(path, err))
+            }
+            ResolverInUse::Portable => {
+                let mut walk = Walk::new(self, path)?;
+                match walk.run(Final::Follow, Missing::TailAllowed)? {
+                    Target::Directory => {
+                        rustix::fs::openat(walk.current(), ".", read_dir, Mode::empty())
+                            .map_err(|err| self.classify(path, err))
+                    }
+                    Target::Entry { name, .. } => Err(not_a_directory(path, &name)),
+                    Target::Missing { tail } => Err(not_found(path, tail.first())),
+                }
+            }
+        }
+    }
+
+    /// Opens the directory that contains `path`'s last component, and returns that
+    /// component. The last component must be a plain name (not `.`, `..` or empty).
+    fn open_parent<'p>(&self, path: &'p str) -> Result<(OwnedFd, &'p str), Error> {
+        check_input(path)?;
+        let trimmed = path.trim_end_matches('/');
+        let (parent, name) = match trimmed.rsplit_once('/') {
+            Some((parent, name)) => (if parent.is_empty() { "/" } else { parent }, name),
+            None => (".", trimmed),
+        };
+        if matches!(name, "" | "." | "..") {
+            return Err(Error::new(
+                ErrorKind::InvalidComponent,
+                format!(
+                    "path `{}` must end in a name (not `.`, `..` or the root itself); name the \
+                     entry directly",
+                    quote(path)
+                ),
+            ));
+        }
+        let parent_fd = self.open_directory(parent).map_err(|err| {
+            if err.kind() == ErrorKind::Absolute && parent == "/" {
+                // `/name` in reject mode: say so about the whole path.
+                Error::new(
+                    ErrorKind::Absolute,
+                    format!(
+                        "path `{}` is absolute; give a path relative to the root",
+                        quote(path)
+                    ),
+                )
+            } else {
+                err
+            }
+        })?;
+        Ok((parent_fd, name))
+    }
+
+    /// Creates `path` and any missing parents inside the root (like `mkdir -p`), following
+    /// symbolic links within the root. Returns the created (or existing) directory's real
+    /// path relative to the root.
+    pub fn create_dir_all(&self, path: &str) -> Result<SafeRelPath, Error> {
+        check_input(path)?;
+        let mut walk = Walk::new(self, path)?;
+        match walk.run(Final::Follow, Missing::TailAllowed)? {
+            Target::Directory => Ok(walk.current_path()),
+            Target::Entry { name, .. } => Err(not_a_directory(path, &name)),
+            Target::Missing { tail } => {
+                for name in tail {
+                    walk.create_and_enter(&name)?;
+                }
+                Ok(walk.current_path())
+            }
+        }
+    }
+
+    /// Removes a file or symbolic link (the link itself, never its target) inside the root.
+    pub fn remove_file(&self, path: &str) -> Result<(), Error> {
+        let (parent, name) = self.open_parent(path)?;
+        rustix::fs::unlinkat(&parent, name, AtFlags::empty()).map_err(|err| match err {
+            Errno::ISDIR | Errno::PERM => Error::with_source(
+                ErrorKind::Io,
+                format!(
+                    "path `{}` is a directory; use remove_dir_all for directories",
+                    quote(path)
+                ),
+                err.into(),
+            ),
+            err => self.classify(path, err),
+        })
+    }
+
+    /// Removes a directory and everything below it, inside the root. Every step works on a
+    /// directory handle and opens entries with `O_NOFOLLOW`, so a directory swapped for a
+    /// symbolic link mid-way is unlinked as a link, never followed (CVE-2022-21658: std's
+    /// `remove_dir_all` followed a swapped symlink). If `path` itself is a symbolic link, the
+    /// link is removed.
+    pub fn remove_dir_all(&self, path: &str) -> Result<(), Error> {
+        let (parent, name) = self.open_parent(path)?;
+        remove::remove_entry_all(parent.as_fd(), name).map_err(|err| self.classify(path, err))
+    }
+
+    /// Lists a directory inside the root (following symbolic links within the root to reach
+    /// it). Entries are not sorted; `.` and `..` are left out.
+    pub fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, Error> {
+        let dir = self.open_directory(path)?;
+        remove::list(dir.as_fd()).map_err(|err| self.classify(path, err))
+    }
+
+    fn check_absolute(&self, path: &str) -> Result<(), Error> {
+        if self.mode == ResolveMode::Reject && path.starts_with('/') {
+            // Walk::new says it the same way for both resolvers.
+            Walk::new(self, path)?;
+        }
+        Ok(())
+    }
+
+    /// Turns a failed system call into an error kind. An `EXDEV` from `openat2` (the
+    /// kernel's "would leave the root") is explained by re-walking with the portable
+    /// resolver; whatever that finds, the result stays an error.
+    fn classify(&self, path: &str, err: Errno) -> Error {
+        match err {
+            Errno::NOENT => not_found(path, None),
+            Errno::NOTDIR => Error::new(
+                ErrorKind::NotADirectory,
+                format!("path `{}`: a component is not a directory", quote(path)),
+            ),
+            Errno::LOOP => Error::new(
+                ErrorKind::SymlinkLoop,
+                format!(
+                    "path `{}`: too many symbolic links, a loop, or a symbolic link as the last \
+                     component where following it was not asked",
+                    quote(path)
+                ),
+            ),
+            Errno::NAMETOOLONG => Error::new(
+                ErrorKind::TooLong,
+                format!(
+                    "path `{}` or one of its components is too long",
+                    quote(path)
+                ),
+            ),
+            Errno::XDEV => match self.resolve(path) {
+                Err(found)
+                    if matches!(
+                        found.kind(),
+                        ErrorKind::Traversal | ErrorKind::SymlinkEscape | ErrorKind::Absolute
+                    ) =>
+                {
+                    found
+                }
+                _ => Error::new(
+                    ErrorKind::SymlinkEscape,
+                    format!(
+                        "path `{}` leaves the root (the kernel refused it with EXDEV)",
+                        quote(path)
+                    ),
+                ),
+            },
+            err => io_error(path, "the operation failed", err.into()),
+        }
+    }
+}
+
+/// Checks that need no filesystem: empty, NUL, length.
+fn check_input(path: &str) -> Result<(), Error> {
+    if path.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Empty,
+            "path is empty; give a relative path, or `.` for the root".to_owned(),
+        ));
+    }
+    if path.contains('\0') {
+        return Err(Error::new(
+            ErrorKind::NulByte,
+            format!("path `{}` contains a NUL byte", quote(path)),
+        ));
+    }
+    if path.len() > DEFAULT_MAX_PATH_BYTES {
+        return Err(Error::new(
+            ErrorKind::TooLong,
+            format!(
+                "path `{}` is {} bytes long; the limit is {DEFAULT_MAX_PATH_BYTES}",
+                quote(path),
+                path.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn not_found(path: &str, name: Option<&String>) -> Error {
+    let what = match name {
+        Some(name) => format!("`{}` does not exist under the root", quote(name)),
+        None => "it does not exist under the root".to_owned(),
+    };
+    Error::new(
+        ErrorKind::NotFound,
+        format!("path `{}`: {what}", quote(path)),
+    )
+}
+
+fn not_a_directory(path: &str, name: &str) -> Error {
+    Error::new(
+        ErrorKind::NotADirectory,
+        format!(
+            "path `{}`: `{}` is not a directory",
+            quote(path),
+            quote(name)
+        ),
+    )
+}
+
+pub(crate) fn io_error(path: &str, what: &str, err: std::io::Error) -> Error {
+    Error::with_source(
+        ErrorKind::Io,
+        format!("path `{}`: {what}: {err}", quote(path)),
+        err,
+    )
+}

@@ -1,0 +1,56 @@
+//! The Linux resolver: one `openat2(2)` call with `RESOLVE_BENEATH` or `RESOLVE_IN_ROOT`, so
+//! the kernel itself refuses every escape, including ones raced in by a concurrent rename.
+
+use std::os::fd::{BorrowedFd, OwnedFd};
+
+use rustix::fs::{Mode, OFlags, ResolveFlags};
+use rustix::io::Errno;
+
+use crate::fs::ResolveMode;
+
+/// How often `EAGAIN` is retried. The kernel returns it when a rename elsewhere on the system
+/// raced with a `..` step under `RESOLVE_BENEATH`/`RESOLVE_IN_ROOT` (openat2(2)); the answer
+/// is to try again with the *same* resolver, never a weaker one (libpathrs does the same).
+pub(crate) const EAGAIN_RETRIES: usize = 128;
+
+/// The `resolve` flags for a mode. Magic links (`/proc/self/fd/N`) are never followed.
+fn resolve_flags(mode: ResolveMode) -> ResolveFlags {
+    let containment = match mode {
+        ResolveMode::Reject => ResolveFlags::BENEATH,
+        ResolveMode::Clamp => ResolveFlags::IN_ROOT,
+    };
+    containment | ResolveFlags::NO_MAGICLINKS
+}
+
+/// `openat2(dir, path, flags, mode, resolve)` with bounded `EAGAIN` retries.
+pub(crate) fn open(
+    dir: BorrowedFd<'_>,
+    path: &str,
+    flags: OFlags,
+    create_mode: Mode,
+    mode: ResolveMode,
+) -> Result<OwnedFd, Errno> {
+    let resolve = resolve_flags(mode);
+    let mut last = Errno::AGAIN;
+    for _ in 0..EAGAIN_RETRIES {
+        match rustix::fs::openat2(dir, path, flags, create_mode, resolve) {
+            Err(Errno::AGAIN) => last = Errno::AGAIN,
+            // EINTR: a signal; the call had no effect.
+            Err(Errno::INTR) => last = Errno::INTR,
+            other => return other,
+        }
+    }
+    Err(last)
+}
+
+/// Whether `openat2` with our flags works here (Linux ≥ 5.6, not blocked by seccomp).
+pub(crate) fn available(dir: BorrowedFd<'_>) -> bool {
+    rustix::fs::openat2(
+        dir,
+        ".",
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+        resolve_flags(ResolveMode::Reject),
+    )
+    .is_ok()
+}

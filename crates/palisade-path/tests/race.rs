@@ -1,0 +1,234 @@
+//! Race tests (issue 3): while one thread swaps a directory inside the root with a symbolic
+//! link to a directory outside it (`renameat2(RENAME_EXCHANGE)`), other work resolves and
+//! opens paths through it thousands of times. No opened file may ever be the outside one,
+//! and no resolved name may ever leave the root. Both resolvers, both modes.
+#![cfg(target_os = "linux")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly"
+)]
+
+mod support;
+
+use std::os::unix::fs::symlink;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use palisade_path::{ErrorKind, OpenOptions, ResolveMode, Resolver, Root};
+use rustix::fs::{CWD, RenameFlags, renameat_with};
+
+const ATTEMPTS: usize = 3000;
+
+struct Arena {
+    _dir: tempfile::TempDir,
+    root: std::path::PathBuf,
+    inside: (u64, u64),
+    outside: (u64, u64),
+}
+
+fn arena() -> Arena {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(root.join("inside_dir")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(root.join("inside_dir/file"), "inside").unwrap();
+    std::fs::write(outside.join("file"), "outside").unwrap();
+    symlink(&outside, root.join("swap")).unwrap();
+    let inside = support::identity(&root.join("inside_dir/file"));
+    let outside = support::identity(&outside.join("file"));
+    Arena {
+        _dir: dir,
+        root,
+        inside,
+        outside,
+    }
+}
+
+/// Runs `work` while another thread exchanges `inside_dir` and `swap` as fast as it can.
+fn under_attack(arena: &Arena, work: impl FnOnce()) -> usize {
+    let stop = Arc::new(AtomicBool::new(false));
+    let swaps = Arc::new(AtomicUsize::new(0));
+    let attacker = {
+        let stop = Arc::clone(&stop);
+        let swaps = Arc::clone(&swaps);
+        let a = arena.root.join("inside_dir");
+        let b = arena.root.join("swap");
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                renameat_with(CWD, &a, CWD, &b, RenameFlags::EXCHANGE).unwrap();
+                swaps.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+    };
+    work();
+    stop.store(true, Ordering::Relaxed);
+    attacker.join().unwrap();
+    swaps.load(Ordering::Relaxed)
+}
+
+fn race(resolver: Resolver, mode: ResolveMode) {
+    let arena = arena();
+    let root = Root::options()
+        .resolver(resolver)
+        .mode(mode)
+        .open(&arena.root)
+        .unwrap();
+    let inputs = [
+        "inside_dir/file",
+        "inside_dir/../inside_dir/file",
+        "inside_dir/./file",
+        "swap/file",
+    ];
+    let mut opened_inside = 0;
+    let mut refused = 0;
+    let options = OpenOptions::new().follow_final_symlink(true);
+    let swaps = under_attack(&arena, || {
+        for i in 0..ATTEMPTS {
+            let input = inputs[i % inputs.len()];
+            match root.open(input, &options) {
+                Ok(file) => {
+                    let id = support::file_identity(&file);
+                    assert_ne!(
+                        id, arena.outside,
+                        "{resolver:?} {mode:?}: `{input}` escaped"
+                    );
+                    assert_eq!(id, arena.inside, "{resolver:?} {mode:?}: `{input}`");
+                    opened_inside += 1;
+                }
+                Err(err) => {
+                    assert!(
+                        matches!(
+                            err.kind(),
+                            ErrorKind::SymlinkEscape
+                                | ErrorKind::NotFound
+                                | ErrorKind::Traversal
+                                | ErrorKind::NotADirectory
+                                | ErrorKind::Io
+                        ),
+                        "{resolver:?} {mode:?}: `{input}`: unexpected {err}"
+                    );
+                    refused += 1;
+                }
+            }
+            // A resolved name never leaves the root (it is relative and has no `..`), and
+            // when it claims to exist it names the inside file or directory.
+            if let Ok(resolved) = root.resolve(input) {
+                let name = resolved.path.as_str();
+                assert!(!name.starts_with('/') && !name.split('/').any(|c| c == ".."));
+            }
+        }
+    });
+    assert!(swaps > 0, "the attacker never ran");
+    assert!(
+        opened_inside > 0,
+        "{resolver:?} {mode:?}: nothing ever opened"
+    );
+    assert!(opened_inside + refused == ATTEMPTS);
+}
+
+#[test]
+fn exchange_race_portable_reject() {
+    race(Resolver::Portable, ResolveMode::Reject);
+}
+
+#[test]
+fn exchange_race_portable_clamp() {
+    race(Resolver::Portable, ResolveMode::Clamp);
+}
+
+#[test]
+fn exchange_race_openat2_reject() {
+    race(Resolver::Openat2, ResolveMode::Reject);
+}
+
+#[test]
+fn exchange_race_openat2_clamp() {
+    race(Resolver::Openat2, ResolveMode::Clamp);
+}
+
+/// The `..` race: a directory the walk stands in is moved out of the root and back while
+/// paths climb out of it with `..`. The portable walk pops its own handles and openat2
+/// checks `..` in the kernel, so `..` never lands outside.
+fn dotdot_race(resolver: Resolver) {
+    let dir = tempfile::tempdir().unwrap();
+    let root_path = dir.path().join("root");
+    std::fs::create_dir_all(root_path.join("a/b/c")).unwrap();
+    std::fs::write(root_path.join("file"), "inside").unwrap();
+    let outside_parent = dir.path().join("elsewhere");
+    std::fs::create_dir_all(outside_parent.join("x")).unwrap();
+    std::fs::write(outside_parent.join("file"), "outside").unwrap();
+    std::fs::write(outside_parent.join("x/file"), "outside").unwrap();
+    let inside = support::identity(&root_path.join("file"));
+    let root = Root::options().resolver(resolver).open(&root_path).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let mover = {
+        let stop = Arc::clone(&stop);
+        let from = root_path.join("a/b");
+        let to = outside_parent.join("b");
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                if std::fs::rename(&from, &to).is_ok() {
+                    let _ = std::fs::rename(&to, &from);
+                }
+            }
+        })
+    };
+    let mut opened = 0;
+    for _ in 0..ATTEMPTS {
+        if let Ok(file) = root.open("a/b/c/../../../file", &OpenOptions::new()) {
+            assert_eq!(
+                support::file_identity(&file),
+                inside,
+                "{resolver:?}: `..` escaped"
+            );
+            opened += 1;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    mover.join().unwrap();
+    assert!(opened > 0, "{resolver:?}: nothing ever opened");
+}
+
+#[test]
+fn dotdot_race_portable() {
+    dotdot_race(Resolver::Portable);
+}
+
+#[test]
+fn dotdot_race_openat2() {
+    dotdot_race(Resolver::Openat2);
+}
+
+/// The attack is real: a naive `root.join(input)` + `File::open` under the same exchange loop
+/// opens the outside file. (If this ever stops happening, the tests above prove nothing.)
+#[test]
+fn naive_join_escapes_under_the_same_attack() {
+    let arena = arena();
+    let mut escaped = 0;
+    let mut refused_by_us = 0;
+    let root = Root::new(&arena.root).unwrap();
+    under_attack(&arena, || {
+        for _ in 0..ATTEMPTS * 4 {
+            if let Ok(file) = std::fs::File::open(arena.root.join("inside_dir/file"))
+                && support::file_identity(&file) == arena.outside
+            {
+                escaped += 1;
+            }
+            if root.open("inside_dir/file", &OpenOptions::new()).is_err() {
+                refused_by_us += 1;
+            }
+            if escaped > 0 && refused_by_us > 0 {
+                break;
+            }
+        }
+    });
+    assert!(
+        escaped > 0,
+        "the naive open never escaped: the attack did not run"
+    );
+    assert!(refused_by_us > 0, "the swap never hit our resolver either");
+}
