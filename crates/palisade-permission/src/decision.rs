@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use crate::action::{Action, NetworkTarget};
+use std::path::Path;
+
+use crate::action::{Action, FileAccess, NetworkTarget};
 use crate::policy::{Policy, Rule, Thresholds, Verdict};
 use crate::risk::{self, Finding, RiskLevel};
 use crate::shell::{ShellAnalysis, ShellAnalyzer, Word};
@@ -199,6 +201,8 @@ impl Decision {
 pub struct Gate {
     analyzer: ShellAnalyzer,
     policies: PolicySet,
+    root: Option<std::path::PathBuf>,
+    sanitizer: palisade_path::Sanitizer,
 }
 
 impl Gate {
@@ -207,12 +211,32 @@ impl Gate {
         Self {
             analyzer: ShellAnalyzer::new(),
             policies,
+            root: None,
+            sanitizer: palisade_path::Sanitizer::new(),
         }
     }
 
     /// A gate with a custom analyzer (limits).
     pub fn with_analyzer(analyzer: ShellAnalyzer, policies: PolicySet) -> Self {
-        Self { analyzer, policies }
+        Self {
+            analyzer,
+            ..Self::new(policies)
+        }
+    }
+
+    /// Sets the workspace root: absolute file paths under it are made relative to it.
+    #[must_use]
+    pub fn with_root(mut self, root: impl Into<std::path::PathBuf>) -> Self {
+        self.root = Some(root.into());
+        self
+    }
+
+    /// Sets the path sanitizer file actions go through (default: `palisade_path::Sanitizer::new()`,
+    /// the strict portable profile).
+    #[must_use]
+    pub fn with_sanitizer(mut self, sanitizer: palisade_path::Sanitizer) -> Self {
+        self.sanitizer = sanitizer;
+        self
     }
 
     /// The policies in force.
@@ -225,6 +249,7 @@ impl Gate {
         let decision = match action {
             Action::Shell(line) => self.decide_shell(line),
             Action::Argv(argv) => self.decide_argv(argv),
+            Action::File { access, path } => self.decide_file(*access, path),
             Action::Network(target) => self.decide_network(target),
             Action::Tool { name, .. } => self.decide_tool(name),
         };
@@ -274,6 +299,11 @@ impl Gate {
                 .get(index)
                 .copied()
                 .unwrap_or(RiskLevel::Critical);
+            let side_level = assessment
+                .side_levels
+                .get(index)
+                .copied()
+                .unwrap_or(RiskLevel::Critical);
             let matched: Vec<(Layer, &Policy, &Rule)> = self
                 .policies
                 .rules()
@@ -310,6 +340,16 @@ impl Gate {
                             Verdict::Ask,
                             format!(
                                 "`{who}`: allowed by a rule, but parts of it are only known at run time"
+                            ),
+                        )
+                    } else if side_level > RiskLevel::Low
+                        && thresholds.for_level(side_level) > Verdict::Allow
+                    {
+                        let verdict = thresholds.for_level(side_level);
+                        (
+                            verdict,
+                            format!(
+                                "`{who}`: allowed by a rule, but its redirections or assignments are {side_level} risk, which the rule does not cover → {verdict}"
                             ),
                         )
                     } else if level == RiskLevel::Critical && !lifts_critical {
@@ -426,6 +466,112 @@ impl Gate {
             .collect();
         let who = format!("{}://{}:{}", target.scheme, target.host, target.port);
         self.simple_decision(&who, RiskLevel::Medium, "network access", rules)
+    }
+
+    /// Decides on a file access. The path is normalised with `palisade-path` against the
+    /// workspace root; path rules match the normalised relative path. A path outside the
+    /// root is high risk, and only deny and ask rules (matching the path as given) apply to
+    /// it; a path the sanitizer rejects for another reason (NUL, encoding tricks, reserved
+    /// names) is denied.
+    pub fn decide_file(&self, access: FileAccess, path: &str) -> Decision {
+        let who = format!("{} {path}", access.as_str());
+        let relative = match (&self.root, Path::new(path).is_absolute()) {
+            (Some(root), true) => match Path::new(path).strip_prefix(root) {
+                Ok(rest) if rest.as_os_str().is_empty() => self.sanitizer.sanitize("."),
+                Ok(rest) => self.sanitizer.sanitize_path(rest),
+                Err(_) => self.sanitizer.sanitize(path),
+            },
+            _ => self.sanitizer.sanitize(path),
+        };
+        let (level, what, target, inside) = match relative {
+            Ok(rel) => {
+                let classes = crate::risk_table::classify_path(rel.as_str());
+                let (level, what) = if classes.contains(&crate::risk_table::PathClass::Secret) {
+                    (RiskLevel::High, "touches a secret in the workspace")
+                } else if access != FileAccess::Read
+                    && (classes.contains(&crate::risk_table::PathClass::Persistence)
+                        || rel.as_str().starts_with(".git/"))
+                {
+                    (
+                        RiskLevel::High,
+                        "changes a file that runs code later (hooks, rc files)",
+                    )
+                } else if access == FileAccess::Delete {
+                    (RiskLevel::Medium, "deletes in the workspace")
+                } else {
+                    (RiskLevel::Low, "inside the workspace")
+                };
+                (level, what.to_owned(), rel.into_string(), true)
+            }
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    palisade_path::ErrorKind::Traversal | palisade_path::ErrorKind::Absolute
+                ) =>
+            {
+                let classes = crate::risk_table::classify_path(path);
+                let level = if access != FileAccess::Read
+                    && (classes.contains(&crate::risk_table::PathClass::CriticalSystem)
+                        || classes.contains(&crate::risk_table::PathClass::Device))
+                {
+                    RiskLevel::Critical
+                } else {
+                    RiskLevel::High
+                };
+                (
+                    level,
+                    "outside the workspace".to_owned(),
+                    path.to_owned(),
+                    false,
+                )
+            }
+            Err(err) => {
+                return Decision {
+                    verdict: Verdict::Deny,
+                    risk: RiskLevel::High,
+                    commands: Vec::new(),
+                    findings: vec![Finding {
+                        level: RiskLevel::High,
+                        reason: format!("`{who}`: {err}"),
+                        command: None,
+                    }],
+                    reasons: vec![format!("`{who}`: path rejected: {err}")],
+                };
+            }
+        };
+        let matched: Vec<(Layer, &Policy, &Rule)> = self
+            .policies
+            .rules()
+            .filter(|(_, _, r)| r.matches_path(&target, access))
+            .filter(|(_, _, r)| inside || r.action != Verdict::Allow)
+            .collect();
+        let lifts_critical = matched.iter().any(|(layer, _, r)| {
+            r.action == Verdict::Allow && r.allow_critical && layer.may_lift_critical()
+        });
+        let rules: Vec<RuleMatch> = matched
+            .iter()
+            .map(|(layer, policy, rule)| RuleMatch {
+                layer: *layer,
+                file: policy.origin().to_path_buf(),
+                line: rule.line,
+                action: rule.action,
+                reason: rule.reason.clone(),
+            })
+            .collect();
+        let mut decision = self.simple_decision(
+            &format!("{} {target}", access.as_str()),
+            level,
+            &what,
+            rules,
+        );
+        if decision.verdict == Verdict::Allow && level == RiskLevel::Critical && !lifts_critical {
+            decision.verdict = self.policies.thresholds().critical.max(Verdict::Ask);
+            decision.reasons.push(
+                "critical risk is not lifted by an allow rule without `allow_critical = true`"
+                    .to_owned(),
+            );
+        }
+        decision
     }
 
     /// Decides on a tool call by name: tool rules, else medium risk.

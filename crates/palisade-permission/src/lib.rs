@@ -9,7 +9,7 @@ pub mod risk;
 mod risk_table;
 pub mod shell;
 
-pub use action::{Action, NetworkTarget};
+pub use action::{Action, FileAccess, NetworkTarget};
 pub use decision::{CommandDecision, Decision, Gate, Layer, PolicySet, RuleMatch};
 pub use error::{Error, ErrorKind, Location};
 pub use policy::{MAX_POLICY_BYTES, MAX_REGEX_LEN, MAX_REGEX_SIZE, Policy, Thresholds, Verdict};

@@ -63,6 +63,9 @@ pub struct RiskAssessment {
     pub command_levels: Vec<RiskLevel>,
     /// Every finding, most severe first.
     pub findings: Vec<Finding>,
+    /// Per sub-command, the level of its redirections and variable assignments alone: an
+    /// allow rule matches argv and does not cover these.
+    pub(crate) side_levels: Vec<RiskLevel>,
 }
 
 /// A short rendering of a command for reasons: its argv joined by spaces.
@@ -85,9 +88,11 @@ pub(crate) fn display_argv(argv: &[Word]) -> String {
 pub fn assess(analysis: &ShellAnalysis) -> RiskAssessment {
     let mut findings = Vec::new();
     let mut command_levels = Vec::with_capacity(analysis.commands.len());
+    let mut side_levels = Vec::with_capacity(analysis.commands.len());
     let mut line = LineFacts::default();
     for (index, command) in analysis.commands.iter().enumerate() {
-        let mut own = assess_command(command, &mut line);
+        let (mut own, side) = assess_command(command, &mut line);
+        side_levels.push(side);
         for f in &mut own {
             f.command = Some(index);
         }
@@ -133,6 +138,7 @@ pub fn assess(analysis: &ShellAnalysis) -> RiskAssessment {
         level,
         command_levels,
         findings,
+        side_levels,
     }
 }
 
@@ -153,8 +159,8 @@ fn finding(level: RiskLevel, who: &str, why: &str) -> Finding {
     }
 }
 
-/// Rates one sub-command.
-fn assess_command(command: &SimpleCommand, line: &mut LineFacts) -> Vec<Finding> {
+/// Rates one sub-command; also returns the level of its redirections and assignments alone.
+fn assess_command(command: &SimpleCommand, line: &mut LineFacts) -> (Vec<Finding>, RiskLevel) {
     let who = display_argv(&command.argv);
     let mut out = Vec::new();
     for (name, _) in &command.assignments {
@@ -170,6 +176,7 @@ fn assess_command(command: &SimpleCommand, line: &mut LineFacts) -> Vec<Finding>
             line,
         ));
     }
+    let side = out.iter().map(|f| f.level).max().unwrap_or(RiskLevel::Low);
     if command.argv.is_empty() {
         if out.is_empty() {
             out.push(finding(
@@ -178,8 +185,16 @@ fn assess_command(command: &SimpleCommand, line: &mut LineFacts) -> Vec<Finding>
                 "sets shell variables",
             ));
         }
-        return out;
+        return (out, side);
     }
+    out.extend(assess_argv(command, &who, line));
+    (out, side)
+}
+
+/// Rates what a sub-command's argv does.
+fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<Finding> {
+    let who = who.to_owned();
+    let mut out = Vec::new();
     let Some(name) = command.name() else {
         out.push(finding(
             RiskLevel::High,
