@@ -1,6 +1,7 @@
 //! Risk levels and findings, and how a shell analysis is rated.
 //!
-//! What we know about commands lives in [`crate::risk_table`]; this file applies it.
+//! What we know about commands lives in a data table (`src/risk_table.rs`); this module
+//! applies it.
 
 use std::fmt;
 
