@@ -54,6 +54,11 @@ impl Layer {
 #[derive(Debug, Clone, Default)]
 pub struct PolicySet {
     layers: Vec<(Layer, Policy)>,
+    /// Command rules by the first word of their patterns (a command's basename), so a
+    /// decision looks only at rules that can match; rules whose first word is a glob or a
+    /// path, and regex-only rules, are in `generic`. Positions are (layer index, rule index).
+    by_name: std::collections::HashMap<String, Vec<(usize, usize)>>,
+    generic: Vec<(usize, usize)>,
 }
 
 impl PolicySet {
@@ -68,7 +73,72 @@ impl PolicySet {
     pub fn with(mut self, layer: Layer, policy: Policy) -> Self {
         self.layers.push((layer, policy));
         self.layers.sort_by_key(|(l, _)| *l);
+        self.index();
         self
+    }
+
+    fn index(&mut self) {
+        self.by_name.clear();
+        self.generic.clear();
+        for (li, (_, policy)) in self.layers.iter().enumerate() {
+            for (ri, rule) in policy.rules().iter().enumerate() {
+                match rule.first_words() {
+                    Some(words) => {
+                        for word in words {
+                            let entry = self.by_name.entry(word.to_owned()).or_default();
+                            if entry.last() != Some(&(li, ri)) {
+                                entry.push((li, ri));
+                            }
+                        }
+                    }
+                    None => self.generic.push((li, ri)),
+                }
+            }
+        }
+    }
+
+    /// The command rules that can match a command, in layer and file order.
+    fn command_rules<'a>(
+        &'a self,
+        command: &crate::shell::SimpleCommand,
+    ) -> Vec<(Layer, &'a Policy, &'a Rule)> {
+        let name_of = |words: &[Word]| -> Option<String> {
+            let first = words.first()?;
+            if first.opaque || first.glob {
+                return None;
+            }
+            Some(crate::shell::basename(&first.text).to_owned())
+        };
+        let names = [name_of(&command.invocation), name_of(&command.argv)];
+        let positions: Vec<(usize, usize)> =
+            if names.iter().any(Option::is_none) && !command.invocation.is_empty() {
+                // A run-time command name may be anything: every rule is a candidate.
+                self.layers
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(li, (_, p))| (0..p.rules().len()).map(move |ri| (li, ri)))
+                    .collect()
+            } else {
+                let mut positions = self.generic.clone();
+                for name in names.iter().flatten() {
+                    if let Some(found) = self.by_name.get(name) {
+                        positions.extend_from_slice(found);
+                    }
+                }
+                positions.sort_unstable();
+                positions.dedup();
+                positions
+            };
+        let joined = crate::policy::joined_invocation(command);
+        positions
+            .into_iter()
+            .filter_map(|(li, ri)| {
+                let (layer, policy) = self.layers.get(li)?;
+                let rule = policy.rules().get(ri)?;
+                rule.matches_command_text(command, &joined)
+                    .then_some((*layer, policy, rule))
+            })
+            .collect()
     }
 
     /// The thresholds in force after layering.
@@ -304,11 +374,7 @@ impl Gate {
                 .get(index)
                 .copied()
                 .unwrap_or(RiskLevel::Critical);
-            let matched: Vec<(Layer, &Policy, &Rule)> = self
-                .policies
-                .rules()
-                .filter(|(_, _, r)| r.matches_command(command))
-                .collect();
+            let matched: Vec<(Layer, &Policy, &Rule)> = self.policies.command_rules(command);
             let who = risk::display_argv(&command.argv);
             let rules: Vec<RuleMatch> = matched
                 .iter()

@@ -369,8 +369,32 @@ impl HostPattern {
 }
 
 impl Rule {
+    /// For a command rule whose every pattern starts with a literal, slash-free word: those
+    /// words (a command can only match if its basename is one of them). `None` otherwise.
+    pub(crate) fn first_words(&self) -> Option<Vec<&str>> {
+        let Matcher::Command(patterns) = &self.matcher else {
+            return Some(Vec::new());
+        };
+        if patterns.is_empty() {
+            return None;
+        }
+        patterns
+            .iter()
+            .map(|p| match p.words.first() {
+                Some(WordPattern::Literal(l)) if !l.contains('/') => Some(l.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether this rule applies to a sub-command.
     pub(crate) fn matches_command(&self, command: &SimpleCommand) -> bool {
+        self.matches_command_text(command, &joined_invocation(command))
+    }
+
+    /// As [`Rule::matches_command`], with the invocation joined by spaces computed once by
+    /// the caller (for `regex`).
+    pub(crate) fn matches_command_text(&self, command: &SimpleCommand, joined: &str) -> bool {
         let Matcher::Command(patterns) = &self.matcher else {
             return false;
         };
@@ -378,16 +402,10 @@ impl Rule {
         if !patterns.is_empty() && !patterns.iter().any(|p| p.matches(command, lenient)) {
             return false;
         }
-        if let Some(regex) = &self.regex {
-            let text = command
-                .invocation
-                .iter()
-                .map(|w| w.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            if !regex.is_match(&text) {
-                return false;
-            }
+        if let Some(regex) = &self.regex
+            && !regex.is_match(joined)
+        {
+            return false;
         }
         true
     }
@@ -516,6 +534,18 @@ impl Policy {
     pub(crate) fn on_problem(&self) -> Option<Verdict> {
         self.on_problem
     }
+}
+
+/// A command's invocation joined by spaces, which `regex` rules match.
+pub(crate) fn joined_invocation(command: &SimpleCommand) -> String {
+    let mut text = String::new();
+    for (i, word) in command.invocation.iter().enumerate() {
+        if i > 0 {
+            text.push(' ');
+        }
+        text.push_str(&word.text);
+    }
+    text
 }
 
 fn line_of(source: &str, offset: usize) -> usize {
