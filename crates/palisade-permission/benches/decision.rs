@@ -3,6 +3,7 @@
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
+    clippy::indexing_slicing,
     clippy::missing_docs_in_private_items,
     missing_docs,
     reason = "benchmark code"
