@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod action;
+pub mod approval;
 mod decision;
 mod error;
 mod policy;
@@ -10,6 +11,9 @@ mod risk_table;
 pub mod shell;
 
 pub use action::{Action, FileAccess, NetworkTarget};
+pub use approval::{
+    Answer, Approval, ApprovalRequest, Approver, ArgvDigest, DenyAll, Scope, Scripted,
+};
 pub use decision::{CommandDecision, Decision, Gate, Layer, PolicySet, RuleMatch};
 pub use error::{Error, ErrorKind, Location};
 pub use policy::{MAX_POLICY_BYTES, MAX_REGEX_LEN, MAX_REGEX_SIZE, Policy, Thresholds, Verdict};
