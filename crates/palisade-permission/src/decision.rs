@@ -445,6 +445,9 @@ impl Gate {
                     )
                 }
             };
+            // Redirections are file actions of their own: a path rule or the file risk of
+            // `> target` can only make the command stricter.
+            let (verdict, reason) = self.redirect_verdicts(command, verdict, reason);
             commands.push(CommandDecision {
                 argv: command.argv.clone(),
                 risk: level,
@@ -532,6 +535,34 @@ impl Gate {
             .collect();
         let who = format!("{}://{}:{}", target.scheme, target.host, target.port);
         self.simple_decision(&who, RiskLevel::Medium, "network access", rules)
+    }
+
+    fn redirect_verdicts(
+        &self,
+        command: &crate::shell::SimpleCommand,
+        mut verdict: Verdict,
+        mut reason: String,
+    ) -> (Verdict, String) {
+        for redirect in &command.redirects {
+            let Some(target) = redirect.target.as_literal() else {
+                continue;
+            };
+            if crate::risk_table::is_harmless_sink(target) {
+                continue;
+            }
+            let access = match redirect.access {
+                crate::shell::RedirectAccess::Read => FileAccess::Read,
+                _ => FileAccess::Write,
+            };
+            let file = self.decide_file(access, target);
+            if file.verdict > verdict {
+                verdict = file.verdict;
+                if let Some(why) = file.reasons.first() {
+                    reason = format!("{reason}; redirection {why}");
+                }
+            }
+        }
+        (verdict, reason)
     }
 
     /// Decides on a file access. The path is normalised with `palisade-path` against the

@@ -520,3 +520,23 @@ examples.not_match = ["read:.git/config"]
         Verdict::Deny
     );
 }
+
+#[test]
+fn redirections_are_file_actions_under_path_rules() {
+    let g = gate(
+        Layer::User,
+        "[[rule]]\naction = \"deny\"\npath = \"**/.env\"\naccess = [\"write\"]\n\n[[rule]]\naction = \"allow\"\ncommand = \"echo *\"\n",
+    );
+    assert_eq!(g.decide_shell("echo x > out.txt").verdict, Verdict::Allow);
+    assert_eq!(g.decide_shell("echo x > .env").verdict, Verdict::Deny);
+    assert_eq!(
+        g.decide_shell("echo x >> app/./.env").verdict,
+        Verdict::Deny
+    );
+    let d = g.decide_shell("echo x > ../outside.txt");
+    assert_eq!(d.verdict, Verdict::Ask, "{:?}", d.reasons);
+    let d = g.decide_shell("echo x > /srv/outside.txt");
+    assert_eq!(d.verdict, Verdict::Ask, "{:?}", d.reasons);
+    assert_eq!(g.decide_shell("echo x 2>/dev/null").verdict, Verdict::Allow);
+    assert_eq!(g.decide_shell("cat < src/main.rs").verdict, Verdict::Allow);
+}
