@@ -91,13 +91,20 @@ impl Default for Limits {
     }
 }
 
+/// The largest deadline handed to wasmtime, in ticks (about 146 years at 1 ns per tick).
+const MAX_DEADLINE_TICKS: u64 = 1 << 62;
+
 impl Limits {
     /// Number of epoch ticks that cover `timeout`, plus one so the deadline never fires early
     /// (the first tick may come at any moment after the call starts).
     pub(crate) fn deadline_ticks(&self) -> u64 {
         let tick = self.epoch_tick.as_nanos().max(1);
         let ticks = self.timeout.as_nanos().div_ceil(tick);
-        u64::try_from(ticks).unwrap_or(u64::MAX).saturating_add(1)
+        // Capped far below u64::MAX: wasmtime adds the current epoch to it.
+        u64::try_from(ticks)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1)
+            .min(MAX_DEADLINE_TICKS)
     }
 }
 
@@ -115,6 +122,6 @@ mod tests {
         assert_eq!(limits.deadline_ticks(), 1);
         limits.epoch_tick = Duration::ZERO;
         limits.timeout = Duration::MAX;
-        assert_eq!(limits.deadline_ticks(), u64::MAX);
+        assert_eq!(limits.deadline_ticks(), 1 << 62);
     }
 }
