@@ -54,7 +54,8 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn unavailable_subcommand_exits_2_with_one_json_line() {
-    let out = palisade(&["--json", "demo"]);
+    // `sandbox run` waits for palisade-sandbox (issue 6); `demo` is available now.
+    let out = palisade(&["--json", "sandbox", "run", "module.wat"]);
     assert_eq!(out.status.code(), Some(2));
     let stdout = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
