@@ -481,6 +481,55 @@ fn a_command_past_its_deadline_is_killed_and_the_outcome_recorded() {
 }
 
 #[test]
+fn the_deadline_kills_what_the_command_started_too() {
+    let f = fixture();
+    let script = "sleep 30 & echo $! > bg.pid; wait";
+    let argv = vec!["sh".to_owned(), "-c".to_owned(), script.to_owned()];
+    let guard = builder(&f)
+        .exec_timeout(Duration::from_millis(300))
+        .approver(ExactApprover {
+            approve: vec![argv.clone()],
+            ..ExactApprover::default()
+        })
+        .build()
+        .unwrap();
+    let Permit::Command(permit) = guard.authorize("agent", &Request::command(argv)).unwrap() else {
+        panic!("a command permit");
+    };
+    let started = std::time::Instant::now();
+    let outcome = permit.run().unwrap();
+    assert!(outcome.timed_out);
+    // The background `sleep` held the output pipes; it was killed with its group, so the
+    // pipes closed at once (no output dropped after a grace period)...
+    assert!(!outcome.truncated, "{outcome:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    // ...and it is gone (or a zombie about to be reaped by init).
+    let pid = std::fs::read_to_string(f.root.join("bg.pid")).unwrap();
+    assert!(!pid.trim().is_empty());
+    let stat = format!("/proc/{}/stat", pid.trim());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let alive = std::fs::read_to_string(&stat).is_ok_and(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
+        });
+        if !alive {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the background sleep survived"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
 fn one_guard_shared_by_threads_keeps_one_chain() {
     let f = fixture();
     let guard = builder(&f).build().unwrap();

@@ -1,8 +1,10 @@
 //! Running a permitted argv: no shell, a cleared environment, a working directory inside the
 //! root, bounded output and a deadline.
 
+use std::os::unix::process::CommandExt as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// How a permitted command is run.
@@ -28,6 +30,9 @@ impl Default for ExecSettings {
         }
     }
 }
+
+/// How long output is collected after the command exited.
+const OUTPUT_GRACE: Duration = Duration::from_secs(2);
 
 /// What a finished command did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,16 +99,31 @@ pub(crate) fn run(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // Its own process group, so the deadline kills whatever it started too.
+        .process_group(0)
         .spawn()?;
     let max = settings.max_output;
-    let stdout = child
-        .stdout
-        .take()
-        .map(|s| std::thread::spawn(move || read_bounded(s, max)));
-    let stderr = child
-        .stderr
-        .take()
-        .map(|s| std::thread::spawn(move || read_bounded(s, max)));
+    let reader = |stream: Option<Box<dyn std::io::Read + Send>>| {
+        let (tx, rx) = mpsc::channel();
+        if let Some(stream) = stream {
+            std::thread::spawn(move || {
+                let _ = tx.send(read_bounded(stream, max));
+            });
+        }
+        rx
+    };
+    let stdout = reader(
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    );
+    let stderr = reader(
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    );
     let deadline = started + settings.timeout;
     let mut timed_out = false;
     let status = loop {
@@ -112,16 +132,23 @@ pub(crate) fn run(
         }
         if Instant::now() >= deadline {
             timed_out = true;
-            // SIGKILL; the child can't ignore it. Reaped by the wait below.
+            // SIGKILL to the group (the child is not reaped yet, so its id still names the
+            // group), then to the child itself; reaped by the wait below.
+            let _ = rustix::process::kill_process_group(
+                rustix::process::Pid::from_child(&child),
+                rustix::process::Signal::KILL,
+            );
             let _ = child.kill();
             break child.wait()?;
         }
         std::thread::sleep(Duration::from_millis(2));
     };
-    let join = |handle: Option<std::thread::JoinHandle<(Vec<u8>, bool)>>| {
-        handle
-            .and_then(|h| h.join().ok())
-            .unwrap_or_else(|| (Vec::new(), false))
+    // A process the command left behind may still hold the pipes open: don't wait for it
+    // longer than a grace period (its output is then dropped and marked truncated).
+    let grace_ends = Instant::now() + OUTPUT_GRACE;
+    let join = |rx: mpsc::Receiver<(Vec<u8>, bool)>| {
+        rx.recv_timeout(grace_ends.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| (Vec::new(), true))
     };
     let (stdout, out_truncated) = join(stdout);
     let (stderr, err_truncated) = join(stderr);
