@@ -86,7 +86,7 @@ fn main() {
     }
     println!(
         "agent_gate: {} tool calls by `{}` through palisade::Guard\n",
-        session.calls.len(),
+        session.call_count(),
         session.actor
     );
     let report = match session::run(&session, &options, |row| {

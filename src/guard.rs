@@ -18,7 +18,48 @@
 //!    cleared environment, a working directory inside the root, a deadline, bounded output);
 //! 6. **outcome** — the open, or the command's exit, is appended to the log too.
 //!
-//! Sandboxed plugin calls (issue 8) are not here yet: `palisade-sandbox` has not landed.
+//! ```
+//! use palisade::permission::{Layer, Policy};
+//! use palisade::{DenialKind, Guard, Permit, Request};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = tempfile::tempdir()?;
+//! # let workspace = dir.path().join("ws");
+//! # std::fs::create_dir(&workspace)?;
+//! let policy = Policy::from_toml(
+//!     r#"
+//! [[rule]]
+//! action = "allow"
+//! command = ["ls"]
+//! "#,
+//!     "policy.toml",
+//! )?;
+//! let guard = Guard::builder()
+//!     .root(&workspace)                          // every path and cwd stays inside
+//!     .audit_path(dir.path().join("audit.db"))   // SQLite, appended before anything runs
+//!     .per_actor("10/s burst 20".parse()?)
+//!     .policy(Layer::User, policy)
+//!     .build()?;
+//!
+//! // Allowed: runs as argv, no shell, cleared environment, inside the workspace.
+//! let Permit::Command(ls) = guard.authorize("agent-7", &Request::shell("ls -a"))? else {
+//!     unreachable!("a shell line gives a command permit");
+//! };
+//! assert!(ls.run()?.success());
+//!
+//! // Denied, with reasons a person can read.
+//! let denial = guard.authorize("agent-7", &Request::shell("rm -rf /")).unwrap_err();
+//! assert_eq!(denial.kind, DenialKind::Policy);
+//! assert!(denial.to_string().contains("critical"));
+//!
+//! // Every decision and outcome is in a verifiable hash chain.
+//! assert!(guard.audit_log().verify(None)?.is_ok());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Sandboxed plugin calls guarded by a per-plugin circuit breaker (issue 8) are not here yet:
+//! `palisade-sandbox` landed on `main` after this facade was written.
 
 mod approval;
 mod config;
@@ -243,6 +284,7 @@ impl CommandPermit {
 }
 
 const SUBJECT_MAX: usize = 8 * 1024;
+const MAX_ACTOR_BYTES: usize = 256;
 const REASON_MAX: usize = 4 * 1024;
 
 /// At most `max` bytes of `text`, cut at a character boundary.
@@ -356,6 +398,15 @@ impl Guard {
     /// decision is in the audit log before this returns a permit.
     pub fn authorize(&self, actor: &str, request: &Request) -> Result<Permit, Denial> {
         let inner = &*self.inner;
+        // The audit log takes actors of 1–256 bytes; anything else could not be recorded.
+        if actor.is_empty() || actor.len() > MAX_ACTOR_BYTES {
+            return Err(Denial::new(
+                DenialKind::Policy,
+                vec![format!(
+                    "an actor name must be 1 to {MAX_ACTOR_BYTES} bytes long"
+                )],
+            ));
+        }
         // 1. Rate limits.
         if let Some(limiter) = &inner.limiter {
             let checked = limiter.check_key(&actor.to_owned());
@@ -797,7 +848,9 @@ impl GuardBuilder {
         let limiter = if config.per_actor.is_some() || config.global.is_some() {
             let mut builder = RateLimiter::<String>::builder()
                 // Audit actors are 1–256 bytes; so are rate-limit keys.
-                .validate_keys(|actor: &String| !actor.is_empty() && actor.len() <= 256);
+                .validate_keys(|actor: &String| {
+                    !actor.is_empty() && actor.len() <= MAX_ACTOR_BYTES
+                });
             if let Some(q) = config.global {
                 builder = builder.global(q);
             }

@@ -65,6 +65,14 @@ pub struct ToolCall {
 }
 
 impl Session {
+    /// How many calls run, repeats counted.
+    pub fn call_count(&self) -> usize {
+        self.calls
+            .iter()
+            .map(|c| usize::try_from(c.repeat.unwrap_or(1).max(1)).unwrap_or(1))
+            .sum()
+    }
+
     /// Parses a session from JSON.
     pub fn from_json(text: &str) -> Result<Self, Error> {
         serde_json::from_str(text).map_err(|e| {

@@ -203,6 +203,24 @@ fn a_write_is_asked_and_only_the_approved_path_is_written() {
 }
 
 #[test]
+fn an_actor_the_log_cannot_record_is_denied_before_anything_else() {
+    let f = fixture();
+    let guard = builder(&f).build().unwrap();
+    for actor in [String::new(), "a".repeat(257)] {
+        let denial = guard
+            .authorize(&actor, &Request::read_file("README.md"))
+            .unwrap_err();
+        assert_eq!(denial.kind, DenialKind::Policy);
+        assert!(denial.to_string().contains("actor name"), "{denial}");
+    }
+    assert!(
+        guard
+            .authorize(&"a".repeat(256), &Request::read_file("README.md"))
+            .is_ok()
+    );
+}
+
+#[test]
 fn without_an_approver_ask_is_a_denial() {
     let f = fixture();
     let guard = builder(&f).build().unwrap();

@@ -53,7 +53,7 @@ pub fn run(args: DemoArgs, out: Output) -> Status {
     if !out.is_json() {
         println!(
             "palisade demo: {} tool calls by `{}` through the guard\n",
-            session.calls.len(),
+            session.call_count(),
             session.actor
         );
     }
