@@ -35,7 +35,11 @@ fn main() {
             continue;
         }
         let decision = gate.decide_shell(&line);
-        println!("{:<5} {:<8} {line}", decision.verdict, decision.risk);
+        println!(
+            "{:<5} {:<8} {line}",
+            decision.verdict.as_str(),
+            decision.risk.to_string()
+        );
         for reason in &decision.reasons {
             println!("      - {reason}");
         }
