@@ -5,6 +5,8 @@ use std::fmt;
 /// What was wrong with a path. Each kind has a stable snake-case name ([`ErrorKind::as_str`]),
 /// which is also the `error.kind` of `palisade path check --json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The input was empty.

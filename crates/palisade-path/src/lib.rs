@@ -23,3 +23,16 @@ pub use crate::sanitizer::{
 pub fn sanitize(input: &str) -> Result<SafeRelPath, Error> {
     Sanitizer::new().sanitize(input)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<crate::Sanitizer>();
+        check::<crate::SafeRelPath>();
+        check::<crate::Error>();
+        #[cfg(unix)]
+        check::<crate::Root>();
+    }
+}

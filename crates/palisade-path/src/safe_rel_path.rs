@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 /// A normalised relative path that passed a [`crate::Sanitizer`]: components joined by `/`,
 /// no empty, `.` or `..` component, no leading separator, and `.` for the root itself.
 ///
-/// It can only be made by a sanitizer (or derived from one that was), so holding one means
-/// the rules were applied. It is a *lexical* result: it says nothing about symbolic links on
-/// disk. To touch the filesystem safely, resolve it inside a root directory with the
-/// filesystem layer instead of joining it to a directory string.
+/// It is made only by a sanitizer (or derived from one that was, or deserialized through
+/// one), or by the filesystem layer's `Root::resolve` / `Root::create_dir_all` as the real
+/// path found on disk, so holding one means the rules were applied. A sanitized path is a
+/// *lexical* result: it says nothing about symbolic links on disk. To touch the filesystem
+/// safely, resolve it inside a root directory with the filesystem layer instead of joining
+/// it to a directory string.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SafeRelPath {
     // Invariant: "." or components joined by '/', none empty, "." or "..".
@@ -122,9 +124,43 @@ impl AsRef<Path> for SafeRelPath {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for SafeRelPath {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.inner)
+    }
+}
+
+/// Deserializing runs the strict-portable [`crate::Sanitizer`] on the string, so a
+/// `SafeRelPath` read from a file or the network is as safe as one made in process.
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for SafeRelPath {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        crate::Sanitizer::new()
+            .sanitize(&text)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_round_trip_sanitizes() {
+        let p = SafeRelPath::from_checked_components(["a", "b"]);
+        assert_eq!(serde_json::to_string(&p).unwrap(), "\"a/b\"");
+        let back: SafeRelPath = serde_json::from_str("\"./a//b\"").unwrap();
+        assert_eq!(back, p);
+        assert!(serde_json::from_str::<SafeRelPath>("\"../etc\"").is_err());
+        assert!(serde_json::from_str::<SafeRelPath>("\"con.txt\"").is_err());
+        assert_eq!(
+            serde_json::to_string(&crate::ErrorKind::DeniedByRule).unwrap(),
+            "\"denied_by_rule\""
+        );
+    }
 
     #[test]
     fn root_has_no_components() {

@@ -14,6 +14,8 @@ use crate::safe_rel_path::SafeRelPath;
 
 /// Which platform's rules a [`Sanitizer`] applies.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum Profile {
     /// Safe on Linux, macOS and Windows alike (the default): `\` is a separator; drive, UNC
@@ -345,17 +347,18 @@ fn check_lookalike(
     c: char,
     rules: &ProfileRules,
 ) -> Result<(), Error> {
-    let confusable = rules::CONFUSABLES
-        .iter()
-        .find(|(from, _)| *from == c)
-        .map(|&(_, to)| to);
-    let introduced = confusable
-        .filter(|to| rules.lookalike_targets.contains(to))
-        .or_else(|| {
-            std::iter::once(c)
-                .nfkc()
-                .find(|n| rules.lookalike_targets.contains(n))
-        });
+    // What each character looks like: itself if ASCII, else its confusable skeleton.
+    let looks_like = |n: char| {
+        rules::CONFUSABLES
+            .iter()
+            .find(|(from, _)| *from == n)
+            .map_or(n, |&(_, to)| to)
+    };
+    // The character itself, then its NFKC expansion (`℀` → `a/c`, `㎮` → `rad∕s`).
+    let introduced = std::iter::once(c)
+        .chain(std::iter::once(c).nfkc())
+        .map(looks_like)
+        .find(|n| rules.lookalike_targets.contains(n));
     match introduced {
         Some(target) => Err(Error::new(
             ErrorKind::Encoding,
@@ -607,6 +610,32 @@ mod tests {
         assert_eq!(kind(&s, "app/.env"), Some(ErrorKind::DeniedByRule));
         assert!(s.sanitize("app/.envrc").is_ok());
         assert!(s.sanitize("gitx/.gitignore").is_ok());
+    }
+
+    #[test]
+    fn the_issues_example_deny_rules() {
+        let s = Sanitizer::builder()
+            .deny("**/.git/**")
+            .deny("**/.env")
+            .build()
+            .unwrap();
+        for denied in [
+            ".git/config",
+            "x/.git/HEAD",
+            "a/b/.Git/objects/ab",
+            ".env",
+            "app/.ENV",
+        ] {
+            assert_eq!(kind(&s, denied), Some(ErrorKind::DeniedByRule), "{denied}");
+        }
+        for allowed in [
+            ".github/workflows/ci.yml",
+            "app/.env.example",
+            "git/config",
+            ".gitx",
+        ] {
+            assert!(s.sanitize(allowed).is_ok(), "{allowed}");
+        }
     }
 
     #[test]

@@ -492,6 +492,24 @@ const CASES: &[(&str, Profile, Want, &str)] = &[
         "on Unix a colon look-alike is harmless",
     ),
     (
+        "\u{2100}",
+        U,
+        E(Encoding),
+        "TR#36: U+2100 ACCOUNT OF is a/c under NFKC",
+    ),
+    (
+        "x\u{33ae}",
+        S,
+        E(Encoding),
+        "TR#36: U+33AE is rad, division slash, s under NFKC",
+    ),
+    (
+        "\u{fe52}\u{fe52}",
+        U,
+        E(Encoding),
+        "TR#36: small full stop U+FE52",
+    ),
+    (
         "secret\u{200b}.txt",
         S,
         E(InvalidComponent),
@@ -671,6 +689,7 @@ fn lexical_bytes_corpus() {
 
 #[test]
 fn corpus_is_large_enough_and_cited() {
+    eprintln!("lexical cases: {}", CASES.len() + BYTES_CASES.len());
     assert!(
         CASES.len() + BYTES_CASES.len() >= 120,
         "{}",

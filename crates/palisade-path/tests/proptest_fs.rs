@@ -69,6 +69,7 @@ proptest! {
         links in prop::collection::vec((0..DIRS.len() + 1, 0..3usize, 0..LINK_TARGETS.len()), 1..6),
         paths in prop::collection::vec(prop::collection::vec(0..NAMES.len(), 1..7), 1..12),
         leading_slash in any::<bool>(),
+        trailing_slash in any::<bool>(),
     ) {
         let dir = tempfile::tempdir().unwrap();
         let root_path = dir.path().join("root");
@@ -91,6 +92,9 @@ proptest! {
                 let mut input: String = names.iter().map(|&i| NAMES[i]).collect::<Vec<_>>().join("/");
                 if leading_slash {
                     input.insert(0, '/');
+                }
+                if trailing_slash {
+                    input.push('/');
                 }
                 if let Ok(resolved) = portable.resolve(&input) {
                     let name = resolved.path.as_str();

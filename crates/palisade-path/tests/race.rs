@@ -64,6 +64,10 @@ fn under_attack(arena: &Arena, work: impl FnOnce()) -> usize {
             }
         })
     };
+    // On a loaded machine the attacker may start late: let it swap before the work begins.
+    while swaps.load(Ordering::Relaxed) < 2 {
+        std::thread::yield_now();
+    }
     work();
     stop.store(true, Ordering::Relaxed);
     attacker.join().unwrap();
@@ -174,11 +178,17 @@ fn dotdot_race(resolver: Resolver) {
                 if std::fs::rename(&from, &to).is_ok() {
                     let _ = std::fs::rename(&to, &from);
                 }
+                // openat2 answers EAGAIN whenever *any* rename ran during a `..` step; leave
+                // quiet windows so that some opens can succeed and the test is not vacuous.
+                std::thread::sleep(std::time::Duration::from_micros(50));
             }
         })
     };
     let mut opened = 0;
-    for _ in 0..ATTEMPTS {
+    let mut attempts = 0;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while (attempts < ATTEMPTS || opened == 0) && std::time::Instant::now() < deadline {
+        attempts += 1;
         if let Ok(file) = root.open("a/b/c/../../../file", &OpenOptions::new()) {
             assert_eq!(
                 support::file_identity(&file),
@@ -212,7 +222,8 @@ fn naive_join_escapes_under_the_same_attack() {
     let mut refused_by_us = 0;
     let root = Root::new(&arena.root).unwrap();
     under_attack(&arena, || {
-        for _ in 0..ATTEMPTS * 4 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
             if let Ok(file) = std::fs::File::open(arena.root.join("inside_dir/file"))
                 && support::file_identity(&file) == arena.outside
             {
@@ -231,4 +242,82 @@ fn naive_join_escapes_under_the_same_attack() {
         "the naive open never escaped: the attack did not run"
     );
     assert!(refused_by_us > 0, "the swap never hit our resolver either");
+}
+
+/// CVE-2022-21658: while `remove_dir_all` deletes a tree, a directory in it is exchanged
+/// with a symbolic link to a directory outside the root. Files outside must all survive.
+fn remove_dir_all_race(resolver: Resolver) {
+    const ROUNDS: usize = 20;
+    let dir = tempfile::tempdir().unwrap();
+    let root_path = dir.path().join("root");
+    let outside = dir.path().join("precious");
+    std::fs::create_dir_all(&outside).unwrap();
+    for i in 0..20 {
+        std::fs::write(outside.join(format!("keep{i}")), "keep").unwrap();
+    }
+    let root = Root::options()
+        .resolver(resolver)
+        .open(root_path_created(&root_path))
+        .unwrap();
+    let mut rounds = 0;
+    for round in 0..ROUNDS {
+        // A fresh victim tree with many entries, so removal takes a while.
+        for d in 0..4 {
+            let sub = root_path.join(format!("victim/d{d}"));
+            std::fs::create_dir_all(&sub).unwrap();
+            for f in 0..12 {
+                std::fs::write(sub.join(format!("f{f}")), "x").unwrap();
+            }
+        }
+        let swap = root_path.join(format!("swap{round}"));
+        symlink(&outside, &swap).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let attacker = {
+            let stop = Arc::clone(&stop);
+            let a = root_path.join("victim/d2");
+            let b = swap.clone();
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if renameat_with(CWD, &a, CWD, &b, RenameFlags::EXCHANGE).is_err() {
+                        break; // victim/d2 is gone
+                    }
+                }
+            })
+        };
+        let _ = root.remove_dir_all("victim");
+        stop.store(true, Ordering::Relaxed);
+        attacker.join().unwrap();
+        for i in 0..20 {
+            assert!(
+                outside.join(format!("keep{i}")).exists(),
+                "{resolver:?}: remove_dir_all deleted keep{i} outside the root (round {round})"
+            );
+        }
+        // Clean up whatever is left (the link may have been swapped into the tree).
+        let _ = std::fs::remove_file(&swap);
+        if std::fs::symlink_metadata(root_path.join("victim/d2"))
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            std::fs::remove_file(root_path.join("victim/d2")).unwrap();
+        }
+        let _ = root.remove_dir_all("victim");
+        let _ = root.remove_dir_all(&format!("swap{round}"));
+        rounds += 1;
+    }
+    assert_eq!(rounds, ROUNDS);
+}
+
+fn root_path_created(path: &std::path::Path) -> std::path::PathBuf {
+    std::fs::create_dir_all(path).unwrap();
+    path.to_path_buf()
+}
+
+#[test]
+fn remove_dir_all_race_portable() {
+    remove_dir_all_race(Resolver::Portable);
+}
+
+#[test]
+fn remove_dir_all_race_openat2() {
+    remove_dir_all_race(Resolver::Openat2);
 }

@@ -85,6 +85,15 @@ fn open_creates_and_writes_only_inside() {
             )
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Io, "{resolver:?}");
+        // O_CREAT on an existing directory: EEXIST with create_new, EISDIR without.
+        let follow = OpenOptions::new().follow_final_symlink(true);
+        let err = root
+            .open("alink", &follow.clone().create_new(true).write(true))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Io, "{resolver:?}");
+        let err = root.open("a", &follow.clone().create(true)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Io, "{resolver:?}");
+        assert!(root.open("alink", &follow).is_ok(), "{resolver:?}");
         // Missing parents are not created by open.
         let err = root.open("nope/x.txt", &create).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound, "{resolver:?}");

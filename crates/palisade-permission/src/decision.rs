@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use crate::action::{Action, NetworkTarget};
+use std::path::Path;
+
+use crate::action::{Action, FileAccess, NetworkTarget};
 use crate::policy::{Policy, Rule, Thresholds, Verdict};
 use crate::risk::{self, Finding, RiskLevel};
 use crate::shell::{ShellAnalysis, ShellAnalyzer, Word};
@@ -52,6 +54,11 @@ impl Layer {
 #[derive(Debug, Clone, Default)]
 pub struct PolicySet {
     layers: Vec<(Layer, Policy)>,
+    /// Command rules by the first word of their patterns (a command's basename), so a
+    /// decision looks only at rules that can match; rules whose first word is a glob or a
+    /// path, and regex-only rules, are in `generic`. Positions are (layer index, rule index).
+    by_name: std::collections::HashMap<String, Vec<(usize, usize)>>,
+    generic: Vec<(usize, usize)>,
 }
 
 impl PolicySet {
@@ -66,7 +73,72 @@ impl PolicySet {
     pub fn with(mut self, layer: Layer, policy: Policy) -> Self {
         self.layers.push((layer, policy));
         self.layers.sort_by_key(|(l, _)| *l);
+        self.index();
         self
+    }
+
+    fn index(&mut self) {
+        self.by_name.clear();
+        self.generic.clear();
+        for (li, (_, policy)) in self.layers.iter().enumerate() {
+            for (ri, rule) in policy.rules().iter().enumerate() {
+                match rule.first_words() {
+                    Some(words) => {
+                        for word in words {
+                            let entry = self.by_name.entry(word.to_owned()).or_default();
+                            if entry.last() != Some(&(li, ri)) {
+                                entry.push((li, ri));
+                            }
+                        }
+                    }
+                    None => self.generic.push((li, ri)),
+                }
+            }
+        }
+    }
+
+    /// The command rules that can match a command, in layer and file order.
+    fn command_rules<'a>(
+        &'a self,
+        command: &crate::shell::SimpleCommand,
+    ) -> Vec<(Layer, &'a Policy, &'a Rule)> {
+        let name_of = |words: &[Word]| -> Option<String> {
+            let first = words.first()?;
+            if first.opaque || first.glob {
+                return None;
+            }
+            Some(crate::shell::basename(&first.text).to_owned())
+        };
+        let names = [name_of(&command.invocation), name_of(&command.argv)];
+        let positions: Vec<(usize, usize)> =
+            if names.iter().any(Option::is_none) && !command.invocation.is_empty() {
+                // A run-time command name may be anything: every rule is a candidate.
+                self.layers
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(li, (_, p))| (0..p.rules().len()).map(move |ri| (li, ri)))
+                    .collect()
+            } else {
+                let mut positions = self.generic.clone();
+                for name in names.iter().flatten() {
+                    if let Some(found) = self.by_name.get(name) {
+                        positions.extend_from_slice(found);
+                    }
+                }
+                positions.sort_unstable();
+                positions.dedup();
+                positions
+            };
+        let joined = crate::policy::joined_invocation(command);
+        positions
+            .into_iter()
+            .filter_map(|(li, ri)| {
+                let (layer, policy) = self.layers.get(li)?;
+                let rule = policy.rules().get(ri)?;
+                rule.matches_command_text(command, &joined)
+                    .then_some((*layer, policy, rule))
+            })
+            .collect()
     }
 
     /// The thresholds in force after layering.
@@ -199,6 +271,8 @@ impl Decision {
 pub struct Gate {
     analyzer: ShellAnalyzer,
     policies: PolicySet,
+    root: Option<std::path::PathBuf>,
+    sanitizer: palisade_path::Sanitizer,
 }
 
 impl Gate {
@@ -207,12 +281,32 @@ impl Gate {
         Self {
             analyzer: ShellAnalyzer::new(),
             policies,
+            root: None,
+            sanitizer: palisade_path::Sanitizer::new(),
         }
     }
 
     /// A gate with a custom analyzer (limits).
     pub fn with_analyzer(analyzer: ShellAnalyzer, policies: PolicySet) -> Self {
-        Self { analyzer, policies }
+        Self {
+            analyzer,
+            ..Self::new(policies)
+        }
+    }
+
+    /// Sets the workspace root: absolute file paths under it are made relative to it.
+    #[must_use]
+    pub fn with_root(mut self, root: impl Into<std::path::PathBuf>) -> Self {
+        self.root = Some(root.into());
+        self
+    }
+
+    /// Sets the path sanitizer file actions go through (default: `palisade_path::Sanitizer::new()`,
+    /// the strict portable profile).
+    #[must_use]
+    pub fn with_sanitizer(mut self, sanitizer: palisade_path::Sanitizer) -> Self {
+        self.sanitizer = sanitizer;
+        self
     }
 
     /// The policies in force.
@@ -225,6 +319,7 @@ impl Gate {
         let decision = match action {
             Action::Shell(line) => self.decide_shell(line),
             Action::Argv(argv) => self.decide_argv(argv),
+            Action::File { access, path } => self.decide_file(*access, path),
             Action::Network(target) => self.decide_network(target),
             Action::Tool { name, .. } => self.decide_tool(name),
         };
@@ -274,11 +369,12 @@ impl Gate {
                 .get(index)
                 .copied()
                 .unwrap_or(RiskLevel::Critical);
-            let matched: Vec<(Layer, &Policy, &Rule)> = self
-                .policies
-                .rules()
-                .filter(|(_, _, r)| r.matches_command(command))
-                .collect();
+            let side_level = assessment
+                .side_levels
+                .get(index)
+                .copied()
+                .unwrap_or(RiskLevel::Critical);
+            let matched: Vec<(Layer, &Policy, &Rule)> = self.policies.command_rules(command);
             let who = risk::display_argv(&command.argv);
             let rules: Vec<RuleMatch> = matched
                 .iter()
@@ -312,6 +408,16 @@ impl Gate {
                                 "`{who}`: allowed by a rule, but parts of it are only known at run time"
                             ),
                         )
+                    } else if side_level > RiskLevel::Low
+                        && thresholds.for_level(side_level) > Verdict::Allow
+                    {
+                        let verdict = thresholds.for_level(side_level);
+                        (
+                            verdict,
+                            format!(
+                                "`{who}`: allowed by a rule, but its redirections or assignments are {side_level} risk, which the rule does not cover → {verdict}"
+                            ),
+                        )
                     } else if level == RiskLevel::Critical && !lifts_critical {
                         (
                             thresholds.critical.max(Verdict::Ask),
@@ -339,6 +445,9 @@ impl Gate {
                     )
                 }
             };
+            // Redirections are file actions of their own: a path rule or the file risk of
+            // `> target` can only make the command stricter.
+            let (verdict, reason) = self.redirect_verdicts(command, verdict, reason);
             commands.push(CommandDecision {
                 argv: command.argv.clone(),
                 risk: level,
@@ -426,6 +535,140 @@ impl Gate {
             .collect();
         let who = format!("{}://{}:{}", target.scheme, target.host, target.port);
         self.simple_decision(&who, RiskLevel::Medium, "network access", rules)
+    }
+
+    fn redirect_verdicts(
+        &self,
+        command: &crate::shell::SimpleCommand,
+        mut verdict: Verdict,
+        mut reason: String,
+    ) -> (Verdict, String) {
+        for redirect in &command.redirects {
+            let Some(target) = redirect.target.as_literal() else {
+                continue;
+            };
+            if crate::risk_table::is_harmless_sink(target) {
+                continue;
+            }
+            let access = match redirect.access {
+                crate::shell::RedirectAccess::Read => FileAccess::Read,
+                _ => FileAccess::Write,
+            };
+            let file = self.decide_file(access, target);
+            if file.verdict > verdict {
+                verdict = file.verdict;
+                if let Some(why) = file.reasons.first() {
+                    reason = format!("{reason}; redirection {why}");
+                }
+            }
+        }
+        (verdict, reason)
+    }
+
+    /// Decides on a file access. The path is normalised with `palisade-path` against the
+    /// workspace root; path rules match the normalised relative path. A path outside the
+    /// root is high risk, and only deny and ask rules (matching the path as given) apply to
+    /// it; a path the sanitizer rejects for another reason (NUL, encoding tricks, reserved
+    /// names) is denied.
+    pub fn decide_file(&self, access: FileAccess, path: &str) -> Decision {
+        let who = format!("{} {path}", access.as_str());
+        let relative = match (&self.root, Path::new(path).is_absolute()) {
+            (Some(root), true) => match Path::new(path).strip_prefix(root) {
+                Ok(rest) if rest.as_os_str().is_empty() => self.sanitizer.sanitize("."),
+                Ok(rest) => self.sanitizer.sanitize_path(rest),
+                Err(_) => self.sanitizer.sanitize(path),
+            },
+            _ => self.sanitizer.sanitize(path),
+        };
+        let (level, what, target, inside) = match relative {
+            Ok(rel) => {
+                let classes = crate::risk_table::classify_path(rel.as_str());
+                let (level, what) = if classes.contains(&crate::risk_table::PathClass::Secret) {
+                    (RiskLevel::High, "touches a secret in the workspace")
+                } else if access != FileAccess::Read
+                    && (classes.contains(&crate::risk_table::PathClass::Persistence)
+                        || rel.as_str().starts_with(".git/"))
+                {
+                    (
+                        RiskLevel::High,
+                        "changes a file that runs code later (hooks, rc files)",
+                    )
+                } else if access == FileAccess::Delete {
+                    (RiskLevel::Medium, "deletes in the workspace")
+                } else {
+                    (RiskLevel::Low, "inside the workspace")
+                };
+                (level, what.to_owned(), rel.into_string(), true)
+            }
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    palisade_path::ErrorKind::Traversal | palisade_path::ErrorKind::Absolute
+                ) =>
+            {
+                let classes = crate::risk_table::classify_path(path);
+                let level = if access != FileAccess::Read
+                    && (classes.contains(&crate::risk_table::PathClass::CriticalSystem)
+                        || classes.contains(&crate::risk_table::PathClass::Device))
+                {
+                    RiskLevel::Critical
+                } else {
+                    RiskLevel::High
+                };
+                (
+                    level,
+                    "outside the workspace".to_owned(),
+                    path.to_owned(),
+                    false,
+                )
+            }
+            Err(err) => {
+                return Decision {
+                    verdict: Verdict::Deny,
+                    risk: RiskLevel::High,
+                    commands: Vec::new(),
+                    findings: vec![Finding {
+                        level: RiskLevel::High,
+                        reason: format!("`{who}`: {err}"),
+                        command: None,
+                    }],
+                    reasons: vec![format!("`{who}`: path rejected: {err}")],
+                };
+            }
+        };
+        let matched: Vec<(Layer, &Policy, &Rule)> = self
+            .policies
+            .rules()
+            .filter(|(_, _, r)| r.matches_path(&target, access))
+            .filter(|(_, _, r)| inside || r.action != Verdict::Allow)
+            .collect();
+        let lifts_critical = matched.iter().any(|(layer, _, r)| {
+            r.action == Verdict::Allow && r.allow_critical && layer.may_lift_critical()
+        });
+        let rules: Vec<RuleMatch> = matched
+            .iter()
+            .map(|(layer, policy, rule)| RuleMatch {
+                layer: *layer,
+                file: policy.origin().to_path_buf(),
+                line: rule.line,
+                action: rule.action,
+                reason: rule.reason.clone(),
+            })
+            .collect();
+        let mut decision = self.simple_decision(
+            &format!("{} {target}", access.as_str()),
+            level,
+            &what,
+            rules,
+        );
+        if decision.verdict == Verdict::Allow && level == RiskLevel::Critical && !lifts_critical {
+            decision.verdict = self.policies.thresholds().critical.max(Verdict::Ask);
+            decision.reasons.push(
+                "critical risk is not lifted by an allow rule without `allow_critical = true`"
+                    .to_owned(),
+            );
+        }
+        decision
     }
 
     /// Decides on a tool call by name: tool rules, else medium risk.

@@ -2,16 +2,22 @@
 #![forbid(unsafe_code)]
 
 mod action;
+pub mod approval;
 mod decision;
 mod error;
+mod exec;
 mod policy;
 pub mod risk;
 mod risk_table;
 pub mod shell;
 
-pub use action::{Action, NetworkTarget};
+pub use action::{Action, FileAccess, NetworkTarget};
+pub use approval::{
+    Answer, Approval, ApprovalRequest, Approver, ArgvDigest, DenyAll, Scope, Scripted,
+};
 pub use decision::{CommandDecision, Decision, Gate, Layer, PolicySet, RuleMatch};
 pub use error::{Error, ErrorKind, Location};
+pub use exec::{ExecError, ExecOptions, ExecOutcome, SafeCommand};
 pub use policy::{MAX_POLICY_BYTES, MAX_REGEX_LEN, MAX_REGEX_SIZE, Policy, Thresholds, Verdict};
 pub use risk::{Finding, RiskAssessment, RiskLevel};
 pub use shell::{ShellAnalysis, ShellAnalyzer, SimpleCommand, Word};

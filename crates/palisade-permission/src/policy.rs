@@ -28,6 +28,12 @@
 //! [[rule]]
 //! action = "allow"
 //! tool = "read_*"
+//!
+//! [[rule]]
+//! action = "deny"
+//! path = ["**/.env", "**/.git/**"]
+//! access = ["write", "delete"]      # default: any access
+//! examples.match = ["write:.git/config", "delete:app/.env"]
 //! ```
 //!
 //! A `command` pattern is a list of words matched against the argv of each sub-command,
@@ -168,6 +174,10 @@ struct RuleFile {
     #[serde(default)]
     tool: Option<OneOrMany>,
     #[serde(default)]
+    path: Option<OneOrMany>,
+    #[serde(default)]
+    access: Option<Vec<crate::action::FileAccess>>,
+    #[serde(default)]
     allow_critical: bool,
     #[serde(default)]
     reason: Option<String>,
@@ -233,6 +243,12 @@ pub(crate) enum Matcher {
         ports: Option<Vec<u16>>,
     },
     Tool(Vec<GlobMatcher>),
+    /// Globs on the workspace-relative path (normalised by `palisade-path`); `*` does not
+    /// cross `/`, `**` does.
+    Path {
+        globs: Vec<GlobMatcher>,
+        access: Option<Vec<crate::action::FileAccess>>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -290,10 +306,16 @@ impl ArgvPattern {
     /// Whether the pattern matches `command`. `lenient` (for deny and ask rules) lets a
     /// run-time word match any pattern word and lets run-time extra arguments fill the rest.
     fn matches(&self, command: &SimpleCommand, lenient: bool) -> bool {
-        let argv = &command.invocation;
+        // Allow rules must match the command as written (wrappers included: allowing `rm`
+        // does not allow `sudo rm`); deny and ask rules also match what runs inside wrappers.
+        self.matches_words(&command.invocation, command.extra_args, lenient)
+            || (lenient && self.matches_words(&command.argv, command.extra_args, lenient))
+    }
+
+    fn matches_words(&self, argv: &[crate::shell::Word], extra_args: bool, lenient: bool) -> bool {
         for (i, pattern) in self.words.iter().enumerate() {
             let Some(word) = argv.get(i) else {
-                return lenient && command.extra_args;
+                return lenient && extra_args;
             };
             if word.opaque || word.glob {
                 if lenient {
@@ -347,8 +369,32 @@ impl HostPattern {
 }
 
 impl Rule {
+    /// For a command rule whose every pattern starts with a literal, slash-free word: those
+    /// words (a command can only match if its basename is one of them). `None` otherwise.
+    pub(crate) fn first_words(&self) -> Option<Vec<&str>> {
+        let Matcher::Command(patterns) = &self.matcher else {
+            return Some(Vec::new());
+        };
+        if patterns.is_empty() {
+            return None;
+        }
+        patterns
+            .iter()
+            .map(|p| match p.words.first() {
+                Some(WordPattern::Literal(l)) if !l.contains('/') => Some(l.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether this rule applies to a sub-command.
     pub(crate) fn matches_command(&self, command: &SimpleCommand) -> bool {
+        self.matches_command_text(command, &joined_invocation(command))
+    }
+
+    /// As [`Rule::matches_command`], with the invocation joined by spaces computed once by
+    /// the caller (for `regex`).
+    pub(crate) fn matches_command_text(&self, command: &SimpleCommand, joined: &str) -> bool {
         let Matcher::Command(patterns) = &self.matcher else {
             return false;
         };
@@ -356,16 +402,10 @@ impl Rule {
         if !patterns.is_empty() && !patterns.iter().any(|p| p.matches(command, lenient)) {
             return false;
         }
-        if let Some(regex) = &self.regex {
-            let text = command
-                .invocation
-                .iter()
-                .map(|w| w.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            if !regex.is_match(&text) {
-                return false;
-            }
+        if let Some(regex) = &self.regex
+            && !regex.is_match(joined)
+        {
+            return false;
         }
         true
     }
@@ -375,6 +415,19 @@ impl Rule {
             Matcher::Host { hosts, ports } => {
                 hosts.iter().any(|h| h.matches(host))
                     && ports.as_ref().is_none_or(|p| p.contains(&port))
+            }
+            _ => false,
+        }
+    }
+
+    pub(crate) fn matches_path(&self, path: &str, access: crate::action::FileAccess) -> bool {
+        match &self.matcher {
+            Matcher::Path {
+                globs,
+                access: allowed,
+            } => {
+                allowed.as_ref().is_none_or(|a| a.contains(&access))
+                    && globs.iter().any(|g| g.is_match(path))
             }
             _ => false,
         }
@@ -483,6 +536,18 @@ impl Policy {
     }
 }
 
+/// A command's invocation joined by spaces, which `regex` rules match.
+pub(crate) fn joined_invocation(command: &SimpleCommand) -> String {
+    let mut text = String::new();
+    for (i, word) in command.invocation.iter().enumerate() {
+        if i > 0 {
+            text.push(' ');
+        }
+        text.push_str(&word.text);
+    }
+    text
+}
+
 fn line_of(source: &str, offset: usize) -> usize {
     source.get(..offset).unwrap_or(source).matches('\n').count() + 1
 }
@@ -509,18 +574,22 @@ fn compile_rule(file: RuleFile, source: &str, offset: usize) -> Result<Rule, (Er
         file.command.is_some(),
         file.host.is_some(),
         file.tool.is_some(),
+        file.path.is_some(),
     ];
     let given = kinds.iter().filter(|k| **k).count();
     if given > 1 {
         return Err(invalid(
-            "a rule matches one kind of action: give only one of `command`, `host`, `tool`"
+            "a rule matches one kind of action: give only one of `command`, `host`, `tool`, `path`"
                 .to_owned(),
         ));
     }
     if given == 0 && regex.is_none() {
         return Err(invalid(
-            "a rule needs `command`, `regex`, `host` or `tool`".to_owned(),
+            "a rule needs `command`, `regex`, `host`, `tool` or `path`".to_owned(),
         ));
+    }
+    if file.access.is_some() && file.path.is_none() {
+        return Err(invalid("`access` needs `path`".to_owned()));
     }
     if file.ports.is_some() && file.host.is_none() {
         return Err(invalid("`ports` needs `host`".to_owned()));
@@ -547,6 +616,27 @@ fn compile_rule(file: RuleFile, source: &str, offset: usize) -> Result<Rule, (Er
         Matcher::Host {
             hosts: hosts.map_err(invalid)?,
             ports: file.ports,
+        }
+    } else if let Some(paths) = file.path {
+        if regex.is_some() {
+            return Err(invalid(
+                "`regex` applies to commands, not to `path`".to_owned(),
+            ));
+        }
+        let globs: Result<Vec<_>, _> = paths
+            .into_vec()
+            .iter()
+            .map(|p| {
+                GlobBuilder::new(p)
+                    .literal_separator(true)
+                    .build()
+                    .map(|g| g.compile_matcher())
+                    .map_err(|e| format!("invalid path pattern `{p}`: {e}"))
+            })
+            .collect();
+        Matcher::Path {
+            globs: globs.map_err(invalid)?,
+            access: file.access,
         }
     } else if let Some(tools) = file.tool {
         if regex.is_some() {
@@ -621,5 +711,23 @@ fn example_matches(rule: &Rule, example: &str) -> bool {
             rule.matches_host(&host.to_ascii_lowercase(), port)
         }
         Matcher::Tool(_) => rule.matches_tool(example),
+        Matcher::Path { access, .. } => {
+            // `write:src/x.rs` names the access; a bare path uses the rule's first access.
+            let (access, path) = match example.split_once(':') {
+                Some(("read", p)) => (crate::action::FileAccess::Read, p),
+                Some(("write", p)) => (crate::action::FileAccess::Write, p),
+                Some(("delete", p)) => (crate::action::FileAccess::Delete, p),
+                _ => (
+                    access
+                        .as_ref()
+                        .and_then(|a| a.first().copied())
+                        .unwrap_or(crate::action::FileAccess::Read),
+                    example,
+                ),
+            };
+            palisade_path::Sanitizer::new()
+                .sanitize(path)
+                .is_ok_and(|p| rule.matches_path(p.as_str(), access))
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Risk levels and findings, and how a shell analysis is rated.
 //!
-//! What we know about commands lives in [`crate::risk_table`]; this file applies it.
+//! What we know about commands lives in a data table (`src/risk_table.rs`); this module
+//! applies it.
 
 use std::fmt;
 
@@ -63,6 +64,9 @@ pub struct RiskAssessment {
     pub command_levels: Vec<RiskLevel>,
     /// Every finding, most severe first.
     pub findings: Vec<Finding>,
+    /// Per sub-command, the level of its redirections and variable assignments alone: an
+    /// allow rule matches argv and does not cover these.
+    pub(crate) side_levels: Vec<RiskLevel>,
 }
 
 /// A short rendering of a command for reasons: its argv joined by spaces.
@@ -85,9 +89,11 @@ pub(crate) fn display_argv(argv: &[Word]) -> String {
 pub fn assess(analysis: &ShellAnalysis) -> RiskAssessment {
     let mut findings = Vec::new();
     let mut command_levels = Vec::with_capacity(analysis.commands.len());
+    let mut side_levels = Vec::with_capacity(analysis.commands.len());
     let mut line = LineFacts::default();
     for (index, command) in analysis.commands.iter().enumerate() {
-        let mut own = assess_command(command, &mut line);
+        let (mut own, side) = assess_command(command, &mut line);
+        side_levels.push(side);
         for f in &mut own {
             f.command = Some(index);
         }
@@ -133,6 +139,7 @@ pub fn assess(analysis: &ShellAnalysis) -> RiskAssessment {
         level,
         command_levels,
         findings,
+        side_levels,
     }
 }
 
@@ -153,8 +160,8 @@ fn finding(level: RiskLevel, who: &str, why: &str) -> Finding {
     }
 }
 
-/// Rates one sub-command.
-fn assess_command(command: &SimpleCommand, line: &mut LineFacts) -> Vec<Finding> {
+/// Rates one sub-command; also returns the level of its redirections and assignments alone.
+fn assess_command(command: &SimpleCommand, line: &mut LineFacts) -> (Vec<Finding>, RiskLevel) {
     let who = display_argv(&command.argv);
     let mut out = Vec::new();
     for (name, _) in &command.assignments {
@@ -170,6 +177,7 @@ fn assess_command(command: &SimpleCommand, line: &mut LineFacts) -> Vec<Finding>
             line,
         ));
     }
+    let side = out.iter().map(|f| f.level).max().unwrap_or(RiskLevel::Low);
     if command.argv.is_empty() {
         if out.is_empty() {
             out.push(finding(
@@ -178,8 +186,16 @@ fn assess_command(command: &SimpleCommand, line: &mut LineFacts) -> Vec<Finding>
                 "sets shell variables",
             ));
         }
-        return out;
+        return (out, side);
     }
+    out.extend(assess_argv(command, &who, line));
+    (out, side)
+}
+
+/// Rates what a sub-command's argv does.
+fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<Finding> {
+    let who = who.to_owned();
+    let mut out = Vec::new();
     let Some(name) = command.name() else {
         out.push(finding(
             RiskLevel::High,
@@ -208,7 +224,11 @@ fn assess_command(command: &SimpleCommand, line: &mut LineFacts) -> Vec<Finding>
         Some(spec) => {
             out.push(finding(spec.base, &who, spec.what));
             for rule in spec.rules {
-                if rule.when.iter().all(|c| holds(c, &args)) {
+                if rule
+                    .when
+                    .iter()
+                    .all(|c| holds(c, &args, spec.global_valued))
+                {
                     out.push(finding(rule.level, &who, rule.why));
                 }
             }
@@ -266,6 +286,18 @@ fn assess_command(command: &SimpleCommand, line: &mut LineFacts) -> Vec<Finding>
             "gets arguments only known at run time",
         ));
     }
+    if name == "rm"
+        && args
+            .iter()
+            .any(|a| has_flag(&a.text, &["-r", "-R", "--recursive"]))
+        && (command.extra_args || args.iter().any(|a| a.opaque || a.glob))
+    {
+        out.push(finding(
+            RiskLevel::High,
+            &who,
+            "recursive delete of targets only known at run time",
+        ));
+    }
     let opaque = command.argv.iter().skip(1).find(|w| w.opaque);
     if let Some(word) = opaque {
         out.push(finding(
@@ -307,20 +339,45 @@ fn writes_of<'a>(name: &str, args: &[&'a Word]) -> Vec<&'a Word> {
     }
 }
 
+/// The paths a word can name: the word itself, the value of `key=value`, and a file after
+/// `@` (`curl -d @file`, `-F f=@file`).
+fn path_candidates(text: &str) -> Vec<&str> {
+    let mut out = vec![text];
+    if let Some((_, value)) = text.split_once('=') {
+        out.push(value);
+    }
+    for candidate in out.clone() {
+        if let Some(at) = candidate.strip_prefix('@') {
+            out.push(at);
+        }
+    }
+    out.retain(|c| !c.is_empty());
+    out
+}
+
 /// Findings for a path that is read (`write` false) or written.
 fn rate_path_access(who: &str, word: &Word, write: bool, line: &mut LineFacts) -> Vec<Finding> {
     let mut out = Vec::new();
-    let text = word
-        .text
-        .split_once('=')
-        .map_or(word.text.as_str(), |(k, v)| {
-            if k.starts_with("of") || k.starts_with("if") || k.starts_with("--") {
-                v
-            } else {
-                word.text.as_str()
-            }
-        });
-    let text = text.strip_prefix('@').unwrap_or(text);
+    for text in path_candidates(&word.text) {
+        if risk_table::is_harmless_sink(text) {
+            continue;
+        }
+        rate_one_path(who, text, word.opaque, write, line, &mut out);
+        if !out.is_empty() {
+            break;
+        }
+    }
+    out
+}
+
+fn rate_one_path(
+    who: &str,
+    text: &str,
+    opaque: bool,
+    write: bool,
+    line: &mut LineFacts,
+    out: &mut Vec<Finding>,
+) {
     for class in risk_table::classify_path(text) {
         match (class, write) {
             (PathClass::Secret, _) => {
@@ -361,10 +418,10 @@ fn rate_path_access(who: &str, word: &Word, write: bool, line: &mut LineFacts) -
             _ => {}
         }
     }
-    if write && out.is_empty() && !risk_table::is_harmless_sink(text) {
-        let level = if text.starts_with('/') && !text.starts_with("/tmp/")
+    if write && out.is_empty() {
+        let level = if (text.starts_with('/') && !text.starts_with("/tmp/"))
             || text.contains("..")
-            || word.opaque
+            || opaque
         {
             RiskLevel::Medium
         } else {
@@ -372,7 +429,6 @@ fn rate_path_access(who: &str, word: &Word, write: bool, line: &mut LineFacts) -
         };
         out.push(finding(level, who, &format!("writes `{text}`")));
     }
-    out
 }
 
 /// The first flag of `arg` not in `known` (short flags are checked one by one).
@@ -402,10 +458,10 @@ fn unknown_flag(arg: &Word, known: &[&str]) -> Option<String> {
 }
 
 /// Whether a condition holds for a command's arguments.
-fn holds(cond: &Cond, args: &[&Word]) -> bool {
+fn holds(cond: &Cond, args: &[&Word], global: &[&str]) -> bool {
     match cond {
         Cond::Flag(flags) => args.iter().any(|a| has_flag(&a.text, flags)),
-        Cond::Sub(subs) => first_operand(args).is_some_and(|s| subs.contains(&s)),
+        Cond::Sub(subs) => first_operand(args, global).is_some_and(|s| subs.contains(&s)),
         Cond::Arg(values) => args.iter().any(|a| values.contains(&a.text.as_str())),
         Cond::ArgPrefix(prefixes) => args
             .iter()
@@ -417,16 +473,29 @@ fn holds(cond: &Cond, args: &[&Word]) -> bool {
             .iter()
             .filter(|a| !a.text.starts_with('-') || a.text == "-")
             .any(|a| risk_table::classify_path(&a.text).contains(class)),
-        Cond::NoOperands => first_operand(args).is_none(),
-        Cond::Not(inner) => !holds(inner, args),
-        Cond::Any(conds) => conds.iter().any(|c| holds(c, args)),
+        Cond::NoOperands => first_operand(args, global).is_none(),
+        Cond::Not(inner) => !holds(inner, args, global),
+        Cond::Any(conds) => conds.iter().any(|c| holds(c, args, global)),
     }
 }
 
-fn first_operand<'a>(args: &[&'a Word]) -> Option<&'a str> {
-    args.iter()
-        .map(|a| a.text.as_str())
-        .find(|t| !t.starts_with('-'))
+/// The first argument that is not a flag, skipping the values of `global` options
+/// (`git -C DIR push` has the subcommand `push`).
+fn first_operand<'a>(args: &[&'a Word], global: &[&str]) -> Option<&'a str> {
+    let mut skip_next = false;
+    for arg in args {
+        let t = arg.text.as_str();
+        if skip_next {
+            skip_next = false;
+            continue;
+        }
+        if t.starts_with('-') {
+            skip_next = global.contains(&t);
+            continue;
+        }
+        return Some(t);
+    }
+    None
 }
 
 /// Whether `text` is one of `flags`: long flags exactly (or `--flag=value`), short flags

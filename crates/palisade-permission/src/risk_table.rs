@@ -67,6 +67,8 @@ pub(crate) struct CommandSpec {
     /// For read-only commands: every flag known to keep it read-only.
     pub known_flags: Option<&'static [&'static str]>,
     pub role: &'static [Role],
+    /// Options before the subcommand that take a value (`git -C DIR`).
+    pub global_valued: &'static [&'static str],
 }
 
 /// Classes of paths that matter for risk.
@@ -505,6 +507,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["rmdir", "unlink"],
@@ -517,6 +520,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         )],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["shred", "wipe", "srm"],
@@ -525,6 +529,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         rules: &[],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &[
@@ -551,6 +556,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         rules: &[],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["dd"],
@@ -584,6 +590,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["chmod"],
@@ -623,6 +630,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["chown", "chgrp"],
@@ -642,6 +650,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["truncate"],
@@ -650,6 +659,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         rules: &[],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &[
@@ -671,6 +681,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     // ---- system state ---------------------------------------------------------------------
     CommandSpec {
@@ -680,6 +691,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         rules: &[],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["init", "telinit"],
@@ -692,6 +704,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         )],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["systemctl"],
@@ -737,6 +750,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["kill"],
@@ -763,6 +777,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["killall", "pkill", "killall5", "skill"],
@@ -771,6 +786,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         rules: &[],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["crontab"],
@@ -779,6 +795,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         rules: &[],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &[
@@ -795,6 +812,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         rules: &[],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &[
@@ -806,6 +824,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         rules: &[],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &[
@@ -828,6 +847,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         rules: &[],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["sudo", "doas", "su", "pkexec", "chroot"],
@@ -836,6 +856,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         rules: &[],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["history"],
@@ -848,6 +869,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         )],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     // ---- code execution -------------------------------------------------------------------
     CommandSpec {
@@ -873,6 +895,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         rules: &[],
         known_flags: None,
         role: &[Role::RunsCode],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["eval", "source", "."],
@@ -881,6 +904,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         rules: &[],
         known_flags: None,
         role: &[Role::RunsCode],
+        global_valued: &[],
     },
     CommandSpec {
         names: &[
@@ -939,6 +963,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: None,
         role: &[Role::RunsCode],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["awk", "gawk", "mawk", "nawk"],
@@ -954,6 +979,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         )],
         known_flags: Some(&["-F", "-v", "--field-separator", "--assign"]),
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["sed", "gsed"],
@@ -966,6 +992,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         )],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &[
@@ -977,6 +1004,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         rules: &[],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["npx", "pnpx", "bunx", "uvx", "pipx", "dlx"],
@@ -985,6 +1013,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         rules: &[],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &[
@@ -1035,6 +1064,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: None,
         role: &[Role::Network],
+        global_valued: &[],
     },
     // ---- packages ---------------------------------------------------------------------------
     CommandSpec {
@@ -1062,6 +1092,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: None,
         role: &[Role::Network],
+        global_valued: &[],
     },
     CommandSpec {
         names: &[
@@ -1105,6 +1136,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: None,
         role: &[Role::Network],
+        global_valued: &[],
     },
     // ---- version control ------------------------------------------------------------------------
     CommandSpec {
@@ -1257,6 +1289,15 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: None,
         role: &[Role::Network],
+        global_valued: &[
+            "-C",
+            "-c",
+            "--git-dir",
+            "--work-tree",
+            "--namespace",
+            "--super-prefix",
+            "--config-env",
+        ],
     },
     // ---- network ------------------------------------------------------------------------------
     CommandSpec {
@@ -1301,6 +1342,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: None,
         role: &[Role::Downloads, Role::Network],
+        global_valued: &[],
     },
     CommandSpec {
         names: &[
@@ -1340,6 +1382,8 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                     "LocalCommand",
                     "PermitLocalCommand",
                     "EXEC:",
+                    "exec:",
+                    "system:",
                     "SYSTEM:",
                 ])])],
                 High,
@@ -1353,6 +1397,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: None,
         role: &[Role::Network],
+        global_valued: &[],
     },
     // ---- secrets ---------------------------------------------------------------------------------
     CommandSpec {
@@ -1369,6 +1414,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             "-t",
         ]),
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &[
@@ -1389,6 +1435,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         rules: &[],
         known_flags: None,
         role: &[],
+        global_valued: &[],
     },
     // ---- read-only (flag-exact) -------------------------------------------------------------------
     CommandSpec {
@@ -1398,6 +1445,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         rules: &[],
         known_flags: Some(LS_FLAGS),
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["grep", "egrep", "fgrep"],
@@ -1406,6 +1454,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         rules: &[],
         known_flags: Some(GREP_FLAGS),
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["rg"],
@@ -1418,6 +1467,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         )],
         known_flags: Some(RG_FLAGS),
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["find"],
@@ -1443,6 +1493,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: Some(FIND_READ_FLAGS),
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &["sort"],
@@ -1458,6 +1509,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: Some(SORT_FLAGS),
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &[
@@ -1632,6 +1684,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             "--version",
         ]),
         role: &[],
+        global_valued: &[],
     },
     CommandSpec {
         names: &[
@@ -1655,6 +1708,52 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         )],
         known_flags: None,
         role: &[],
+        global_valued: &[],
+    },
+    CommandSpec {
+        names: &[
+            "vi", "vim", "nvim", "view", "ex", "emacs", "nano", "ed", "code",
+        ],
+        base: Medium,
+        what: "opens an editor",
+        rules: &[rule(
+            &[Cond::Any(&[
+                Cond::Flag(&["-c", "--cmd", "-S", "--eval", "-x"]),
+                Cond::ArgPrefix(&["+"]),
+            ])],
+            High,
+            "runs editor commands (which can run shell commands)",
+        )],
+        known_flags: None,
+        role: &[],
+        global_valued: &[],
+    },
+    CommandSpec {
+        names: &[
+            "tar", "zip", "unzip", "7z", "gzip", "gunzip", "xz", "bzip2", "zstd", "cpio",
+        ],
+        base: Medium,
+        what: "packs or unpacks archives",
+        rules: &[rule(
+            &[Cond::Any(&[
+                Cond::ArgContains(&[
+                    "--checkpoint-action",
+                    "--to-command",
+                    "--use-compress-program",
+                    "--rsh-command",
+                    "--info-script",
+                    "--new-volume-script",
+                    "-TT",
+                    "--unzip-command",
+                ]),
+                Cond::Flag(&["-I"]),
+            ])],
+            High,
+            "runs a program (tar --checkpoint-action=exec, --to-command, -I)",
+        )],
+        known_flags: None,
+        role: &[],
+        global_valued: &[],
     },
 ];
 

@@ -12,19 +12,23 @@ pub(crate) enum Test {
     /// Not admitted now: retry no sooner than `wait_ns` from now; `remaining` cells are
     /// available at this instant.
     Wait { wait_ns: u64, remaining: u32 },
-    /// The cost exceeds the burst, so this request can never pass.
-    Never,
+    /// The cost exceeds the burst, so this request can never pass; `remaining` cells are
+    /// available at this instant.
+    Never { remaining: u32 },
 }
 
 /// Tests `cost` cells at time `now` against a state whose TAT is `tat`.
 #[inline]
 pub(crate) fn test(tat: u64, now: u64, quota: &Quota, cost: u32) -> Test {
-    if cost > quota.burst() {
-        return Test::Never;
-    }
     let interval = quota.interval_ns();
     let capacity = quota.capacity_ns();
     let base = tat.max(now);
+    if cost > quota.burst() {
+        let left = now.saturating_add(capacity).saturating_sub(base) / interval;
+        return Test::Never {
+            remaining: u32::try_from(left).unwrap_or(u32::MAX),
+        };
+    }
     let new_tat = base.saturating_add(interval.saturating_mul(u64::from(cost)));
     // Admit when the new TAT is at most `capacity` ahead of now.
     let allow_at = new_tat.saturating_sub(capacity);
@@ -81,6 +85,7 @@ mod tests {
             }
         );
         assert!(matches!(test(tat, 100_000_000, &q, 1), Test::Admit { .. }));
-        assert_eq!(test(tat, 0, &q, 4), Test::Never);
+        assert_eq!(test(tat, 0, &q, 4), Test::Never { remaining: 0 });
+        assert_eq!(test(0, 0, &q, 4), Test::Never { remaining: 3 });
     }
 }

@@ -8,8 +8,8 @@
 //!
 //! Rejections are errors a server maps to a response: [`RateLimited`] to `429 Too Many
 //! Requests` with `Retry-After:` [`RateLimited::retry_after_secs`],
-//! [`TooManyInFlight`] and [`CallNotPermitted`] to `503 Service Unavailable` (the latter with
-//! `Retry-After` from [`CallNotPermitted::retry_after`]). Use `downcast_ref` on the boxed
+//! [`TooManyInFlight`] and [`CallNotPermitted`](crate::CallNotPermitted) to `503 Service Unavailable` (the latter with
+//! `Retry-After` from [`CallNotPermitted::retry_after`](crate::CallNotPermitted::retry_after)). Use `downcast_ref` on the boxed
 //! error, e.g. in axum's `HandleErrorLayer`.
 
 use std::fmt;
@@ -23,7 +23,8 @@ use std::time::Duration;
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
-use crate::breaker::{CallNotPermitted, CircuitBreaker, OwnedCallPermit};
+use crate::breaker::keyed::KeyedCircuitBreakers;
+use crate::breaker::{CircuitBreaker, OwnedCallPermit};
 use crate::clock::Clock;
 use crate::concurrency::{ConcurrencyLimiter, ConcurrencyPermit, TooManyInFlight};
 use crate::limiter::{Decision, Denial, RateLimiter};
@@ -369,7 +370,7 @@ pin_project! {
     pub struct CircuitBreakerFuture<F, C: Clock, P> {
         #[pin]
         future: Option<F>,
-        permit: Result<Option<OwnedCallPermit<C>>, Option<CallNotPermitted>>,
+        permit: Result<Option<OwnedCallPermit<C>>, Option<BoxError>>,
         classify: Arc<P>,
     }
 }
@@ -387,7 +388,7 @@ where
         let this = self.project();
         match this.permit {
             Err(rejected) => Poll::Ready(Err(match rejected.take() {
-                Some(e) => e.into(),
+                Some(e) => e,
                 None => PolledAfterCompletion.into(),
             })),
             Ok(permit) => match this.future.as_pin_mut() {
@@ -411,7 +412,7 @@ where
 }
 
 /// Guards a service with a [`CircuitBreaker`]: rejected calls fail at once with
-/// [`CallNotPermitted`]; outcomes are recorded as responses complete.
+/// [`CallNotPermitted`](crate::CallNotPermitted); outcomes are recorded as responses complete.
 pub struct CircuitBreakerLayer<C, P = OkIsSuccess> {
     breaker: CircuitBreaker<C>,
     classify: Arc<P>,
@@ -506,6 +507,133 @@ where
 
     fn call(&mut self, request: Req) -> Self::Future {
         match self.breaker.try_acquire_owned() {
+            Ok(permit) => CircuitBreakerFuture {
+                future: Some(self.inner.call(request)),
+                permit: Ok(Some(permit)),
+                classify: Arc::clone(&self.classify),
+            },
+            Err(rejected) => CircuitBreakerFuture {
+                future: None,
+                permit: Err(Some(rejected.into())),
+                classify: Arc::clone(&self.classify),
+            },
+        }
+    }
+}
+
+/// Guards a service with one breaker per key (e.g. per backend or per plugin) from a
+/// [`KeyedCircuitBreakers`]. Rejections are [`CallNotPermitted`](crate::CallNotPermitted), or a crate
+/// [`Error`](crate::Error) of kind [`TooManyKeys`](crate::ErrorKind::TooManyKeys) when the
+/// set is full of breakers that must not be forgotten; map both to 503.
+pub struct KeyedCircuitBreakerLayer<K, F, C, P = OkIsSuccess> {
+    breakers: Arc<KeyedCircuitBreakers<K, C>>,
+    key: Arc<F>,
+    classify: Arc<P>,
+}
+
+impl<K, F, C> KeyedCircuitBreakerLayer<K, F, C, OkIsSuccess> {
+    /// Guards with `breakers`, choosing each request's breaker with `key`.
+    pub fn new(breakers: Arc<KeyedCircuitBreakers<K, C>>, key: F) -> Self {
+        Self {
+            breakers,
+            key: Arc::new(key),
+            classify: Arc::new(OkIsSuccess),
+        }
+    }
+}
+
+impl<K, F, C, P> KeyedCircuitBreakerLayer<K, F, C, P> {
+    /// Counts some `Ok` responses as failures too (e.g. 5xx).
+    pub fn classify_responses<P2>(self, classify: P2) -> KeyedCircuitBreakerLayer<K, F, C, P2> {
+        KeyedCircuitBreakerLayer {
+            breakers: self.breakers,
+            key: self.key,
+            classify: Arc::new(classify),
+        }
+    }
+}
+
+impl<K, F, C, P> Clone for KeyedCircuitBreakerLayer<K, F, C, P> {
+    fn clone(&self) -> Self {
+        Self {
+            breakers: Arc::clone(&self.breakers),
+            key: Arc::clone(&self.key),
+            classify: Arc::clone(&self.classify),
+        }
+    }
+}
+
+impl<K, F, C, P> fmt::Debug for KeyedCircuitBreakerLayer<K, F, C, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyedCircuitBreakerLayer")
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, K, F, C, P> Layer<S> for KeyedCircuitBreakerLayer<K, F, C, P> {
+    type Service = KeyedCircuitBreakerService<S, K, F, C, P>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        KeyedCircuitBreakerService {
+            inner,
+            breakers: Arc::clone(&self.breakers),
+            key: Arc::clone(&self.key),
+            classify: Arc::clone(&self.classify),
+        }
+    }
+}
+
+/// The service made by [`KeyedCircuitBreakerLayer`].
+pub struct KeyedCircuitBreakerService<S, K, F, C, P = OkIsSuccess> {
+    inner: S,
+    breakers: Arc<KeyedCircuitBreakers<K, C>>,
+    key: Arc<F>,
+    classify: Arc<P>,
+}
+
+impl<S: Clone, K, F, C, P> Clone for KeyedCircuitBreakerService<S, K, F, C, P> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            breakers: Arc::clone(&self.breakers),
+            key: Arc::clone(&self.key),
+            classify: Arc::clone(&self.classify),
+        }
+    }
+}
+
+impl<S, K, F, C, P> fmt::Debug for KeyedCircuitBreakerService<S, K, F, C, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyedCircuitBreakerService")
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, Req, K, F, C, P> Service<Req> for KeyedCircuitBreakerService<S, K, F, C, P>
+where
+    S: Service<Req>,
+    S::Error: Into<BoxError>,
+    F: Fn(&Req) -> K,
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    C: Clock + Clone,
+    P: ClassifyResponse<S::Response>,
+{
+    type Response = S::Response;
+    type Error = BoxError;
+    type Future = CircuitBreakerFuture<S::Future, C, P>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, request: Req) -> Self::Future {
+        let key = (self.key)(&request);
+        let permit = self
+            .breakers
+            .get(&key)
+            .map_err(BoxError::from)
+            .and_then(|breaker| breaker.try_acquire_owned().map_err(BoxError::from));
+        match permit {
             Ok(permit) => CircuitBreakerFuture {
                 future: Some(self.inner.call(request)),
                 permit: Ok(Some(permit)),

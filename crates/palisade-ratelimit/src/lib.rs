@@ -6,6 +6,7 @@ mod clock;
 mod concurrency;
 mod error;
 mod gcra;
+mod keytable;
 #[cfg(feature = "tower")]
 pub mod layer;
 mod limiter;

@@ -9,13 +9,10 @@ use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
-use indexmap::IndexMap;
-use indexmap::map::RawEntryApiV1 as _;
-use indexmap::map::raw_entry_v1::RawEntryMut;
-
 use crate::clock::{Clock, MonotonicClock};
 use crate::error::{Error, ErrorKind};
 use crate::gcra::{self, Test};
+use crate::keytable::KeyTable;
 use crate::quota::Quota;
 
 /// The default cap on tracked keys.
@@ -177,14 +174,13 @@ pub struct RateLimiterMetrics {
     pub rejected_keys: u64,
 }
 
-/// One tracked key: 32 bytes.
+/// One tracked key: 16 bytes.
 #[derive(Debug, Clone, Copy)]
 struct KeyState {
     /// Theoretical arrival time, ns on the limiter's clock.
     tat: u64,
-    /// The key's quota, cached; valid while `generation` matches the limiter's.
-    quota: Quota,
-    generation: u32,
+    /// The key's quota: an index into [`KeyConfig::table`] (0: the per-key default).
+    slot: u32,
     /// Last use in ms on the limiter's clock, wrapping (only compared as a recent age).
     last_used: u32,
 }
@@ -206,26 +202,43 @@ struct ShardStats {
 }
 
 struct Shard<K> {
-    keys: IndexMap<K, KeyState, RandomState>,
+    keys: KeyTable<K, KeyState>,
     /// The global quota as of `generation`.
     global: Option<Quota>,
+    /// The quota table as of `generation` (a copy of [`KeyConfig::table`]).
+    quotas: Vec<Option<Quota>>,
     generation: u32,
     stats: ShardStats,
     /// xorshift64* state for sampling.
     rng: u64,
 }
 
-impl<K> Shard<K> {
-    fn random_index(&mut self) -> Option<usize> {
-        let len = self.keys.len();
-        if len == 0 {
+impl<K: Hash + Eq> Shard<K> {
+    /// A random bucket index of the key table (possibly empty).
+    fn random_bucket(&mut self) -> Option<usize> {
+        let buckets = self.keys.buckets();
+        if buckets == 0 {
             return None;
         }
         self.rng ^= self.rng >> 12;
         self.rng ^= self.rng << 25;
         self.rng ^= self.rng >> 27;
         let r = self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d);
-        Some((r % len as u64) as usize)
+        Some((r % buckets as u64) as usize)
+    }
+
+    /// A random occupied bucket: the first occupied one from a random start (the table is at
+    /// least 7/16 full when it matters, so this takes a couple of steps on average).
+    fn random_entry(&mut self) -> Option<(usize, KeyState)> {
+        if self.keys.len() == 0 {
+            return None;
+        }
+        let start = self.random_bucket()?;
+        let buckets = self.keys.buckets();
+        (0..buckets).find_map(|step| {
+            let index = (start + step) % buckets;
+            self.keys.bucket(index).map(|state| (index, *state))
+        })
     }
 
     /// Chooses a victim among random entries: an idle one, else the least recently used.
@@ -233,8 +246,7 @@ impl<K> Shard<K> {
         let now_ms = stamp(now);
         let mut best: Option<(usize, u32)> = None;
         for _ in 0..EVICTION_SAMPLES {
-            let index = self.random_index()?;
-            let (_, state) = self.keys.get_index(index)?;
+            let (index, state) = self.random_entry()?;
             if gcra::is_idle(state.tat, now) {
                 return Some((index, true));
             }
@@ -247,14 +259,58 @@ impl<K> Shard<K> {
     }
 }
 
+/// The most distinct override quotas a limiter keeps (each key's state names its quota by a
+/// 32-bit slot; the cap keeps the table every shard copies small).
+const MAX_QUOTA_SLOTS: usize = 65_536;
+
 struct KeyConfig<K> {
-    default: Option<Quota>,
-    overrides: HashMap<K, Quota>,
+    /// Quotas by slot. Slot 0 is the per-key default (`None`: keys without an override are
+    /// not limited per key); later slots hold distinct override quotas, append-only so that
+    /// a slot never changes meaning.
+    table: Vec<Option<Quota>>,
+    /// Keys with an override, and the slot of their quota.
+    overrides: HashMap<K, u32>,
 }
 
 impl<K: Hash + Eq> KeyConfig<K> {
+    fn slot_of(&self, key: &K) -> u32 {
+        self.overrides.get(key).copied().unwrap_or(0)
+    }
+
+    fn quota(&self, slot: u32) -> Option<Quota> {
+        self.table.get(slot as usize).copied().flatten()
+    }
+
     fn resolve(&self, key: &K) -> Option<Quota> {
-        self.overrides.get(key).copied().or(self.default)
+        self.quota(self.slot_of(key))
+    }
+
+    /// The slot holding `quota`, added if new.
+    fn slot_for(&mut self, quota: Quota) -> Result<u32, Error> {
+        let existing = self
+            .table
+            .iter()
+            .skip(1)
+            .position(|q| *q == Some(quota))
+            .map(|i| i + 1);
+        let index = match existing {
+            Some(index) => index,
+            None if self.table.len() < MAX_QUOTA_SLOTS => {
+                self.table.push(Some(quota));
+                self.table.len() - 1
+            }
+            None => {
+                return Err(Error::new(
+                    ErrorKind::InvalidConfig,
+                    format_args!(
+                        "too many distinct key quotas (at most {}); reuse quotas across keys",
+                        MAX_QUOTA_SLOTS - 1
+                    ),
+                ));
+            }
+        };
+        u32::try_from(index)
+            .map_err(|_| Error::new(ErrorKind::InvalidConfig, "quota table overflow"))
     }
 }
 
@@ -302,7 +358,7 @@ where
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RateLimiter")
             .field("global", &self.global_quota())
-            .field("per_key", &read(&self.inner.config).default)
+            .field("per_key", &read(&self.inner.config).quota(0))
             .field("mode", &self.mode())
             .field("tracked_keys", &self.tracked_keys())
             .finish_non_exhaustive()
@@ -476,12 +532,21 @@ where
             1usize << (usize::BITS - 1 - limit.leading_zeros())
         };
         let shard_capacity = max_keys / shard_count;
+        let mut config = KeyConfig {
+            table: vec![per_key],
+            overrides: HashMap::with_capacity(self.overrides.len()),
+        };
+        for (key, quota) in self.overrides {
+            let slot = config.slot_for(quota)?;
+            config.overrides.insert(key, slot);
+        }
         let hasher = RandomState::new();
         let shards = (0..shard_count)
             .map(|i: usize| {
                 Mutex::new(Shard {
-                    keys: IndexMap::with_hasher(hasher.clone()),
+                    keys: KeyTable::new(hasher.clone()),
                     global,
+                    quotas: config.table.clone(),
                     generation: 0,
                     stats: ShardStats::default(),
                     rng: hasher.hash_one(i) | 1,
@@ -497,10 +562,7 @@ where
                 shard_capacity,
                 global_quota: RwLock::new(global),
                 global_tat: AtomicU64::new(0),
-                config: RwLock::new(KeyConfig {
-                    default: per_key,
-                    overrides: self.overrides,
-                }),
+                config: RwLock::new(config),
                 generation: AtomicU32::new(0),
                 validator: self.validator,
                 when_full,
@@ -535,10 +597,14 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 enum KeyPlan {
     /// No per-key limit applies to this key.
     Unlimited,
-    /// A tracked key (already in the table).
-    Tracked(KeyState),
+    /// A tracked key (already in the table) and its quota.
+    Tracked { state: KeyState, quota: Quota },
     /// A new key; on admission it is inserted, after evicting what `evict` says.
-    New { state: KeyState, evict: Evict },
+    New {
+        state: KeyState,
+        quota: Quota,
+        evict: Evict,
+    },
 }
 
 #[derive(Clone, Copy)]
@@ -572,8 +638,7 @@ where
         let cost = cost.get();
         let now = inner.clock.now_nanos();
         let hash = inner.hasher.hash_one(key);
-        // The low bits feed hashbrown's buckets inside the shard; take high bits here.
-        let index = usize::try_from(hash >> 48).unwrap_or(0) & inner.shard_mask;
+        let index = self.shard_index(hash);
         let Some(shard_lock) = inner.shards.get(index) else {
             // Unreachable by construction (mask < shard count); fail closed regardless.
             return Decision::denied(Denial::KeyTableFull, None, 0, Mode::Enforce);
@@ -582,6 +647,9 @@ where
         let generation = inner.generation.load(Ordering::Acquire);
         if shard.generation != generation {
             shard.global = *read(&inner.global_quota);
+            let config = read(&inner.config);
+            shard.quotas.clone_from(&config.table);
+            drop(config);
             shard.generation = generation;
         }
 
@@ -592,15 +660,14 @@ where
                 keys,
                 stats,
                 global,
+                quotas,
                 ..
             } = &mut *shard;
             // The table's hasher is a clone of `inner.hasher`, so the hash is computed once.
-            if let RawEntryMut::Occupied(entry) =
-                keys.raw_entry_mut_v1().from_key_hashed_nocheck(hash, key)
-                && let state = entry.into_mut()
-                && state.generation == generation
+            if let Some(state) = keys.get_mut(hash, key)
+                && let Some(Some(quota)) = quotas.get(state.slot as usize)
             {
-                let key_test = gcra::test(state.tat, now, &state.quota, cost);
+                let key_test = gcra::test(state.tat, now, quota, cost);
                 return match self.decide(*global, Some(key_test), now, cost) {
                     Combined::Admit {
                         key_tat, remaining, ..
@@ -622,7 +689,7 @@ where
         }
 
         let mode = self.mode();
-        let plan = match self.plan_key(&mut shard, key, now, generation) {
+        let plan = match self.plan_key(&mut shard, hash, key, now) {
             Some(plan) => plan,
             None => {
                 // A new key that must be validated: do it without holding the lock.
@@ -640,16 +707,16 @@ where
                         Mode::Enforce,
                     );
                 }
-                match self.plan_key(&mut shard, key, now, generation) {
+                match self.plan_key(&mut shard, hash, key, now) {
                     Some(plan) => plan,
-                    None => self.plan_new_key(&mut shard, key, now, generation),
+                    None => self.plan_new_key(&mut shard, key, now),
                 }
             }
         };
 
         let (key_test, key_state) = match &plan {
             KeyPlan::Unlimited => (None, None),
-            KeyPlan::Tracked(state) | KeyPlan::New { state, .. } => {
+            KeyPlan::Tracked { state, quota } | KeyPlan::New { state, quota, .. } => {
                 if let KeyPlan::New {
                     evict: Evict::Active(_),
                     ..
@@ -658,10 +725,7 @@ where
                 {
                     return self.deny(&mut shard.stats, Denial::KeyTableFull, None, 0, mode);
                 }
-                (
-                    Some(gcra::test(state.tat, now, &state.quota, cost)),
-                    Some(*state),
-                )
+                (Some(gcra::test(state.tat, now, quota, cost)), Some(*state))
             }
         };
 
@@ -676,7 +740,7 @@ where
                         last_used: stamp(now),
                         ..state
                     };
-                    self.commit_key(&mut shard, key, &plan, state, now);
+                    self.commit_key(&mut shard, hash, key, &plan, state, now);
                 }
                 shard.stats.allowed += 1;
                 Decision::allowed(remaining)
@@ -743,42 +807,40 @@ where
     }
 
     /// Finds the key's state. `None` means the key is new and limited, and must be validated.
-    fn plan_key(
-        &self,
-        shard: &mut Shard<K>,
-        key: &K,
-        now: u64,
-        generation: u32,
-    ) -> Option<KeyPlan> {
-        if let Some(state) = shard.keys.get_mut(key) {
-            if state.generation == generation {
-                return Some(KeyPlan::Tracked(*state));
-            }
-            // Quotas changed since this entry cached its own: look it up again. Outstanding
-            // debt (TAT ahead of now) is kept, in time units.
-            match read(&self.inner.config).resolve(key) {
-                Some(quota) => {
-                    state.quota = quota;
-                    state.generation = generation;
-                    return Some(KeyPlan::Tracked(*state));
-                }
+    /// Quotas are read from the configuration itself (not the shard's copy), so a check that
+    /// races with a quota change still sees a quota that exists.
+    fn plan_key(&self, shard: &mut Shard<K>, hash: u64, key: &K, now: u64) -> Option<KeyPlan> {
+        let config = read(&self.inner.config);
+        if let Some(state) = shard.keys.get(hash, key) {
+            return Some(match config.quota(state.slot) {
+                Some(quota) => KeyPlan::Tracked {
+                    state: *state,
+                    quota,
+                },
                 None => {
-                    shard.keys.swap_remove(key);
-                    return Some(KeyPlan::Unlimited);
+                    // No longer limited per key: forget it.
+                    shard.keys.remove(hash, key);
+                    KeyPlan::Unlimited
                 }
-            }
+            });
         }
-        if read(&self.inner.config).resolve(key).is_none() {
+        if config.resolve(key).is_none() {
             return Some(KeyPlan::Unlimited);
         }
+        drop(config);
         if self.inner.validator.is_some() {
             return None;
         }
-        Some(self.plan_new_key(shard, key, now, generation))
+        Some(self.plan_new_key(shard, key, now))
     }
 
-    fn plan_new_key(&self, shard: &mut Shard<K>, key: &K, now: u64, generation: u32) -> KeyPlan {
-        let Some(quota) = read(&self.inner.config).resolve(key) else {
+    fn plan_new_key(&self, shard: &mut Shard<K>, key: &K, now: u64) -> KeyPlan {
+        let (slot, quota) = {
+            let config = read(&self.inner.config);
+            let slot = config.slot_of(key);
+            (slot, config.quota(slot))
+        };
+        let Some(quota) = quota else {
             return KeyPlan::Unlimited;
         };
         let evict = if shard.keys.len() < self.inner.shard_capacity {
@@ -793,54 +855,60 @@ where
         KeyPlan::New {
             state: KeyState {
                 tat: 0,
-                quota,
-                generation,
+                slot,
                 last_used: stamp(now),
             },
+            quota,
             evict,
         }
     }
 
-    fn commit_key(&self, shard: &mut Shard<K>, key: &K, plan: &KeyPlan, state: KeyState, now: u64) {
+    fn commit_key(
+        &self,
+        shard: &mut Shard<K>,
+        hash: u64,
+        key: &K,
+        plan: &KeyPlan,
+        state: KeyState,
+        now: u64,
+    ) {
         match plan {
             KeyPlan::Unlimited => {}
-            KeyPlan::Tracked(_) => {
-                if let Some(slot) = shard.keys.get_mut(key) {
-                    *slot = state;
+            KeyPlan::Tracked { .. } => {
+                if let Some(slot) = shard.keys.get_mut(hash, key) {
+                    slot.tat = state.tat;
+                    slot.last_used = state.last_used;
                 }
             }
             KeyPlan::New { evict, .. } => {
                 match *evict {
                     Evict::Nothing => {}
                     Evict::Idle(index) => {
-                        shard.keys.swap_remove_index(index);
+                        shard.keys.remove_bucket(index);
                         shard.stats.evicted_idle += 1;
                     }
                     Evict::Active(index) => {
-                        shard.keys.swap_remove_index(index);
+                        shard.keys.remove_bucket(index);
                         shard.stats.evicted_active += 1;
                     }
                 }
                 // Incremental time-based pruning: forget a few random idle keys.
                 for _ in 0..PRUNE_ON_INSERT {
-                    let Some(index) = shard.random_index() else {
+                    let Some(index) = shard.random_bucket() else {
                         break;
                     };
                     if shard
                         .keys
-                        .get_index(index)
-                        .is_some_and(|(_, s)| gcra::is_idle(s.tat, now))
+                        .bucket(index)
+                        .is_some_and(|s| gcra::is_idle(s.tat, now))
                     {
-                        shard.keys.swap_remove_index(index);
+                        shard.keys.remove_bucket(index);
                         shard.stats.evicted_idle += 1;
                     }
                 }
-                // Grow toward the cap, never past it: the table's memory is bounded by the cap.
-                let (len, cap) = (shard.keys.len(), self.inner.shard_capacity);
-                if len == shard.keys.capacity() && len < cap {
-                    shard.keys.reserve_exact(len.max(8).min(cap - len));
-                }
-                shard.keys.insert(key.clone(), state);
+                // The table holds at most the shard's capacity, so its buckets never exceed
+                // the next power of two above capacity × 8/7.
+                shard.keys.insert_new(hash, key.clone(), state);
             }
         }
     }
@@ -854,11 +922,8 @@ where
         for shard_lock in &*self.inner.shards {
             let mut shard = lock(shard_lock);
             let before = shard.keys.len();
-            shard.keys.retain(|_, state| !gcra::is_idle(state.tat, now));
+            shard.keys.retain(|state| !gcra::is_idle(state.tat, now));
             let idle = before - shard.keys.len();
-            if shard.keys.len() < shard.keys.capacity() / 4 {
-                shard.keys.shrink_to_fit();
-            }
             shard.stats.evicted_idle += idle as u64;
             removed += idle;
         }
@@ -876,18 +941,45 @@ where
     /// limited per key). Applies to tracked keys at their next request.
     pub fn set_per_key_quota(&self, quota: Option<Quota>) {
         let mut config = write(&self.inner.config);
-        config.default = quota;
+        if let Some(default) = config.table.first_mut() {
+            *default = quota;
+        }
         self.inner.generation.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Sets (`Some`) or removes (`None`) one key's override.
-    pub fn set_key_quota(&self, key: K, quota: Option<Quota>) {
-        let mut config = write(&self.inner.config);
-        match quota {
-            Some(quota) => config.overrides.insert(key, quota),
-            None => config.overrides.remove(&key),
-        };
+    /// Sets (`Some`) or removes (`None`) one key's override; a tracked key uses it from its
+    /// next request. Fails when more than 65 535 distinct override quotas would exist.
+    pub fn set_key_quota(&self, key: K, quota: Option<Quota>) -> Result<(), Error> {
+        {
+            let mut config = write(&self.inner.config);
+            match quota {
+                Some(quota) => {
+                    let slot = config.slot_for(quota)?;
+                    config.overrides.insert(key.clone(), slot);
+                }
+                None => {
+                    config.overrides.remove(&key);
+                }
+            }
+        }
         self.inner.generation.fetch_add(1, Ordering::AcqRel);
+        // Point the tracked entry at its new slot. The configuration lock is taken after the
+        // shard's (the order checks use), and the slot is read afresh, so concurrent setters
+        // for one key leave the entry matching whichever configuration is current.
+        let hash = self.inner.hasher.hash_one(&key);
+        if let Some(shard_lock) = self.inner.shards.get(self.shard_index(hash)) {
+            let mut shard = lock(shard_lock);
+            if let Some(state) = shard.keys.get_mut(hash, &key) {
+                state.slot = read(&self.inner.config).slot_of(&key);
+            }
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn shard_index(&self, hash: u64) -> usize {
+        // The low bits feed the hash table inside the shard; take high bits here.
+        usize::try_from(hash >> 48).unwrap_or(0) & self.inner.shard_mask
     }
 
     /// Switches between enforcing and only reporting.
@@ -958,13 +1050,16 @@ enum Combined {
 /// Combines the key's and the global outcome: admitted only if both admit.
 fn combine(key: Option<Test>, global: Option<Test>) -> Combined {
     let remaining = |t: Option<Test>| match t {
-        Some(Test::Admit { remaining, .. } | Test::Wait { remaining, .. }) => remaining,
-        Some(Test::Never) => 0,
+        Some(
+            Test::Admit { remaining, .. }
+            | Test::Wait { remaining, .. }
+            | Test::Never { remaining },
+        ) => remaining,
         None => u32::MAX,
     };
     let left = remaining(key).min(remaining(global));
     // The binding denial: one that can never pass, else the longer wait.
-    let never = |t: Option<Test>| matches!(t, Some(Test::Never));
+    let never = |t: Option<Test>| matches!(t, Some(Test::Never { .. }));
     let wait = |t: Option<Test>| match t {
         Some(Test::Wait { wait_ns, .. }) => Some(wait_ns),
         _ => None,

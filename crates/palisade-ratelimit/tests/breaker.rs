@@ -408,3 +408,39 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn successes_into_a_full_window_of_successes_change_nothing_but_the_count() {
+    // Those successes take a lock-free path; the window must behave exactly as if recorded.
+    let clock = FakeClock::new();
+    let b = builder(&clock)
+        .sliding_window(SlidingWindow::Count(4))
+        .slow_calls(Duration::from_millis(100), 50.0)
+        .build()
+        .unwrap();
+    succeed(&b, 4);
+    succeed(&b, 100);
+    let m = b.metrics();
+    assert_eq!((m.window_calls, m.window_failed_calls), (4, 0));
+    assert_eq!(m.successful_calls, 104);
+    fail(&b, 1);
+    assert_eq!(b.state(), State::Closed, "1 of 4");
+    succeed(&b, 2); // the failure is still in the window
+    assert_eq!(b.metrics().window_failed_calls, 1);
+    fail(&b, 1);
+    assert_eq!(b.state(), State::Open, "2 of the last 4");
+
+    // A slow success is never taken for a fast one.
+    let b = builder(&clock)
+        .sliding_window(SlidingWindow::Count(4))
+        .slow_calls(Duration::from_millis(100), 50.0)
+        .build()
+        .unwrap();
+    succeed(&b, 10);
+    for _ in 0..2 {
+        let p = b.try_acquire().unwrap();
+        clock.advance(Duration::from_millis(150));
+        p.record_success();
+    }
+    assert_eq!(b.state(), State::Open, "2 slow of the last 4");
+}

@@ -85,6 +85,11 @@ fn cost_weighted_checks_and_impossible_costs() {
     let d = limiter.check_n(&7, nz(11));
     assert_eq!(d.denial(), Some(Denial::CostExceedsBurst));
     assert_eq!(d.retry_after(), None);
+    assert_eq!(
+        d.remaining_burst(),
+        4,
+        "what is left, even though this cost never fits"
+    );
     clock.advance(Duration::from_millis(200));
     assert!(limiter.check_n(&7, nz(6)).is_allowed());
 }
@@ -107,7 +112,7 @@ fn overrides_give_one_key_a_bigger_quota_and_change_at_run_time() {
     assert_eq!(admitted("small"), 1);
     clock.advance(Duration::from_secs(10));
     limiter.set_per_key_quota(Some(quota("3/s")));
-    limiter.set_key_quota("big".to_string(), None);
+    limiter.set_key_quota("big".to_string(), None).unwrap();
     assert_eq!(admitted("big"), 3);
     assert_eq!(admitted("small"), 3);
     clock.advance(Duration::from_secs(10));
@@ -120,6 +125,20 @@ fn overrides_give_one_key_a_bigger_quota_and_change_at_run_time() {
     );
     assert_eq!(admitted("big"), 10);
     assert_eq!(limiter.tracked_keys(), 0, "unlimited keys are not tracked");
+
+    // An override set on a key that is already tracked applies from its next request.
+    limiter.set_per_key_quota(Some(quota("1/s")));
+    clock.advance(Duration::from_secs(10));
+    assert_eq!(admitted("tracked"), 1);
+    limiter
+        .set_key_quota("tracked".to_string(), Some(quota("4/s")))
+        .unwrap();
+    assert_eq!(
+        limiter.key_quota(&"tracked".to_string()),
+        Some(quota("4/s"))
+    );
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(admitted("tracked"), 4);
 }
 
 #[test]

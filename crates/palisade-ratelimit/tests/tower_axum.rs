@@ -21,7 +21,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use palisade_ratelimit::layer::{
-    BoxError, CircuitBreakerLayer, ConcurrencyLimitLayer, RateLimitLayer, RateLimited,
+    BoxError, CircuitBreakerLayer, ConcurrencyLimitLayer, KeyedCircuitBreakerLayer, RateLimitLayer,
+    RateLimited,
 };
 use palisade_ratelimit::{
     CallNotPermitted, CircuitBreaker, ConcurrencyLimiter, FakeClock, RateLimiter, SlidingWindow,
@@ -55,7 +56,9 @@ async fn rejection_to_response(error: BoxError) -> Response {
         }
         return response;
     }
-    if error.downcast_ref::<TooManyInFlight>().is_some() {
+    if error.downcast_ref::<TooManyInFlight>().is_some()
+        || error.downcast_ref::<palisade_ratelimit::Error>().is_some()
+    {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
     StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -311,4 +314,47 @@ async fn the_concurrency_limit_sheds_load_with_503() {
         0,
         "permits released with the responses"
     );
+}
+
+#[tokio::test]
+async fn keyed_breakers_open_per_backend() {
+    let clock = FakeClock::new();
+    let template = CircuitBreaker::builder()
+        .sliding_window(SlidingWindow::Count(2))
+        .minimum_calls(2)
+        .wait_in_open(Duration::from_secs(10))
+        .clock(clock.clone());
+    let breakers = Arc::new(palisade_ratelimit::KeyedCircuitBreakers::new(template, 1).unwrap());
+    let router = Router::new()
+        .route(
+            "/",
+            get(|headers: HeaderMap| async move {
+                if headers.contains_key("x-fail") {
+                    StatusCode::BAD_GATEWAY
+                } else {
+                    StatusCode::OK
+                }
+            }),
+        )
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(rejection_to_response))
+                .layer(
+                    KeyedCircuitBreakerLayer::new(Arc::clone(&breakers), tenant)
+                        .classify_responses(|r: &Response| r.status().is_server_error()),
+                ),
+        );
+    let addr = serve(router).await;
+    let mut client = Client::connect(addr).await;
+    let failing = [("x-tenant", "a"), ("x-fail", "1")];
+    assert_eq!(client.get("/", &failing).await.status, 502);
+    assert_eq!(client.get("/", &failing).await.status, 502);
+    let reply = client.get("/", &[("x-tenant", "a")]).await;
+    assert_eq!(reply.status, 503, "a's breaker is open");
+    assert_eq!(reply.retry_after.as_deref(), Some("10"));
+    // At most one breaker, and a's is open: it is not forgotten to make room for b.
+    assert_eq!(client.get("/", &[("x-tenant", "b")]).await.status, 503);
+    assert_eq!(breakers.len(), 1);
+    clock.advance(Duration::from_secs(10));
+    assert_eq!(client.get("/", &[("x-tenant", "a")]).await.status, 200);
 }

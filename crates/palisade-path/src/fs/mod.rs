@@ -21,6 +21,8 @@ use walk::{Final, Missing, Target, Walk};
 
 /// What happens to a path that would leave the root.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum ResolveMode {
     /// Refuse it (like `openat2` `RESOLVE_BENEATH`, the default): `..` above the root is
@@ -172,6 +174,12 @@ pub struct Root {
     mode: ResolveMode,
     resolver: ResolverInUse,
     symlink_budget: usize,
+}
+
+impl AsFd for Root {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.dir.as_fd()
+    }
 }
 
 /// The outcome of [`Root::resolve`].
@@ -359,6 +367,10 @@ impl Root {
     /// The returned name is only true at the moment of the call; opening it later by joining
     /// it to the root's path is check-then-use. Prefer [`Root::open`].
     pub fn resolve(&self, path: &str) -> Result<Resolved, Error> {
+        traced("resolve", self.resolve_inner(path))
+    }
+
+    fn resolve_inner(&self, path: &str) -> Result<Resolved, Error> {
         check_input(path)?;
         let mut walk = Walk::new(self, path)?;
         let target = walk.run(Final::Follow, Missing::TailAllowed)?;
@@ -380,6 +392,10 @@ impl Root {
     /// [`OpenOptions::follow_final_symlink`] is set; a created file is created in the
     /// directory the walk reached, never through a link.
     pub fn open(&self, path: &str, options: &OpenOptions) -> Result<File, Error> {
+        traced("open", self.open_inner(path, options))
+    }
+
+    fn open_inner(&self, path: &str, options: &OpenOptions) -> Result<File, Error> {
         check_input(path)?;
         match self.resolver {
             #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -413,7 +429,15 @@ impl Root {
         };
         let target = walk.run(last, missing)?;
         let (name, flags) = match &target {
-            Target::Directory => (".", options.flags() & !OFlags::NOFOLLOW & !OFlags::CREATE),
+            // The kernel answers `O_CREAT` on an existing directory with EEXIST (`O_EXCL`)
+            // or EISDIR; say the same as the openat2 resolver would.
+            Target::Directory if options.create_new => {
+                return Err(self.classify(path, Errno::EXIST));
+            }
+            Target::Directory if options.creates() => {
+                return Err(self.classify(path, Errno::ISDIR));
+            }
+            Target::Directory => (".", options.flags() & !OFlags::NOFOLLOW),
             Target::Entry { name, .. } => (name.as_str(), options.flags() | OFlags::NOFOLLOW),
             Target::Missing { tail } => return Err(not_found(path, tail.first())),
         };
@@ -568,7 +592,7 @@ impl Root {
                     quote(path)
                 ),
             ),
-            Errno::XDEV => match self.resolve(path) {
+            Errno::XDEV => match self.resolve_inner(path) {
                 Err(found)
                     if matches!(
                         found.kind(),
@@ -588,6 +612,21 @@ impl Root {
             err => io_error(path, "the operation failed", err.into()),
         }
     }
+}
+
+/// Logs a refused operation's kind at debug level (never the path).
+fn traced<T>(operation: &'static str, result: Result<T, Error>) -> Result<T, Error> {
+    #[cfg(feature = "tracing")]
+    if let Err(err) = &result {
+        tracing::debug!(
+            operation,
+            kind = err.kind().as_str(),
+            "path refused in root"
+        );
+    }
+    #[cfg(not(feature = "tracing"))]
+    let _ = operation;
+    result
 }
 
 /// Checks that need no filesystem: empty, NUL, length.

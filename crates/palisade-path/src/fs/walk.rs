@@ -97,9 +97,14 @@ impl<'r> Walk<'r> {
                 ),
             ));
         }
-        let queue = split(input)
+        let mut queue: VecDeque<(String, Origin)> = split(input)
             .map(|name| (name.to_owned(), Origin::Input))
             .collect();
+        // A trailing `/` means "a directory" (path_resolution(7)): walk it as `/.`, so the
+        // last name is not the last component and must be a directory (or a link to one).
+        if input.ends_with('/') {
+            queue.push_back((".".to_owned(), Origin::Input));
+        }
         Ok(Self {
             root,
             input,
@@ -325,6 +330,9 @@ impl<'r> Walk<'r> {
                 // RESOLVE_IN_ROOT: an absolute target starts again at the root.
                 ResolveMode::Clamp => self.stack.clear(),
             }
+        }
+        if target.ends_with('/') {
+            self.queue.push_front((".".to_owned(), Origin::Link));
         }
         for name in split(target).rev() {
             self.queue.push_front((name.to_owned(), Origin::Link));

@@ -600,7 +600,9 @@ impl Walker {
                             break;
                         }
                     }
-                    if !script.keep_self {
+                    // Keep the wrapper when it carries assignments (`BASH_ENV=x bash -c …`)
+                    // or is an action of its own (ssh).
+                    if !script.keep_self && state.assignments.is_empty() {
                         return;
                     }
                     break;

@@ -58,7 +58,7 @@ pub(crate) struct WordParts {
 }
 
 /// Characters that make a word need the full word parser; a word without any is literal.
-const SPECIAL: &[char] = &['$', '`', '\\', '\'', '"', '~', '*', '?', '['];
+const SPECIAL: &[char] = &['$', '`', '\\', '\'', '"', '~', '*', '?', '[', '{'];
 
 /// Words with more nesting characters than this are not handed to the recursive word parser
 /// (its recursion is bounded only by the stack).
@@ -168,6 +168,17 @@ struct Resolved {
     glob: bool,
 }
 
+/// Whether unquoted text contains a brace expansion (`{a,b}` or `{1..3}`).
+fn is_brace_expansion(text: &str) -> bool {
+    text.find('{').is_some_and(|open| {
+        text.get(open..).is_some_and(|rest| {
+            rest.find('}')
+                .and_then(|close| rest.get(..close))
+                .is_some_and(|inner| inner.contains(',') || inner.contains(".."))
+        })
+    })
+}
+
 /// Whether unquoted text contains a pattern bash expands against file names. A lone `[`
 /// (the test command) is not a pattern: bash needs a closing `]`.
 fn is_glob(text: &str) -> bool {
@@ -191,6 +202,14 @@ impl Resolved {
                 // Unquoted glob characters expand at run time (pathname expansion).
                 if !in_double_quotes && is_glob(text) {
                     self.glob = true;
+                }
+                // Brace expansion turns one word into several (`{rm,-rf,/}` runs `rm -rf /`).
+                if !in_double_quotes && is_brace_expansion(text) {
+                    self.opaque = true;
+                    parts.problems.push(format!(
+                        "word `{}` expands into several words (brace expansion)",
+                        shorten(source)
+                    ));
                 }
                 self.text.push_str(text);
             }
@@ -226,12 +245,19 @@ impl Resolved {
                 self.opaque = true;
                 self.text.push_str(written);
                 // `${x:-$(cmd)}` and array subscripts hide substitutions inside a parameter
-                // expansion; `${x@P}` runs prompt expansion, which executes `$(…)` in x's value.
+                // expansion: analyse the inside (strictly shorter, so this terminates) and
+                // still report it, since which branch runs is only known at run time.
+                // `${x@P}` runs prompt expansion, which executes `$(…)` in x's value.
                 if written.contains("$(") || written.contains('`') {
                     parts.problems.push(format!(
                         "parameter expansion `{}` contains a command substitution",
                         shorten(written)
                     ));
+                    if let Some(inner) =
+                        written.strip_prefix("${").and_then(|w| w.strip_suffix('}'))
+                    {
+                        let _ = resolve_heredoc(inner, parts);
+                    }
                 }
                 if written.contains("@P}") {
                     parts.problems.push(format!(
@@ -253,12 +279,9 @@ impl Resolved {
             WordPiece::ArithmeticExpression(expr) => {
                 self.opaque = true;
                 self.text.push_str(written);
-                // Arithmetic evaluates array subscripts, which may hold `$(…)`.
+                // Arithmetic runs the substitutions inside it.
                 if expr.value.contains("$(") || expr.value.contains('`') {
-                    parts.problems.push(format!(
-                        "arithmetic `{}` contains a command substitution",
-                        shorten(written)
-                    ));
+                    let _ = resolve_heredoc(&expr.value, parts);
                 }
             }
         }
@@ -378,7 +401,13 @@ pub(crate) fn decode_ansi_c(body: &str) -> Option<String> {
                 if value == 0 {
                     return Some(out);
                 }
-                out.push(char::from_u32(value)?);
+                // Beyond ASCII, bash's output depends on the locale (in the C locale it keeps
+                // `\u00E9` as text): the word is opaque.
+                let ch = char::from_u32(value)?;
+                if !ch.is_ascii() {
+                    return None;
+                }
+                out.push(ch);
             }
             'c' => {
                 let ctl = chars.next()?;

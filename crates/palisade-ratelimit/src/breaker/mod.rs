@@ -13,7 +13,7 @@ mod window;
 
 use std::error::Error as StdError;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -271,7 +271,6 @@ impl Window {
 
 #[derive(Debug, Default, Clone, Copy)]
 struct Lifetime {
-    successful: u64,
     failed: u64,
     slow: u64,
     released: u64,
@@ -304,6 +303,13 @@ pub(crate) struct Shared<C> {
     word: AtomicU64,
     machine: Mutex<Machine>,
     rejected: AtomicU64,
+    /// Successful calls since the breaker was built.
+    successful: AtomicU64,
+    /// True while the breaker is closed with a full count window of fast successes: then
+    /// one more fast success changes nothing in the window (it replaces a success with a
+    /// success), so it is counted without the lock. Cleared under the lock by any failure,
+    /// slow call or state change.
+    all_success: AtomicBool,
     listeners: RwLock<Vec<Listener>>,
 }
 
@@ -493,6 +499,8 @@ impl<C: Clock> CircuitBreakerBuilder<C> {
                 settings,
                 classifier: self.classifier,
                 rejected: AtomicU64::new(0),
+                successful: AtomicU64::new(0),
+                all_success: AtomicBool::new(false),
                 listeners: RwLock::new(self.listeners),
             }),
         })
@@ -515,6 +523,8 @@ type Transitions = [Option<StateTransition>; 2];
 impl<C: Clock> Shared<C> {
     fn set_state(&self, m: &mut Machine, to: State, now: u64) -> Option<StateTransition> {
         let from = m.state;
+        // Before the new state is published, so no fast success lands in the wrong state.
+        self.all_success.store(false, Ordering::Release);
         m.state = to;
         m.generation = m.generation.wrapping_add(1);
         m.since = now;
@@ -631,6 +641,15 @@ impl<C: Clock> Shared<C> {
         }
         let now = self.clock.now_nanos();
         let slow = now.saturating_sub(ticket.started) > self.settings.slow_ns;
+        if failed == Some(false)
+            && !slow
+            && self.all_success.load(Ordering::Acquire)
+            && self.word.load(Ordering::Acquire)
+                == (ticket.generation << STATE_BITS) | State::Closed.code()
+        {
+            self.successful.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
         let flags = match failed {
             Some(true) => FAILED,
             _ => 0,
@@ -641,7 +660,9 @@ impl<C: Clock> Shared<C> {
             match failed {
                 None => m.lifetime.released += 1,
                 Some(true) => m.lifetime.failed += 1,
-                Some(false) => m.lifetime.successful += 1,
+                Some(false) => {
+                    self.successful.fetch_add(1, Ordering::Relaxed);
+                }
             }
             if failed.is_some() && slow {
                 m.lifetime.slow += 1;
@@ -655,6 +676,13 @@ impl<C: Clock> Shared<C> {
                         let totals = m.window.totals(now);
                         if totals.calls >= self.settings.minimum_calls && self.trips(&totals) {
                             transition = self.set_state(&mut m, State::Open, now);
+                        } else {
+                            let full_of_successes = matches!(
+                                self.settings.config.sliding_window,
+                                SlidingWindow::Count(size) if totals.calls == size
+                            ) && totals.failed == 0
+                                && totals.slow == 0;
+                            self.all_success.store(full_of_successes, Ordering::Release);
                         }
                     }
                     (State::HalfOpen, outcome) => {
@@ -758,7 +786,7 @@ impl<C: Clock> CircuitBreaker<C> {
             failure_rate: rates.map(|r| r.0),
             slow_call_rate: rates.map(|r| r.1),
             probes_in_flight: m.probes_in_flight,
-            successful_calls: m.lifetime.successful,
+            successful_calls: self.shared.successful.load(Ordering::Relaxed),
             failed_calls: m.lifetime.failed,
             slow_calls: m.lifetime.slow,
             released_calls: m.lifetime.released,

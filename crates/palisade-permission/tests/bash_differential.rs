@@ -1,0 +1,172 @@
+//! Differential test against real bash: for lines of harmless words, quotes, escapes and
+//! separators, the argv the analyzer extracts equals what bash passes to a program
+//! (`printf '%s\0'` prints each argument NUL-terminated).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code fails loudly"
+)]
+
+use std::process::Command;
+
+use palisade_permission::ShellAnalyzer;
+use proptest::prelude::*;
+
+const PRINTF: &str = "printf '%s\\0'";
+
+/// What bash passes as arguments to each `printf` in `script`, concatenated.
+fn bash_words(script: &str) -> Vec<String> {
+    let out = Command::new("bash")
+        .arg("--norc")
+        .arg("--noprofile")
+        .arg("-c")
+        .arg(script)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "bash failed on {script:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
+    let mut words: Vec<String> = stdout.split('\0').map(str::to_owned).collect();
+    assert_eq!(words.pop().as_deref(), Some(""), "output ends with NUL");
+    words
+}
+
+/// What the analyzer extracts: the arguments of every `printf` command, concatenated.
+fn our_words(script: &str) -> Vec<String> {
+    let analysis = ShellAnalyzer::new().analyze(script);
+    assert!(
+        analysis.problems.is_empty(),
+        "{script:?}: {:?}",
+        analysis.problems
+    );
+    let mut words = Vec::new();
+    for command in &analysis.commands {
+        if command.name() == Some("true") {
+            continue;
+        }
+        assert_eq!(command.name(), Some("printf"), "{script:?}");
+        assert!(
+            command.argv.iter().all(|w| !w.opaque),
+            "{script:?}: {:?}",
+            command.argv
+        );
+        words.extend(command.argv.iter().skip(2).map(|w| w.text.clone()));
+    }
+    words
+}
+
+fn check(script: &str) {
+    assert_eq!(our_words(script), bash_words(script), "script: {script:?}");
+}
+
+#[test]
+fn hand_written_lines_match_bash() {
+    let words = [
+        r#"a b c"#,
+        r#""r""m" -rf /"#,
+        r#"r\m"#,
+        r#"'single quoted' "double quoted""#,
+        r#""a\"b" "c\\d" "e\$f" "g\`h" "i\j""#,
+        r#"\a\b\ c \; \& \| \> \< \( \) \' \""#,
+        r#"$'\x72\x6d' $'a\tb' $'\n' $'\'' $'\\' $'\101\102' $'\u0041' $'\e[0m' $'\cA'"#,
+        r#"a"b"'c'd\e"#,
+        r#""$'not ansi'""#,
+        r#"'$(not run)' "\$(not run)" \$HOME"#,
+        "\"multi\nline\" 'x\ny'",
+        "a\\\nb",
+        "\"a\\\nb\"",
+        r#""" '' a""b"#,
+        r#"-rf -- --flag=value key=val"#,
+        r#"@ % + , . / : = ^"#,
+        "tab\\\tsep",
+        r#""\r" $'\r' 'x\ry'"#,
+        r#"é ü 日本"#,
+        r#"a#b 'c#d'"#,
+    ];
+    for w in words {
+        check(&format!("{PRINTF} {w}"));
+    }
+    for sep in [";", "&&", "\n", " ; ", "||"] {
+        // `||` after a successful printf skips the rest in bash; test it on its own.
+        if sep == "||" {
+            continue;
+        }
+        check(&format!("{PRINTF} a 'b c'{sep}{PRINTF} \"d e\" f"));
+    }
+    check(&format!("{{ {PRINTF} a; {PRINTF} b; }}"));
+    check(&format!("({PRINTF} a)"));
+    check(&format!("if true; then {PRINTF} x; fi"));
+    check(&format!("for i in 1; do {PRINTF} y; done"));
+}
+
+/// One word made of pieces bash and we must agree on.
+fn word() -> impl Strategy<Value = String> {
+    let plain = "[A-Za-z0-9._/:,@%+=-]{1,6}";
+    let single = "[ -&(-~]{0,6}".prop_map(|s| format!("'{s}'"));
+    let double = proptest::collection::vec(
+        prop_oneof![
+            "[ !#%-\\[\\]-_a-~]{1,4}".prop_map(|s| s),
+            Just("\\\"".to_owned()),
+            Just("\\\\".to_owned()),
+            Just("\\$".to_owned()),
+            Just("\\`".to_owned()),
+            Just("\\n".to_owned()),
+        ],
+        0..4,
+    )
+    .prop_map(|parts| format!("\"{}\"", parts.concat()));
+    let escaped = "[A-Za-z0-9 ;&|<>()'\"]".prop_map(|c| format!("\\{c}"));
+    let ansi = proptest::collection::vec(
+        prop_oneof![
+            "[A-Za-z0-9 ]{1,3}".prop_map(|s| s),
+            Just("\\n".to_owned()),
+            Just("\\t".to_owned()),
+            Just("\\\\".to_owned()),
+            Just("\\'".to_owned()),
+            Just("\\x41".to_owned()),
+            Just("\\101".to_owned()),
+        ],
+        0..4,
+    )
+    .prop_map(|parts| format!("$'{}'", parts.concat()));
+    proptest::collection::vec(
+        prop_oneof![plain.prop_map(|s| s), single, double, escaped, ansi],
+        1..4,
+    )
+    .prop_map(|pieces| pieces.concat())
+}
+
+fn line() -> impl Strategy<Value = String> {
+    let command =
+        proptest::collection::vec(word(), 1..5).prop_map(|w| format!("{PRINTF} {}", w.join(" ")));
+    proptest::collection::vec(
+        (command, prop_oneof![Just(";"), Just(" && "), Just("\n")]),
+        1..4,
+    )
+    .prop_map(|cmds| {
+        let mut s = String::new();
+        for (i, (c, sep)) in cmds.iter().enumerate() {
+            if i > 0 {
+                s.push_str(sep);
+            }
+            s.push_str(c);
+        }
+        s
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn generated_lines_match_bash(script in line()) {
+        prop_assert_eq!(our_words(&script), bash_words(&script), "script: {:?}", script);
+    }
+}

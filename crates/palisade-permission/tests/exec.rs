@@ -1,0 +1,163 @@
+//! `SafeCommand` with real child processes: argv only, cleared environment, working
+//! directory inside the root, timeout with SIGKILL, output caps, only from an allow.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code fails loudly"
+)]
+
+use std::time::{Duration, Instant};
+
+use palisade_permission::{
+    Answer, ArgvDigest, DenyAll, ExecError, ExecOptions, Gate, PolicySet, SafeCommand, Scripted,
+};
+
+fn argv(words: &[&str]) -> Vec<String> {
+    words.iter().map(|w| (*w).to_owned()).collect()
+}
+
+#[test]
+fn runs_an_allowed_argv_without_a_shell() {
+    let root = tempfile::tempdir().unwrap();
+    let gate = Gate::new(PolicySet::new());
+    // Shell syntax in an argument is passed as text.
+    let cmd = SafeCommand::new(
+        &gate,
+        argv(&["echo", "$(id)", ";", "reboot"]),
+        ExecOptions::new(root.path()),
+    )
+    .unwrap();
+    let out = cmd.run().unwrap();
+    assert!(out.status.success());
+    assert_eq!(out.stdout, b"$(id) ; reboot\n");
+    assert!(!out.timed_out && !out.truncated);
+}
+
+#[test]
+fn refuses_what_the_gate_does_not_allow() {
+    let root = tempfile::tempdir().unwrap();
+    let gate = Gate::new(PolicySet::new());
+    let err = SafeCommand::new(
+        &gate,
+        argv(&["rm", "-rf", "/"]),
+        ExecOptions::new(root.path()),
+    )
+    .unwrap_err();
+    assert!(matches!(err, ExecError::NotAllowed { .. }), "{err}");
+    let err = SafeCommand::new(
+        &gate,
+        argv(&["cargo", "test"]),
+        ExecOptions::new(root.path()),
+    )
+    .unwrap_err();
+    assert!(matches!(err, ExecError::NotAllowed { .. }));
+    let err = SafeCommand::approved(
+        &gate,
+        argv(&["cargo", "test"]),
+        ExecOptions::new(root.path()),
+        &DenyAll,
+    )
+    .unwrap_err();
+    assert!(matches!(err, ExecError::NotAllowed { .. }));
+}
+
+#[test]
+fn an_approval_for_this_argv_lets_it_run() {
+    let root = tempfile::tempdir().unwrap();
+    let gate = Gate::new(PolicySet::new());
+    let words = argv(&["touch", "made-by-child"]);
+    let digest = ArgvDigest::of(&gate.decide_argv(&words));
+    let approver = Scripted::new().answer(digest, Answer::AllowOnce);
+    let cmd =
+        SafeCommand::approved(&gate, words, ExecOptions::new(root.path()), &approver).unwrap();
+    assert!(cmd.run().unwrap().status.success());
+    assert!(root.path().join("made-by-child").exists());
+    // The same approval does not cover another file.
+    let other = SafeCommand::approved(
+        &gate,
+        argv(&["touch", "other"]),
+        ExecOptions::new(root.path()),
+        &approver,
+    );
+    assert!(other.is_err());
+}
+
+#[test]
+fn environment_is_cleared_to_the_allowlist() {
+    let root = tempfile::tempdir().unwrap();
+    let gate = Gate::new(PolicySet::new());
+    let mut options = ExecOptions::new(root.path());
+    options.env_allowlist = vec!["PATH".to_owned()];
+    // HOME is set in the test process but not passed on.
+    assert!(std::env::var_os("PATH").is_some());
+    let out = SafeCommand::new(&gate, argv(&["printenv", "HOME"]), options.clone())
+        .unwrap()
+        .run()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let out = SafeCommand::new(&gate, argv(&["printenv", "PATH"]), options)
+        .unwrap()
+        .run()
+        .unwrap();
+    assert!(out.status.success() && !out.stdout.is_empty());
+}
+
+#[test]
+fn working_directory_stays_inside_the_root() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("sub")).unwrap();
+    std::os::unix::fs::symlink("/etc", root.path().join("etc-link")).unwrap();
+    let gate = Gate::new(PolicySet::new());
+    let mut options = ExecOptions::new(root.path());
+    options.cwd = "sub".to_owned();
+    let out = SafeCommand::new(&gate, argv(&["pwd"]), options.clone())
+        .unwrap()
+        .run()
+        .unwrap();
+    let pwd = String::from_utf8(out.stdout).unwrap();
+    assert!(pwd.trim_end().ends_with("/sub"), "{pwd}");
+    for escape in ["..", "../..", "etc-link", "/etc"] {
+        options.cwd = escape.to_owned();
+        let err = SafeCommand::new(&gate, argv(&["pwd"]), options.clone()).unwrap_err();
+        assert!(matches!(err, ExecError::Cwd { .. }), "{escape}: {err}");
+    }
+}
+
+#[test]
+fn timeout_kills_the_child() {
+    let root = tempfile::tempdir().unwrap();
+    let gate = Gate::new(PolicySet::new());
+    let mut options = ExecOptions::new(root.path());
+    options.timeout = Duration::from_millis(200);
+    let started = Instant::now();
+    let out = SafeCommand::new(&gate, argv(&["sleep", "30"]), options)
+        .unwrap()
+        .run()
+        .unwrap();
+    assert!(out.timed_out);
+    assert!(!out.status.success());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn output_is_capped() {
+    let root = tempfile::tempdir().unwrap();
+    let gate = Gate::new(PolicySet::new());
+    let mut options = ExecOptions::new(root.path());
+    options.max_output_bytes = 1000;
+    options.timeout = Duration::from_millis(300);
+    // `yes` writes forever: the cap keeps 1,000 bytes and the timeout ends it.
+    let out = SafeCommand::new(&gate, argv(&["yes"]), options)
+        .unwrap()
+        .run()
+        .unwrap();
+    assert_eq!(out.stdout.len(), 1000);
+    assert!(out.truncated && out.timed_out);
+}
