@@ -21,3 +21,14 @@ pub use palisade_sandbox as sandbox;
 /// [`palisade-ratelimit`](palisade_ratelimit).
 #[cfg(feature = "ratelimit")]
 pub use palisade_ratelimit as ratelimit;
+
+#[cfg(all(feature = "guard", unix))]
+pub mod guard;
+#[cfg(all(feature = "guard", unix))]
+pub use guard::{
+    Approval, ApprovalRequest, Approver, AuditFailure, CommandOutcome, CommandPermit, Denial,
+    DenialKind, Error, ErrorKind, FilePermit, Guard, GuardBuilder, GuardConfig, Permit, Request,
+};
+
+#[cfg(all(feature = "demo", unix))]
+pub mod session;

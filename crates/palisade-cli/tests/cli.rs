@@ -51,21 +51,3 @@ fn usage_errors_exit_2() {
         Some(2)
     );
 }
-
-#[test]
-fn unavailable_subcommand_exits_2_with_one_json_line() {
-    let out = palisade(&["--json", "demo"]);
-    assert_eq!(out.status.code(), Some(2));
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 1, "exactly one JSON line: {stdout:?}");
-    let value: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
-    assert_eq!(value["ok"], false);
-    assert_eq!(value["error"]["kind"], "not_available");
-    assert!(
-        value["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("not available yet")
-    );
-}

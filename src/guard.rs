@@ -1,0 +1,933 @@
+//! [`Guard`]: one object a host builds once and asks before every action an agent or plugin
+//! wants to take.
+//!
+//! Per action, in this order:
+//!
+//! 1. **rate limit** — per actor and global ([`palisade_ratelimit::RateLimiter`]; a denial
+//!    spends neither quota);
+//! 2. **permission** — file paths are sanitised against the workspace root
+//!    ([`palisade_path::Sanitizer`]) and decided as the tools `read_file` / `write_file`;
+//!    commands and shell lines are analysed into every simple command and decided by the
+//!    policy ([`palisade_permission::Gate`]);
+//! 3. **approval** — when the decision is "ask", the host's [`Approver`] sees the exact argv
+//!    (or path) that will be used; without an approver, "ask" is a denial;
+//! 4. **audit** — the decision is appended to the SQLite log *before* anything runs; if that
+//!    fails the action is denied ([`AuditFailure::Deny`], the default);
+//! 5. **permit** — a [`FilePermit`] (a file opened relative to the root's descriptor,
+//!    symbolic links followed only inside it) or a [`CommandPermit`] (argv only: no shell, a
+//!    cleared environment, a working directory inside the root, a deadline, bounded output);
+//! 6. **outcome** — the open, or the command's exit, is appended to the log too.
+//!
+//! ```
+//! use palisade::permission::{Layer, Policy};
+//! use palisade::{DenialKind, Guard, Permit, Request};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = tempfile::tempdir()?;
+//! # let workspace = dir.path().join("ws");
+//! # std::fs::create_dir(&workspace)?;
+//! let policy = Policy::from_toml(
+//!     r#"
+//! [[rule]]
+//! action = "allow"
+//! command = ["ls"]
+//! "#,
+//!     "policy.toml",
+//! )?;
+//! let guard = Guard::builder()
+//!     .root(&workspace)                          // every path and cwd stays inside
+//!     .audit_path(dir.path().join("audit.db"))   // SQLite, appended before anything runs
+//!     .per_actor("10/s burst 20".parse()?)
+//!     .policy(Layer::User, policy)
+//!     .build()?;
+//!
+//! // Allowed: runs as argv, no shell, cleared environment, inside the workspace.
+//! let Permit::Command(ls) = guard.authorize("agent-7", &Request::shell("ls -a"))? else {
+//!     unreachable!("a shell line gives a command permit");
+//! };
+//! assert!(ls.run()?.success());
+//!
+//! // Denied, with reasons a person can read.
+//! let denial = guard.authorize("agent-7", &Request::shell("rm -rf /")).unwrap_err();
+//! assert_eq!(denial.kind, DenialKind::Policy);
+//! assert!(denial.to_string().contains("critical"));
+//!
+//! // Every decision and outcome is in a verifiable hash chain.
+//! assert!(guard.audit_log().verify(None)?.is_ok());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Sandboxed plugin calls guarded by a per-plugin circuit breaker (issue 8) are not here yet:
+//! `palisade-sandbox` landed on `main` after this facade was written.
+
+mod approval;
+mod config;
+mod error;
+mod exec;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use palisade_audit::{AuditConfig, AuditLog, Durability, NewEvent};
+use palisade_path::{OpenOptions, Profile, Root, SafeRelPath, Sanitizer};
+use palisade_permission::shell::Stdin;
+use palisade_permission::{
+    Decision, Gate, Layer, Policy, PolicySet, RiskLevel, ShellAnalysis, ShellAnalyzer, Verdict,
+};
+use palisade_ratelimit::{Quota, RateLimiter};
+use serde_json::json;
+
+pub use self::approval::{Approval, ApprovalRequest, Approver};
+pub use self::config::{GuardConfig, MAX_CONFIG_BYTES};
+pub use self::error::{Denial, DenialKind, Error, ErrorKind, Location};
+pub use self::exec::CommandOutcome;
+use self::exec::ExecSettings;
+
+/// What to do when the audit log can't record a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum AuditFailure {
+    /// Deny the action (fail closed). The default.
+    #[default]
+    Deny,
+    /// Let the action proceed unrecorded. For hosts where availability beats the record.
+    Proceed,
+}
+
+/// An action an actor wants to take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Request {
+    /// Read a file (a path relative to the workspace root).
+    ReadFile {
+        /// The untrusted path.
+        path: String,
+    },
+    /// Create or overwrite a file (a path relative to the workspace root).
+    WriteFile {
+        /// The untrusted path.
+        path: String,
+    },
+    /// Run an argv, without a shell.
+    Command {
+        /// Program and arguments.
+        argv: Vec<String>,
+        /// Working directory relative to the root (default: the root).
+        cwd: Option<String>,
+    },
+    /// A bash command line. It is analysed into every simple command it would run and
+    /// decided on that; it is executed only when it is one plain command whose every word is
+    /// known (then as argv, never through a shell).
+    Shell {
+        /// The line.
+        line: String,
+        /// Working directory relative to the root (default: the root).
+        cwd: Option<String>,
+    },
+}
+
+impl Request {
+    /// Read `path`.
+    pub fn read_file(path: impl Into<String>) -> Self {
+        Request::ReadFile { path: path.into() }
+    }
+
+    /// Create or overwrite `path`.
+    pub fn write_file(path: impl Into<String>) -> Self {
+        Request::WriteFile { path: path.into() }
+    }
+
+    /// Run `argv` in the root.
+    pub fn command<S: Into<String>>(argv: impl IntoIterator<Item = S>) -> Self {
+        Request::Command {
+            argv: argv.into_iter().map(Into::into).collect(),
+            cwd: None,
+        }
+    }
+
+    /// A shell line, run (if at all) in the root.
+    pub fn shell(line: impl Into<String>) -> Self {
+        Request::Shell {
+            line: line.into(),
+            cwd: None,
+        }
+    }
+
+    /// The action's name in the audit log: `file.read`, `file.write`, `command`, `shell`.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Request::ReadFile { .. } => "file.read",
+            Request::WriteFile { .. } => "file.write",
+            Request::Command { .. } => "command",
+            Request::Shell { .. } => "shell",
+        }
+    }
+
+    fn subject(&self) -> String {
+        match self {
+            Request::ReadFile { path } | Request::WriteFile { path } => path.clone(),
+            Request::Command { argv, .. } => approval::display_argv(argv),
+            Request::Shell { line, .. } => line.clone(),
+        }
+    }
+}
+
+/// What the guard lets the caller do.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Permit {
+    /// A file opened inside the root.
+    File(FilePermit),
+    /// An argv that may run once.
+    Command(CommandPermit),
+}
+
+/// A file opened relative to the root's descriptor.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct FilePermit {
+    /// The open file (read-only for reads; write, create, truncate for writes).
+    pub file: File,
+    /// The path relative to the root, normalised.
+    pub path: SafeRelPath,
+    /// The audit sequence number of the decision.
+    pub audit_seq: Option<u64>,
+}
+
+/// Permission to run one argv, once. Built from the very argv the policy and the approver
+/// saw; there is no way to change it.
+#[derive(Debug)]
+pub struct CommandPermit {
+    inner: Arc<Inner>,
+    actor: String,
+    argv: Vec<String>,
+    cwd: PathBuf,
+    audit_seq: Option<u64>,
+}
+
+impl CommandPermit {
+    /// The argv that will run.
+    pub fn argv(&self) -> &[String] {
+        &self.argv
+    }
+
+    /// The audit sequence number of the decision.
+    pub fn audit_seq(&self) -> Option<u64> {
+        self.audit_seq
+    }
+
+    /// Runs the command (no shell, cleared environment, deadline, bounded output) and appends
+    /// its outcome to the audit log. With [`AuditFailure::Deny`], an outcome that can't be
+    /// recorded is an error (the command has run by then).
+    pub fn run(self) -> Result<CommandOutcome, Error> {
+        let result = exec::run(&self.argv, &self.cwd, &self.inner.exec);
+        let subject = approval::display_argv(&self.argv);
+        let (event, outcome) = match result {
+            Ok(outcome) => (
+                NewEvent::new(
+                    &self.actor,
+                    "command.result",
+                    palisade_audit::Decision::Allow,
+                    palisade_audit::Risk::Low,
+                )
+                .with_subject(clip(&subject, SUBJECT_MAX))
+                .with_reason(match (outcome.exit_code, outcome.timed_out) {
+                    (_, true) => "killed at the deadline".to_owned(),
+                    (Some(code), false) => format!("exited with status {code}"),
+                    (None, false) => "killed by a signal".to_owned(),
+                })
+                .with_metadata(json!({
+                    "decision_seq": self.audit_seq,
+                    "exit_code": outcome.exit_code,
+                    "timed_out": outcome.timed_out,
+                    "elapsed_ms": u64::try_from(outcome.elapsed.as_millis()).unwrap_or(u64::MAX),
+                    "stdout_bytes": outcome.stdout.len(),
+                    "stderr_bytes": outcome.stderr.len(),
+                })),
+                Ok(outcome),
+            ),
+            Err(err) => (
+                NewEvent::new(
+                    &self.actor,
+                    "command.result",
+                    palisade_audit::Decision::Allow,
+                    palisade_audit::Risk::Low,
+                )
+                .with_subject(clip(&subject, SUBJECT_MAX))
+                .with_reason(clip(&format!("could not start: {err}"), REASON_MAX))
+                .with_metadata(json!({"decision_seq": self.audit_seq})),
+                Err(err),
+            ),
+        };
+        let seq = self.inner.record(event);
+        match outcome {
+            Ok(mut outcome) => match seq {
+                Ok(seq) => {
+                    outcome.audit_seq = seq;
+                    Ok(outcome)
+                }
+                Err(err) => Err(Error::new(
+                    ErrorKind::Audit,
+                    format!("`{subject}` ran, but its outcome could not be recorded: {err}"),
+                )),
+            },
+            Err(err) => Err(Error::with_source(
+                ErrorKind::Spawn,
+                format!("cannot run `{subject}`: {err}"),
+                err,
+            )),
+        }
+    }
+}
+
+const SUBJECT_MAX: usize = 8 * 1024;
+const MAX_ACTOR_BYTES: usize = 256;
+const REASON_MAX: usize = 4 * 1024;
+
+/// At most `max` bytes of `text`, cut at a character boundary.
+fn clip(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max.saturating_sub(3);
+    while !text.is_char_boundary(end) {
+        end = end.saturating_sub(1);
+    }
+    format!("{}...", text.get(..end).unwrap_or_default())
+}
+
+fn audit_decision(verdict: Verdict) -> palisade_audit::Decision {
+    match verdict {
+        Verdict::Allow => palisade_audit::Decision::Allow,
+        Verdict::Ask => palisade_audit::Decision::Ask,
+        Verdict::Deny => palisade_audit::Decision::Deny,
+    }
+}
+
+fn audit_risk(level: RiskLevel) -> palisade_audit::Risk {
+    match level {
+        RiskLevel::Low => palisade_audit::Risk::Low,
+        RiskLevel::Medium => palisade_audit::Risk::Medium,
+        RiskLevel::High => palisade_audit::Risk::High,
+        RiskLevel::Critical => palisade_audit::Risk::Critical,
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    gate: Gate,
+    analyzer: ShellAnalyzer,
+    sanitizer: Sanitizer,
+    root: Root,
+    root_dir: PathBuf,
+    limiter: Option<RateLimiter<String>>,
+    audit: Arc<AuditLog>,
+    audit_failure: AuditFailure,
+    approver: Option<Arc<dyn Approver>>,
+    exec: ExecSettings,
+}
+
+impl Inner {
+    /// Appends an event; `Ok(None)` when it failed but the guard proceeds anyway.
+    fn record(&self, event: NewEvent) -> Result<Option<u64>, palisade_audit::Error> {
+        match self.audit.append(event) {
+            Ok(appended) => Ok(appended.receipt().map(|r| r.seq)),
+            Err(err) => match self.audit_failure {
+                AuditFailure::Deny => Err(err),
+                AuditFailure::Proceed => Ok(None),
+            },
+        }
+    }
+
+    /// Records a denial and returns it (a denial that can't be recorded is still a denial).
+    fn deny(
+        &self,
+        actor: &str,
+        request: &Request,
+        risk: RiskLevel,
+        mut denial: Denial,
+        metadata: serde_json::Value,
+    ) -> Denial {
+        let event = NewEvent::new(
+            actor,
+            request.action(),
+            palisade_audit::Decision::Deny,
+            audit_risk(risk),
+        )
+        .with_subject(clip(&request.subject(), SUBJECT_MAX))
+        .with_rule(denial.kind.as_str())
+        .with_reason(clip(&denial.reasons.join("; "), REASON_MAX))
+        .with_metadata(metadata);
+        denial.audit_seq = self.record(event).ok().flatten();
+        denial
+    }
+}
+
+/// The composed guard. Cheap to clone (an `Arc`), `Send + Sync`.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    inner: Arc<Inner>,
+}
+
+/// What a permitted action will do, worked out before asking and recording.
+enum Target {
+    File { path: SafeRelPath, write: bool },
+    Command { argv: Vec<String>, cwd: PathBuf },
+}
+
+impl Guard {
+    /// A builder.
+    pub fn builder() -> GuardBuilder {
+        GuardBuilder::default()
+    }
+
+    /// The audit log (to verify, seal, query).
+    pub fn audit_log(&self) -> &AuditLog {
+        &self.inner.audit
+    }
+
+    /// The workspace root directory.
+    pub fn root_dir(&self) -> &Path {
+        &self.inner.root_dir
+    }
+
+    /// Decides on `request` by `actor` and, if it may go ahead, returns the permit. Every
+    /// decision is in the audit log before this returns a permit.
+    pub fn authorize(&self, actor: &str, request: &Request) -> Result<Permit, Denial> {
+        let inner = &*self.inner;
+        // The audit log takes actors of 1–256 bytes; anything else could not be recorded.
+        if actor.is_empty() || actor.len() > MAX_ACTOR_BYTES {
+            return Err(Denial::new(
+                DenialKind::Policy,
+                vec![format!(
+                    "an actor name must be 1 to {MAX_ACTOR_BYTES} bytes long"
+                )],
+            ));
+        }
+        // 1. Rate limits.
+        if let Some(limiter) = &inner.limiter {
+            let checked = limiter.check_key(&actor.to_owned());
+            if !checked.is_allowed() {
+                let which = checked.denial().map_or("a", |d| match d {
+                    palisade_ratelimit::Denial::Global => "the global",
+                    _ => "the actor's",
+                });
+                let mut reason = format!("rate limited: `{actor}` is over {which} quota");
+                if let Some(after) = checked.retry_after() {
+                    reason.push_str(&format!("; retry in {} ms", after.as_millis()));
+                }
+                let mut denial = Denial::new(DenialKind::RateLimited, vec![reason]);
+                denial.retry_after = checked.retry_after();
+                let meta = json!({"limit": checked.denial().map(|d| d.as_str())});
+                return Err(inner.deny(actor, request, RiskLevel::Low, denial, meta));
+            }
+        }
+        // 2. Permission.
+        let (decision, target) = match self.decide(request) {
+            Ok(pair) => pair,
+            Err((risk, denial)) => return Err(inner.deny(actor, request, risk, denial, json!({}))),
+        };
+        let argv_meta = match &target {
+            Target::Command { argv, .. } => json!(argv),
+            Target::File { .. } => serde_json::Value::Null,
+        };
+        let approval_meta;
+        match decision.verdict {
+            Verdict::Deny => {
+                let denial = Denial::new(DenialKind::Policy, decision.reasons.clone());
+                return Err(inner.deny(
+                    actor,
+                    request,
+                    decision.risk,
+                    denial,
+                    json!({"argv": argv_meta}),
+                ));
+            }
+            Verdict::Allow => approval_meta = serde_json::Value::Null,
+            Verdict::Ask => {
+                // 3. Approval, on exactly what will be used.
+                let (argv, path) = match &target {
+                    Target::Command { argv, .. } => (Some(argv.as_slice()), None),
+                    Target::File { path, .. } => (None, Some(path.as_str())),
+                };
+                let ask = ApprovalRequest {
+                    actor,
+                    action: request.action(),
+                    argv,
+                    path,
+                    risk: decision.risk,
+                    reasons: &decision.reasons,
+                };
+                let answer = match &inner.approver {
+                    Some(approver) => approver.approve(&ask),
+                    None => Approval::Refuse(
+                        "the policy asks for approval and no approver is configured".to_owned(),
+                    ),
+                };
+                match answer {
+                    Approval::Approve => approval_meta = json!("approved"),
+                    Approval::Refuse(why) => {
+                        let mut reasons = vec![format!("not approved: {why}")];
+                        reasons.extend(decision.reasons.iter().cloned());
+                        let denial = Denial::new(DenialKind::NotApproved, reasons);
+                        let meta = json!({"argv": argv_meta, "approval": "refused"});
+                        return Err(inner.deny(actor, request, decision.risk, denial, meta));
+                    }
+                }
+            }
+        }
+        // 4. Audit before anything runs.
+        let event = NewEvent::new(
+            actor,
+            request.action(),
+            audit_decision(decision.verdict),
+            audit_risk(decision.risk),
+        )
+        .with_subject(clip(&request.subject(), SUBJECT_MAX))
+        .with_reason(clip(&decision.reasons.join("; "), REASON_MAX))
+        .with_metadata(json!({"argv": argv_meta, "approval": approval_meta}));
+        let audit_seq = match inner.record(event) {
+            Ok(seq) => seq,
+            Err(err) => {
+                return Err(Denial::new(
+                    DenialKind::AuditUnavailable,
+                    vec![format!(
+                        "the decision could not be recorded in the audit log, so nothing ran: {err}"
+                    )],
+                ));
+            }
+        };
+        // 5. The permit.
+        match target {
+            Target::Command { argv, cwd } => Ok(Permit::Command(CommandPermit {
+                inner: Arc::clone(&self.inner),
+                actor: actor.to_owned(),
+                argv,
+                cwd,
+                audit_seq,
+            })),
+            Target::File { path, write } => {
+                let options = if write {
+                    OpenOptions::new().write(true).create(true).truncate(true)
+                } else {
+                    OpenOptions::new()
+                };
+                let opened = inner.root.open(path.as_str(), &options);
+                // 6. The outcome.
+                let (reason, ok) = match &opened {
+                    Ok(_) => ("opened".to_owned(), true),
+                    Err(err) => (format!("could not open: {err}"), false),
+                };
+                let event = NewEvent::new(
+                    actor,
+                    format!("{}.result", request.action()),
+                    audit_decision(decision.verdict),
+                    audit_risk(decision.risk),
+                )
+                .with_subject(clip(path.as_str(), SUBJECT_MAX))
+                .with_reason(clip(&reason, REASON_MAX))
+                .with_metadata(json!({"decision_seq": audit_seq, "ok": ok}));
+                let recorded = inner.record(event);
+                match (opened, recorded) {
+                    (Ok(file), Ok(_)) => Ok(Permit::File(FilePermit {
+                        file,
+                        path,
+                        audit_seq,
+                    })),
+                    (Ok(_), Err(err)) => Err(Denial::new(
+                        DenialKind::AuditUnavailable,
+                        vec![format!(
+                            "the file was opened but the outcome could not be recorded, so it was closed: {err}"
+                        )],
+                    )),
+                    (Err(err), _) => {
+                        let mut denial = Denial::new(
+                            DenialKind::Io,
+                            vec![format!("`{}`: {err}", path.as_str())],
+                        );
+                        denial.audit_seq = audit_seq;
+                        Err(denial)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Step 2: the permission decision and what would be used.
+    fn decide(&self, request: &Request) -> Result<(Decision, Target), (RiskLevel, Denial)> {
+        let inner = &*self.inner;
+        match request {
+            Request::ReadFile { path } | Request::WriteFile { path } => {
+                let write = matches!(request, Request::WriteFile { .. });
+                let safe = inner.sanitizer.sanitize(path).map_err(|e| {
+                    (
+                        RiskLevel::High,
+                        Denial::new(DenialKind::Path, vec![format!("unsafe path: {e}")]),
+                    )
+                })?;
+                // The real tree: links are followed only inside the root.
+                let resolved = inner.root.resolve(safe.as_str()).map_err(|e| {
+                    (
+                        RiskLevel::High,
+                        Denial::new(DenialKind::Path, vec![format!("unsafe path: {e}")]),
+                    )
+                })?;
+                // Deny globs apply to where a link really leads, too.
+                inner
+                    .sanitizer
+                    .sanitize(resolved.path.as_str())
+                    .map_err(|e| {
+                        (
+                            RiskLevel::High,
+                            Denial::new(
+                                DenialKind::Path,
+                                vec![format!("`{}` leads to a denied path: {e}", safe.as_str())],
+                            ),
+                        )
+                    })?;
+                let tool = if write { "write_file" } else { "read_file" };
+                let mut decision = inner.gate.decide_tool(tool);
+                decision
+                    .reasons
+                    .insert(0, format!("{tool} `{}`", safe.as_str()));
+                Ok((decision, Target::File { path: safe, write }))
+            }
+            Request::Command { argv, cwd } => {
+                if argv.is_empty() {
+                    return Err((
+                        RiskLevel::Low,
+                        Denial::new(
+                            DenialKind::Policy,
+                            vec!["an empty argv runs nothing".to_owned()],
+                        ),
+                    ));
+                }
+                let decision = inner.gate.decide_argv(argv);
+                let cwd = self.working_dir(cwd.as_deref())?;
+                Ok((
+                    decision,
+                    Target::Command {
+                        argv: argv.clone(),
+                        cwd,
+                    },
+                ))
+            }
+            Request::Shell { line, cwd } => {
+                let analysis = inner.analyzer.analyze(line);
+                let decision = inner.gate.decide_analysis(&analysis);
+                if decision.verdict == Verdict::Deny {
+                    // Reported as a policy denial below, with the policy's reasons.
+                    let cwd = inner.root_dir.clone();
+                    return Ok((
+                        decision,
+                        Target::Command {
+                            argv: Vec::new(),
+                            cwd,
+                        },
+                    ));
+                }
+                let argv = plain_argv(&analysis).map_err(|why| {
+                    (
+                        decision.risk,
+                        Denial::new(
+                            DenialKind::NeedsShell,
+                            vec![format!(
+                                "the guard runs argv only, without a shell, and this line {why}"
+                            )],
+                        ),
+                    )
+                })?;
+                let cwd = self.working_dir(cwd.as_deref())?;
+                Ok((decision, Target::Command { argv, cwd }))
+            }
+        }
+    }
+
+    /// An existing directory inside the root, as an absolute path for the child.
+    fn working_dir(&self, cwd: Option<&str>) -> Result<PathBuf, (RiskLevel, Denial)> {
+        let inner = &*self.inner;
+        let Some(cwd) = cwd else {
+            return Ok(inner.root_dir.clone());
+        };
+        let bad = |why: String| {
+            (
+                RiskLevel::High,
+                Denial::new(
+                    DenialKind::Path,
+                    vec![format!("working directory `{cwd}`: {why}")],
+                ),
+            )
+        };
+        let safe = inner
+            .sanitizer
+            .sanitize(cwd)
+            .map_err(|e| bad(e.to_string()))?;
+        let resolved = inner
+            .root
+            .resolve(safe.as_str())
+            .map_err(|e| bad(e.to_string()))?;
+        if !resolved.exists {
+            return Err(bad("does not exist".to_owned()));
+        }
+        // A path string handed to the child is check-then-use: a directory replaced by a
+        // link after this check is followed. `palisade-path` has no fd-based spawn yet.
+        Ok(inner.root_dir.join(resolved.path.as_str()))
+    }
+}
+
+/// The argv of a line that is exactly one plain command, or why it isn't.
+fn plain_argv(analysis: &ShellAnalysis) -> Result<Vec<String>, &'static str> {
+    if !analysis.problems.is_empty() {
+        return Err("could not be fully analysed");
+    }
+    let [command] = analysis.commands.as_slice() else {
+        return Err(if analysis.commands.is_empty() {
+            "runs no command"
+        } else {
+            "runs more than one command (pipes, lists or substitutions need a shell)"
+        });
+    };
+    if !command.wrappers.is_empty() || command.invocation.len() != command.argv.len() {
+        return Err("runs its command through a wrapper");
+    }
+    if !command.redirects.is_empty() || command.stdin != Stdin::Inherited {
+        return Err("redirects input or output");
+    }
+    if !command.assignments.is_empty() {
+        return Err("sets environment variables");
+    }
+    if !command.is_fully_literal() || command.argv.iter().any(|w| w.glob) {
+        return Err("has words only known at run time (variables, substitutions, globs, `~`)");
+    }
+    Ok(command.argv.iter().map(|w| w.text.clone()).collect())
+}
+
+/// Builds a [`Guard`] from a [`GuardConfig`] and/or code.
+#[derive(Debug, Default)]
+pub struct GuardBuilder {
+    config: GuardConfig,
+    policies: Vec<(Layer, Policy)>,
+    audit_log: Option<Arc<AuditLog>>,
+    approver: Option<Arc<dyn Approver>>,
+}
+
+impl GuardBuilder {
+    /// Starts from a loaded configuration (later calls override it).
+    #[must_use]
+    pub fn config(mut self, config: GuardConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The workspace root every path and working directory is confined to.
+    #[must_use]
+    pub fn root(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config.root = Some(dir.into());
+        self
+    }
+
+    /// Adds a permission policy at a layer (config files are added at [`Layer::User`]).
+    #[must_use]
+    pub fn policy(mut self, layer: Layer, policy: Policy) -> Self {
+        self.policies.push((layer, policy));
+        self
+    }
+
+    /// Each actor's quota.
+    #[must_use]
+    pub fn per_actor(mut self, quota: Quota) -> Self {
+        self.config.per_actor = Some(quota);
+        self
+    }
+
+    /// The quota shared by all actors.
+    #[must_use]
+    pub fn global(mut self, quota: Quota) -> Self {
+        self.config.global = Some(quota);
+        self
+    }
+
+    /// Opens (or creates) the audit log at this SQLite file, `Durable`.
+    #[must_use]
+    pub fn audit_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.audit_path = Some(path.into());
+        self
+    }
+
+    /// Uses an audit log the host opened itself.
+    #[must_use]
+    pub fn audit_log(mut self, log: Arc<AuditLog>) -> Self {
+        self.audit_log = Some(log);
+        self
+    }
+
+    /// What happens when the log can't record a decision (default: deny).
+    #[must_use]
+    pub fn on_audit_failure(mut self, failure: AuditFailure) -> Self {
+        self.config.audit_failure = Some(failure);
+        self
+    }
+
+    /// Who answers "ask" decisions. Without one, "ask" is a denial.
+    #[must_use]
+    pub fn approver(mut self, approver: impl Approver + 'static) -> Self {
+        self.approver = Some(Arc::new(approver));
+        self
+    }
+
+    /// A glob no file action may touch (palisade-path deny rule; `*` never crosses `/`).
+    #[must_use]
+    pub fn deny_path(mut self, glob: impl Into<String>) -> Self {
+        self.config.deny.push(glob.into());
+        self
+    }
+
+    /// Replaces the children's whole environment (default `PATH` and `LANG` only).
+    #[must_use]
+    pub fn exec_env<K: Into<String>, V: Into<String>>(
+        mut self,
+        env: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.config.env = Some(env.into_iter().map(|(k, v)| (k.into(), v.into())).collect());
+        self
+    }
+
+    /// Children are killed after this long (default 30 s).
+    #[must_use]
+    pub fn exec_timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeout = Some(timeout);
+        self
+    }
+
+    /// Builds the guard: opens the root and the audit log, loads the policies. A guard
+    /// without a root or without an audit log is refused.
+    pub fn build(self) -> Result<Guard, Error> {
+        let config = self.config;
+        let root_dir = config.root.ok_or_else(|| {
+            Error::new(
+                ErrorKind::Config,
+                "no workspace root: set `root` in the config or call `GuardBuilder::root`",
+            )
+        })?;
+        let root = Root::new(&root_dir).map_err(|e| {
+            Error::with_source(
+                ErrorKind::Root,
+                format!("cannot open workspace root `{}`: {e}", root_dir.display()),
+                e,
+            )
+        })?;
+        let root_dir = std::fs::canonicalize(&root_dir).map_err(|e| {
+            Error::with_source(
+                ErrorKind::Root,
+                format!("cannot open workspace root `{}`: {e}", root_dir.display()),
+                e,
+            )
+        })?;
+        let mut policies = PolicySet::new();
+        for file in &config.policies {
+            policies = policies.with(Layer::User, Policy::load(file)?);
+        }
+        for (layer, policy) in self.policies {
+            policies = policies.with(layer, policy);
+        }
+        let profile = if config.unix_profile.unwrap_or(false) {
+            Profile::Unix
+        } else {
+            Profile::StrictPortable
+        };
+        let mut sanitizer = Sanitizer::builder().profile(profile);
+        for glob in &config.deny {
+            sanitizer = sanitizer.deny(glob.clone());
+        }
+        let sanitizer = sanitizer.build().map_err(|e| {
+            Error::with_source(ErrorKind::Config, format!("invalid path rule: {e}"), e)
+        })?;
+        let limiter = if config.per_actor.is_some() || config.global.is_some() {
+            let mut builder = RateLimiter::<String>::builder()
+                // Audit actors are 1–256 bytes; so are rate-limit keys.
+                .validate_keys(|actor: &String| {
+                    !actor.is_empty() && actor.len() <= MAX_ACTOR_BYTES
+                });
+            if let Some(q) = config.global {
+                builder = builder.global(q);
+            }
+            if let Some(q) = config.per_actor {
+                builder = builder.per_key(q);
+            }
+            Some(builder.build().map_err(|e| {
+                Error::with_source(ErrorKind::Config, format!("invalid rate limit: {e}"), e)
+            })?)
+        } else {
+            None
+        };
+        let audit = match (self.audit_log, &config.audit_path) {
+            (Some(log), _) => log,
+            (None, Some(path)) => {
+                let durability = if config.durable.unwrap_or(true) {
+                    Durability::Durable
+                } else {
+                    Durability::Balanced
+                };
+                let log = AuditLog::open(path, AuditConfig::default().with_durability(durability))
+                    .map_err(|e| {
+                        Error::with_source(
+                            ErrorKind::Audit,
+                            format!("cannot open audit log `{}`: {e}", path.display()),
+                            e,
+                        )
+                    })?;
+                Arc::new(log)
+            }
+            (None, None) => {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    "no audit log: set `audit.path` in the config or call `GuardBuilder::audit_path` (a guard without an audit trail is refused)",
+                ));
+            }
+        };
+        let mut exec = ExecSettings::default();
+        if let Some(env) = config.env {
+            exec.env = env;
+        }
+        if let Some(t) = config.timeout {
+            exec.timeout = t;
+        }
+        if let Some(m) = config.max_output {
+            exec.max_output = m;
+        }
+        Ok(Guard {
+            inner: Arc::new(Inner {
+                gate: Gate::new(policies),
+                analyzer: ShellAnalyzer::new(),
+                sanitizer,
+                root,
+                root_dir,
+                limiter,
+                audit,
+                audit_failure: config.audit_failure.unwrap_or_default(),
+                approver: self.approver,
+                exec,
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guard_is_send_sync_and_cheap_to_clone() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        assert_send_sync::<Guard>();
+    }
+
+    #[test]
+    fn clip_cuts_at_a_character_boundary() {
+        assert_eq!(clip("héllo", 4), "h...");
+        assert_eq!(clip("short", 10), "short");
+    }
+}
