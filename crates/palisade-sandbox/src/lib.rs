@@ -43,4 +43,4 @@ pub use plugin::{Outcome, Plugin};
 #[cfg(feature = "runtime")]
 pub use sandbox::{Sandbox, SandboxBuilder};
 #[cfg(feature = "wasi")]
-pub use wasi::{CommandOutput, WasiGrants};
+pub use wasi::{CommandOutput, DirAccess, WasiGrants};

@@ -3,9 +3,11 @@
 //! Every call gets a fresh context: stdin from bytes, stdout and stderr captured in memory up to
 //! `Limits::output_bytes`, no arguments, no environment (never `inherit_env`), no preopened
 //! directories, and no sockets or name lookups. Each grant in [`WasiGrants`] is explicit;
-//! directories are read-only.
+//! directories are read-only unless [`DirAccess::ReadWrite`] is asked for, and are resolved
+//! inside an embedder-chosen root with `palisade-path` before the guest runs.
 
-use std::path::PathBuf;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 
 use wasmtime::Linker;
 use wasmtime_wasi::p1::WasiP1Ctx;
@@ -21,7 +23,28 @@ use crate::plugin::output_too_large;
 pub struct WasiGrants {
     args: Vec<String>,
     env: Vec<(String, String)>,
-    read_only_dirs: Vec<(PathBuf, String)>,
+    dirs: Vec<DirGrant>,
+}
+
+/// What a guest may do in a preopened directory. Read-only by default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DirAccess {
+    /// List, stat and read files; no creating, writing, renaming or removing.
+    #[default]
+    ReadOnly,
+    /// Everything `wasmtime-wasi` allows in a directory, including writes.
+    ReadWrite,
+}
+
+/// One preopened directory: `path` resolved inside `root_dir`, shown to the guest as
+/// `guest_path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DirGrant {
+    root_dir: PathBuf,
+    path: String,
+    guest_path: String,
+    access: DirAccess,
 }
 
 impl WasiGrants {
@@ -42,16 +65,124 @@ impl WasiGrants {
         self
     }
 
-    /// Preopens the host directory `host_dir` as `guest_path`, read-only.
+    /// Preopens the directory `path` inside the trusted directory `root_dir` as `guest_path`,
+    /// read-only. Same as [`WasiGrants::dir`] with [`DirAccess::ReadOnly`].
     pub fn read_only_dir(
-        mut self,
-        host_dir: impl Into<PathBuf>,
+        self,
+        root_dir: impl Into<PathBuf>,
+        path: impl Into<String>,
         guest_path: impl Into<String>,
     ) -> Self {
-        self.read_only_dirs
-            .push((host_dir.into(), guest_path.into()));
+        self.dir(root_dir, path, guest_path, DirAccess::ReadOnly)
+    }
+
+    /// Preopens the directory `path` inside the trusted directory `root_dir` as
+    /// `guest_path`, with `access`.
+    ///
+    /// `root_dir` is trusted (the embedder chose it); `path` need not be: at every
+    /// [`Plugin::run_command`](crate::Plugin::run_command), before the guest runs, it is
+    /// sanitized with [`palisade_path::sanitize`] and opened inside a
+    /// [`palisade_path::Root`] at `root_dir` in reject mode, following symbolic links only
+    /// while they stay inside the root. `.` grants the root itself. A path that is absolute,
+    /// climbs above the root with `..`, crosses a symbolic link leading outside it, does not
+    /// exist or is not a directory fails the call with [`ErrorKind::Io`] and the reason.
+    ///
+    /// On Linux the directory handle opened by `palisade-path` is what the guest gets
+    /// (re-opened through `/proc/self/fd`, which names that open directory, not a path), so
+    /// nothing can be swapped in between. Elsewhere `wasmtime-wasi` is given the resolved
+    /// path (`root_dir` joined with the real path inside it): a directory renamed or
+    /// replaced by a symbolic link between the check and `wasmtime-wasi`'s open would be
+    /// followed.
+    ///
+    /// Inside the granted directory, `wasmtime-wasi`'s own capability sandbox applies: the
+    /// guest cannot leave it with `..`, absolute paths or symbolic links.
+    pub fn dir(
+        mut self,
+        root_dir: impl Into<PathBuf>,
+        path: impl Into<String>,
+        guest_path: impl Into<String>,
+        access: DirAccess,
+    ) -> Self {
+        self.dirs.push(DirGrant {
+            root_dir: root_dir.into(),
+            path: path.into(),
+            guest_path: guest_path.into(),
+            access,
+        });
         self
     }
+}
+
+impl DirGrant {
+    /// Resolves the grant inside its root and preopens it in `builder`.
+    fn preopen(&self, builder: &mut WasiCtxBuilder) -> Result<(), Error> {
+        let (dir, real_path) = self.open().map_err(|e| self.refused(&e))?;
+        let host_path = host_path_of(&dir, &self.root_dir, &real_path);
+        let perms = match self.access {
+            DirAccess::ReadOnly => FsPerms::ReadOnly,
+            DirAccess::ReadWrite => FsPerms::ReadWrite,
+        };
+        builder
+            .preopened_dir(&host_path, &self.guest_path, perms)
+            .map_err(|e| self.refused(&e))?;
+        // `dir` stays open until `wasmtime-wasi` has its own handle to the same directory.
+        drop(dir);
+        Ok(())
+    }
+
+    /// Opens the directory through `palisade-path`; returns it and its real path in the root.
+    fn open(&self) -> Result<(File, String), String> {
+        let path_error = |e: palisade_path::Error| format!("{e} ({})", e.kind().as_str());
+        let safe = palisade_path::sanitize(&self.path).map_err(path_error)?;
+        let relative = if safe.is_root() { "." } else { safe.as_str() };
+        let root = palisade_path::Root::new(&self.root_dir).map_err(path_error)?;
+        let real = root.resolve(relative).map_err(path_error)?;
+        let options = palisade_path::OpenOptions::new()
+            .read(true)
+            .follow_final_symlink(true);
+        let dir = root.open(relative, &options).map_err(path_error)?;
+        let metadata = dir
+            .metadata()
+            .map_err(|e| format!("cannot read its metadata: {e}"))?;
+        if !metadata.is_dir() {
+            return Err("it is not a directory; grant a directory".to_owned());
+        }
+        let real_path = if real.path.is_root() {
+            ".".to_owned()
+        } else {
+            real.path.into_string()
+        };
+        Ok((dir, real_path))
+    }
+
+    fn refused(&self, reason: &dyn std::fmt::Display) -> Error {
+        crate::debug!(path = %self.path, guest_path = %self.guest_path, %reason, "WASI directory grant refused");
+        Error::new(
+            ErrorKind::Io,
+            format!(
+                "cannot grant directory `{}` of root `{}` to the guest as `{}`: {reason}",
+                self.path,
+                self.root_dir.display(),
+                self.guest_path
+            ),
+        )
+    }
+}
+
+/// The path `wasmtime-wasi` opens for `dir`: on Linux the open directory itself through
+/// procfs (a magic link to that very directory, so no rename or symbolic link swapped into
+/// `root_dir` in the meantime is followed); elsewhere the resolved path, a check-then-use
+/// window documented on [`WasiGrants::dir`].
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn host_path_of(dir: &File, _root_dir: &Path, _real_path: &str) -> PathBuf {
+    use std::os::fd::AsRawFd;
+    PathBuf::from(format!("/proc/self/fd/{}", dir.as_raw_fd()))
+}
+
+/// See the Linux version: here `wasmtime-wasi` gets the resolved path.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn host_path_of(_dir: &File, root_dir: &Path, real_path: &str) -> PathBuf {
+    root_dir.join(real_path)
 }
 
 /// What a WASI command left behind.
@@ -91,18 +222,8 @@ impl CallWasi {
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false);
-        for (host_dir, guest_path) in &grants.read_only_dirs {
-            builder
-                .preopened_dir(host_dir, guest_path, FsPerms::ReadOnly)
-                .map_err(|e| {
-                    Error::new(
-                        ErrorKind::Io,
-                        format!(
-                            "cannot open directory `{}` for the guest: {e}",
-                            host_dir.display()
-                        ),
-                    )
-                })?;
+        for dir in &grants.dirs {
+            dir.preopen(&mut builder)?;
         }
         Ok(Self {
             ctx: builder.build_p1(),

@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use palisade_sandbox::{ErrorKind, Limits, Sandbox, WasiGrants};
+use palisade_sandbox::{DirAccess, ErrorKind, Limits, Sandbox, WasiGrants};
 
 /// WASI errno values (wasi_snapshot_preview1 `errno`).
 const ERRNO_BADF: i32 = 8;
@@ -121,7 +121,7 @@ fn a_read_only_preopen_does_not_let_the_guest_escape() {
     std::fs::create_dir(root.path().join("data")).unwrap();
     std::fs::write(root.path().join("data/inside.txt"), b"inside").unwrap();
     std::fs::write(root.path().join("outside.txt"), b"outside").unwrap();
-    let sandbox = sandbox(WasiGrants::new().read_only_dir(root.path().join("data"), "/data"));
+    let sandbox = sandbox(WasiGrants::new().read_only_dir(root.path(), "data", "/data"));
     let inside = sandbox.load_wat(&open_attempt("inside.txt", 3)).unwrap();
     let outcome = inside.run_command(b"").unwrap();
     assert_eq!(outcome.value.exit_code, 0);
@@ -146,18 +146,151 @@ fn a_read_only_preopen_does_not_let_the_guest_escape() {
 #[test]
 fn a_read_only_preopen_refuses_writes() {
     let root = tempfile::tempdir().unwrap();
-    let sandbox = sandbox(WasiGrants::new().read_only_dir(root.path(), "/data"));
+    let sandbox = sandbox(WasiGrants::new().read_only_dir(root.path(), ".", "/data"));
+    let wat = create_attempt();
+    let outcome = sandbox.load_wat(&wat).unwrap().run_command(b"").unwrap();
+    assert_ne!(outcome.value.exit_code, 0);
+    assert!(!root.path().join("new.txt").exists());
+    // The same guest can create the file when write access is granted explicitly, so the
+    // refusal above comes from the read-only default.
+    let writable =
+        self::sandbox(WasiGrants::new().dir(root.path(), ".", "/data", DirAccess::ReadWrite));
+    let outcome = writable.load_wat(&wat).unwrap().run_command(b"").unwrap();
+    assert_eq!(outcome.value.exit_code, 0);
+    assert!(root.path().join("new.txt").exists());
+}
+
+/// Creates `new.txt` in fd 3 and exits with path_open's errno.
+fn create_attempt() -> String {
     // oflags 1 = O_CREAT; rights: fd_write.
-    let wat = command(
+    command(
         r#"(data (i32.const 64) "new.txt")
         (func (export "_start")
           (call $proc_exit
             (call $path_open (i32.const 3) (i32.const 0) (i32.const 64) (i32.const 7)
               (i32.const 1) (i64.const 64) (i64.const 0) (i32.const 0) (i32.const 32))))"#,
+    )
+}
+
+/// A root with `data/inside.txt`, `data/sub/deep.txt`, `file.txt`, a link `to_data -> data`
+/// inside it, and next to it (outside) `outside/secret.txt`; links from inside to outside:
+/// `escape -> <outside>` (absolute), `data/up -> ../../outside` and `data/abs -> <outside>`.
+struct Tree {
+    _dir: tempfile::TempDir,
+    root: std::path::PathBuf,
+    outside: std::path::PathBuf,
+}
+
+fn tree() -> Tree {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(root.join("data/sub")).unwrap();
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(root.join("data/inside.txt"), b"inside").unwrap();
+    std::fs::write(root.join("data/sub/deep.txt"), b"deep").unwrap();
+    std::fs::write(root.join("file.txt"), b"file").unwrap();
+    std::fs::write(outside.join("secret.txt"), b"secret").unwrap();
+    symlink("data", root.join("to_data")).unwrap();
+    symlink(&outside, root.join("escape")).unwrap();
+    symlink("../../outside", root.join("data/up")).unwrap();
+    symlink(&outside, root.join("data/abs")).unwrap();
+    Tree {
+        _dir: dir,
+        root,
+        outside,
+    }
+}
+
+#[test]
+fn a_granted_directory_is_resolved_inside_its_root_and_readable() {
+    let tree = tree();
+    for path in [
+        "data",
+        "./data",
+        "to_data",
+        "data/sub/..",
+        "to_data/../data",
+    ] {
+        let sandbox = sandbox(WasiGrants::new().read_only_dir(&tree.root, path, "/data"));
+        let plugin = sandbox.load_wat(&open_attempt("inside.txt", 3)).unwrap();
+        let outcome = plugin.run_command(b"").unwrap();
+        assert_eq!(outcome.value.exit_code, 0, "{path}");
+        assert_eq!(outcome.value.stdout, b"inside", "{path}");
+    }
+    let sandbox = sandbox(WasiGrants::new().read_only_dir(&tree.root, "data/sub", "/sub"));
+    let plugin = sandbox.load_wat(&open_attempt("deep.txt", 3)).unwrap();
+    assert_eq!(plugin.run_command(b"").unwrap().value.stdout, b"deep");
+}
+
+#[test]
+fn grants_leaving_the_root_are_refused_before_the_guest_runs() {
+    let tree = tree();
+    let absolute_outside = tree.outside.display().to_string();
+    let absolute_inside = tree.root.join("data").display().to_string();
+    let cases: [(&str, &str); 8] = [
+        ("../outside", "traversal"),
+        ("data/../../outside", "traversal"),
+        (&absolute_outside, "absolute"),
+        (&absolute_inside, "absolute"),
+        ("escape", "symlink_escape"),
+        ("data/up", "symlink_escape"),
+        ("missing", "not_found"),
+        ("file.txt", "not a directory"),
+    ];
+    for (path, reason) in cases {
+        let sandbox = sandbox(WasiGrants::new().read_only_dir(&tree.root, path, "/data"));
+        // A guest that would print if it ran.
+        let plugin = sandbox.load_wat(&open_attempt("secret.txt", 3)).unwrap();
+        let err = plugin.run_command(b"").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Io, "{path}: {err}");
+        assert!(err.message().contains(reason), "{path}: {err}");
+        assert!(
+            err.message().contains(&format!("`{path}`")),
+            "{path}: {err}"
+        );
+        // No call report: the guest was never instantiated.
+        assert!(err.report().is_none(), "{path}: the guest ran");
+    }
+    assert_eq!(
+        std::fs::read(tree.outside.join("secret.txt")).unwrap(),
+        b"secret"
     );
-    let outcome = sandbox.load_wat(&wat).unwrap().run_command(b"").unwrap();
-    assert_ne!(outcome.value.exit_code, 0);
-    assert!(!root.path().join("new.txt").exists());
+}
+
+#[test]
+fn the_guest_cannot_follow_a_symlink_out_of_its_grant() {
+    let tree = tree();
+    let sandbox = sandbox(WasiGrants::new().read_only_dir(&tree.root, "data", "/data"));
+    for path in ["up/secret.txt", "abs/secret.txt", "sub/../up/secret.txt"] {
+        let plugin = sandbox.load_wat(&open_attempt(path, 3)).unwrap();
+        let outcome = plugin.run_command(b"").unwrap();
+        assert!(
+            [ERRNO_NOTCAPABLE, ERRNO_PERM].contains(&outcome.value.exit_code),
+            "{path}: errno {}",
+            outcome.value.exit_code
+        );
+        assert!(outcome.value.stdout.is_empty(), "{path} leaked");
+    }
+    // The same guest reads a file inside the grant, so the refusals above are the sandbox's.
+    let plugin = sandbox.load_wat(&open_attempt("sub/deep.txt", 3)).unwrap();
+    assert_eq!(plugin.run_command(b"").unwrap().value.stdout, b"deep");
+}
+
+#[test]
+fn a_directory_swapped_after_the_grant_is_not_followed_by_the_guest() {
+    // The grant is resolved per call; between two calls the directory is replaced by a
+    // symbolic link leading outside, and the next call refuses it.
+    let tree = tree();
+    let sandbox = sandbox(WasiGrants::new().read_only_dir(&tree.root, "data", "/data"));
+    let plugin = sandbox.load_wat(&open_attempt("secret.txt", 3)).unwrap();
+    assert_ne!(plugin.run_command(b"").unwrap().value.exit_code, 0);
+    std::fs::rename(tree.root.join("data"), tree.root.join("data.old")).unwrap();
+    std::os::unix::fs::symlink(&tree.outside, tree.root.join("data")).unwrap();
+    let err = plugin.run_command(b"").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+    assert!(err.message().contains("symlink_escape"), "{err}");
 }
 
 #[test]
