@@ -43,6 +43,19 @@ pub(crate) struct Script {
     pub keep_self: bool,
 }
 
+impl Script {
+    /// A script run on this machine without raised privileges (`sh -c`, `eval`, `watch`, …).
+    fn local(text: Word, label: impl Into<String>) -> Self {
+        Self {
+            text,
+            label: label.into(),
+            elevated: false,
+            remote: None,
+            keep_self: false,
+        }
+    }
+}
+
 /// How a wrapper behaves, beyond skipping its options.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Behaviour {
@@ -574,13 +587,7 @@ fn shell(name: &str, argv: &[Word]) -> Unwrap {
         let Some(script) = argv.get(skipped.next) else {
             return Unwrap::SelfOnly;
         };
-        return Unwrap::Script(Script {
-            text: script.clone(),
-            label: format!("{name} -c"),
-            elevated: false,
-            remote: None,
-            keep_self: false,
-        });
+        return Unwrap::Script(Script::local(script.clone(), format!("{name} -c")));
     }
     match argv.get(skipped.next) {
         // Reads commands from standard input.
@@ -613,13 +620,7 @@ fn eval(argv: &[Word]) -> Unwrap {
     if args.is_empty() {
         return Unwrap::SelfOnly;
     }
-    Unwrap::Script(Script {
-        text: join(args),
-        label: "eval".to_owned(),
-        elevated: false,
-        remote: None,
-        keep_self: false,
-    })
+    Unwrap::Script(Script::local(join(args), "eval"))
 }
 
 fn su(argv: &[Word]) -> Unwrap {
@@ -732,13 +733,7 @@ fn watch(argv: &[Word]) -> Unwrap {
         });
     }
     // Without -x, watch joins its arguments and runs them with `sh -c`.
-    Unwrap::Script(Script {
-        text: join(rest),
-        label: "watch".to_owned(),
-        elevated: false,
-        remote: None,
-        keep_self: false,
-    })
+    Unwrap::Script(Script::local(join(rest), "watch"))
 }
 
 fn flock(argv: &[Word]) -> Unwrap {
@@ -769,13 +764,7 @@ fn flock(argv: &[Word]) -> Unwrap {
             .is_some_and(|t| t == "-c" || t == "--command")
     }) {
         return match argv.get(i + 1) {
-            Some(script) => Unwrap::Script(Script {
-                text: script.clone(),
-                label: "flock -c".to_owned(),
-                elevated: false,
-                remote: None,
-                keep_self: false,
-            }),
+            Some(script) => Unwrap::Script(Script::local(script.clone(), "flock -c")),
             None => Unwrap::SelfOnly,
         };
     }
@@ -878,11 +867,5 @@ fn parallel(argv: &[Word]) -> Unwrap {
     if template.is_empty() {
         return Unwrap::Opaque("`parallel` runs commands read from its input".to_owned());
     }
-    Unwrap::Script(Script {
-        text: join(template),
-        label: "parallel".to_owned(),
-        elevated: false,
-        remote: None,
-        keep_self: false,
-    })
+    Unwrap::Script(Script::local(join(template), "parallel"))
 }
