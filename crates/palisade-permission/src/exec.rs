@@ -257,10 +257,17 @@ impl SafeCommand {
                 rustix::process::WaitIdOptions::EXITED
                     | rustix::process::WaitIdOptions::NOHANG
                     | rustix::process::WaitIdOptions::NOWAIT,
-            )
-            .map_err(|e| io(e.into()))?;
-            if exited.is_some() {
-                break;
+            );
+            match exited {
+                Ok(Some(_)) => break,
+                Ok(None) | Err(rustix::io::Errno::INTR) => {}
+                Err(e) => {
+                    // Never leave the command running behind an error.
+                    let _ =
+                        rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+                    let _ = child.wait();
+                    return Err(io(e.into()));
+                }
             }
             if Instant::now() >= deadline {
                 timed_out = true;

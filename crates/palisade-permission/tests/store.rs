@@ -428,3 +428,56 @@ fn concurrent_writers_keep_every_rule() {
     std::fs::copy(&path, dir.path().join("late.toml")).unwrap();
     assert_eq!(early.reload().unwrap().rule_count(), 24);
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Words full of what TOML, globs and the shell treat specially.
+    fn word() -> impl Strategy<Value = String> {
+        proptest::string::string_regex("[a-z*?\\[\\]{}!,'\" \t\n\r\\\\$`~é\u{7f}\u{1b}-]{0,6}")
+            .unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        /// An exact "always allow" rule loads, allows exactly that argv, and nothing that
+        /// differs from it in one word.
+        #[test]
+        fn exact_rules_allow_exactly_the_approved_argv(
+            name in prop::sample::select(vec!["frob", "ls", "cat", "echo", "printf"]),
+            args in prop::collection::vec(word(), 0..4),
+            extra in word(),
+        ) {
+            let mut argv = vec![name.to_owned()];
+            argv.extend(args);
+            let base = Gate::new(PolicySet::new().with(Layer::User, strict_user()));
+            let decision = base.decide_argv(&argv);
+            prop_assume!(decision.verdict == Verdict::Ask);
+            let Some(rule) = palisade_permission::approval::always_rule(
+                &decision,
+                Answer::AllowAlways(Scope::ExactArgv),
+            ) else {
+                return Ok(());
+            };
+            let policy = Policy::from_toml(&rule, "always.toml")
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{rule}")))?;
+            let gate = Gate::new(
+                PolicySet::new()
+                    .with(Layer::User, strict_user())
+                    .with(Layer::User, policy),
+            );
+            prop_assert_eq!(gate.decide_argv(&argv).verdict, Verdict::Allow, "{}", rule);
+            let mut longer = argv.clone();
+            longer.push(extra.clone());
+            prop_assert_ne!(gate.decide_argv(&longer).verdict, Verdict::Allow, "{}", rule);
+            if !extra.is_empty() {
+                let mut changed = argv.clone();
+                let last = changed.len() - 1;
+                changed[last].push_str(&extra);
+                prop_assert_ne!(gate.decide_argv(&changed).verdict, Verdict::Allow, "{}", rule);
+            }
+        }
+    }
+}
