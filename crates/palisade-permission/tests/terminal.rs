@@ -179,3 +179,56 @@ fn without_a_terminal_the_real_terminal_approver_refuses() {
         "{stdout}"
     );
 }
+
+/// Run in a child process on a pseudo-terminal (see below).
+#[test]
+fn child_on_a_terminal() {
+    if std::env::var_os("PALISADE_TTY_PTY").is_none() {
+        return; // Only meaningful in the child started by the test below.
+    }
+    let approver = TerminalApprover::terminal().unwrap();
+    let decision = Gate::new(PolicySet::new()).decide_shell("cargo test -p x");
+    let (verdict, approval) = resolve(&decision, &approver);
+    println!("ANSWER: {verdict} {:?}", approval.unwrap().answer);
+}
+
+#[test]
+fn on_a_real_pseudo_terminal_the_answer_is_read_from_dev_tty() {
+    // util-linux `script` runs the child with a new pseudo-terminal as its controlling
+    // terminal and standard input, and copies our standard input to it.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("`script` (util-linux) is not installed: pseudo-terminal test not run");
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let child = format!(
+        "'{}' --exact child_on_a_terminal --nocapture --test-threads=1",
+        exe.display()
+    );
+    let mut script = Command::new("script")
+        .args(["-q", "-e", "-c", &child, "/dev/null"])
+        .env("PALISADE_TTY_PTY", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = script.stdin.take().unwrap();
+        stdin.write_all(b"p 3\n").unwrap();
+    }
+    let out = script.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{shown}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(shown.contains("1. cargo test -p x"), "{shown}");
+    assert!(shown.contains("allow? [y] once"), "{shown}");
+    assert!(
+        shown.contains("ANSWER: allow AllowAlways(Prefix(3))"),
+        "{shown}"
+    );
+}
