@@ -146,7 +146,15 @@ impl RuleStore {
         }
         text.push_str(&rule);
         let updated = Policy::from_toml(&text, &self.path)?;
-        write_atomically(&self.path, text.as_bytes()).map_err(|e| Error::write(&self.path, &e))?;
+        // A store that is a symbolic link (dotfiles kept elsewhere) is written where it
+        // points, so the link stays a link.
+        let target = match std::fs::symlink_metadata(&self.path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                std::fs::canonicalize(&self.path).map_err(|e| Error::write(&self.path, &e))?
+            }
+            _ => self.path.clone(),
+        };
+        write_atomically(&target, text.as_bytes()).map_err(|e| Error::write(&target, &e))?;
         *current = updated;
         #[cfg(feature = "tracing")]
         tracing::debug!(file = %self.path.display(), "recorded an always answer");

@@ -157,3 +157,100 @@ fn patterns_expanded_at_run_time_are_not_trusted_under_path_rules() {
     assert_eq!(g.decide_shell("cat con.txt").verdict, Verdict::Allow);
     assert_ne!(g.decide_shell("touch *.env").verdict, Verdict::Allow);
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// However the path to a denied file is spelled (`./`, `sub/..`, `//`, the absolute
+        /// root), and whichever reading command takes it, the command is denied.
+        #[test]
+        fn spellings_of_a_denied_path_are_denied(
+            prefix in prop::collection::vec(
+                prop::sample::select(vec!["./", "sub/", "sub/../", "a/b/../../", "x//", "/work/repo/"]),
+                0..4,
+            ),
+            command in prop::sample::select(vec!["cat", "head -n 1", "less", "grep -r k", "cp", "rm -f", "sed -n 1p"]),
+        ) {
+            let mut path = String::new();
+            for p in &prefix {
+                // The absolute root only makes sense at the start.
+                if *p == "/work/repo/" && !path.is_empty() {
+                    continue;
+                }
+                path.push_str(p);
+            }
+            path.push_str(".env");
+            let line = format!("{command} {path} /tmp/x");
+            let d = gate(DENY_SECRETS).decide_shell(&line);
+            prop_assert_eq!(d.verdict, Verdict::Deny, "{}: {:?}", line, d.reasons);
+        }
+
+        /// No argv makes the file-argument check panic, and it never makes a decision more
+        /// lenient than the same policy without path rules.
+        #[test]
+        fn file_arguments_only_make_decisions_stricter(
+            words in prop::collection::vec("[a-z./@=~*-]{0,8}", 1..6),
+            name in prop::sample::select(vec!["cat", "cp", "mv", "rm", "grep", "curl", "dd", "sed", "tee", "chmod"]),
+        ) {
+            let mut argv = vec![name.to_owned()];
+            argv.extend(words);
+            let lenient = Gate::new(PolicySet::new()).with_root("/work/repo");
+            let strict = gate("[[rule]]\naction = \"deny\"\npath = [\"**/.env\", \"**/*.key\"]\n\n[[rule]]\naction = \"ask\"\npath = \"**\"\naccess = [\"delete\"]\n");
+            prop_assert!(strict.decide_argv(&argv).verdict >= lenient.decide_argv(&argv).verdict);
+        }
+    }
+}
+
+/// Over the whole bypass corpus: path rules never make a decision more lenient, and every
+/// rule an "always" answer would write loads again.
+#[test]
+fn corpus_lines_under_path_rules_and_always_rules() {
+    use palisade_permission::approval::always_rule;
+    use palisade_permission::{Answer, Scope};
+
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/corpus.txt"
+    ))
+    .unwrap();
+    let lenient = Gate::new(PolicySet::new()).with_root("/work/repo");
+    // Only deny and ask path rules (an allow command rule would of course loosen things).
+    let strict = gate(
+        "[[rule]]\naction = \"deny\"\npath = [\"**/.env*\", \"~/.ssh/**\", \"**/.ssh/**\"]\n\n\
+         [[rule]]\naction = \"ask\"\npath = \"**\"\naccess = [\"delete\"]\n",
+    );
+    let mut lines = 0;
+    let mut stricter = 0;
+    let mut rules = 0;
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let json = line.splitn(4, ' ').nth(3).unwrap();
+        let command: String = serde_json::from_str(json).unwrap();
+        lines += 1;
+        let base = lenient.decide_shell(&command);
+        let d = strict.decide_shell(&command);
+        assert!(d.verdict >= base.verdict, "{command}: {:?}", d.reasons);
+        stricter += usize::from(d.verdict > base.verdict);
+        for answer in [
+            Answer::AllowAlways(Scope::ExactArgv),
+            Answer::AllowAlways(Scope::Prefix(1)),
+            Answer::DenyAlways(Scope::Prefix(2)),
+        ] {
+            if let Some(rule) = always_rule(&base, answer) {
+                rules += 1;
+                Policy::from_toml(&rule, "always.toml")
+                    .unwrap_or_else(|e| panic!("{command}: {e}\n{rule}"));
+            }
+        }
+    }
+    assert!(
+        lines >= 200 && rules > 100 && stricter > 0,
+        "{lines} lines, {rules} rules, {stricter} stricter"
+    );
+}

@@ -481,3 +481,30 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_store_that_is_a_symbolic_link_is_written_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("dotfiles")).unwrap();
+    let real = dir.path().join("dotfiles/always.toml");
+    std::fs::write(&real, "").unwrap();
+    let link = dir.path().join("always.toml");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let store = RuleStore::open(&link, Layer::User).unwrap();
+    let gate = gate_from_disk(&link);
+    answer(
+        &store,
+        &gate,
+        "frob x",
+        Answer::AllowAlways(Scope::ExactArgv),
+    )
+    .unwrap();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(std::fs::read_to_string(&real).unwrap().contains("\"frob\""));
+    assert_eq!(verdict(&gate_from_disk(&link), "frob x"), Verdict::Allow);
+}
