@@ -62,6 +62,8 @@ impl ArgvDigest {
                 parts.text(name);
                 parts.word(value);
             }
+            parts.text(command.remote.as_deref().unwrap_or_default());
+            parts.len(usize::from(command.remote.is_some()));
             parts.len(command.redirects.len());
             for redirect in &command.redirects {
                 parts.text(&format!("{:?}", redirect.access));
@@ -219,6 +221,8 @@ pub fn resolve(decision: &Decision, approver: &dyn Approver) -> (Verdict, Option
 ///   such a word can never become part of a rule;
 /// - a sub-command has no words (only assignments), or there are no sub-commands (a file,
 ///   network or tool decision);
+/// - for an allow: a sub-command runs on another host (`ssh HOST CMD`): rules can't say
+///   where a command runs, so the rule would allow it locally too;
 /// - for an allow: the decision is a deny, or its risk or any finding is critical (an
 ///   "always allow" never lifts a critical finding, and the rule never says
 ///   `allow_critical`).
@@ -238,7 +242,11 @@ pub fn always_rule(decision: &Decision, answer: Answer) -> Option<String> {
     {
         return None;
     }
-    if decision.commands.is_empty() {
+    // Rules have no notion of a host: an allow rule for what runs on `ssh prod` would
+    // allow it here too.
+    if decision.commands.is_empty()
+        || (action == Verdict::Allow && decision.commands.iter().any(|c| c.remote.is_some()))
+    {
         return None;
     }
     let mut patterns = Vec::with_capacity(decision.commands.len());

@@ -269,6 +269,8 @@ pub struct CommandDecision {
     pub assignments: Vec<(String, Word)>,
     /// Its file redirections (`> target`), decided as file actions of their own.
     pub redirects: Vec<crate::shell::Redirect>,
+    /// Runs on another host (`ssh HOST CMD`): the host as written.
+    pub remote: Option<String>,
     /// Its risk.
     pub risk: RiskLevel,
     /// Its verdict.
@@ -506,6 +508,7 @@ impl Gate {
                 invocation: command.invocation.clone(),
                 assignments: command.assignments.clone(),
                 redirects: command.redirects.clone(),
+                remote: command.remote.clone(),
                 risk: level,
                 verdict,
                 rules,

@@ -187,6 +187,9 @@ fn render(request: &ApprovalRequest<'_>) -> String {
             words(&command.argv),
             command.risk
         );
+        if let Some(host) = &command.remote {
+            let _ = writeln!(out, "     runs on host: {}", escape(host));
+        }
         if command.invocation != command.argv && !command.invocation.is_empty() {
             let _ = writeln!(out, "     written as: {}", words(&command.invocation));
         }

@@ -508,3 +508,46 @@ fn a_store_that_is_a_symbolic_link_is_written_through_it() {
     assert!(std::fs::read_to_string(&real).unwrap().contains("\"frob\""));
     assert_eq!(verdict(&gate_from_disk(&link), "frob x"), Verdict::Allow);
 }
+
+#[test]
+fn remote_commands_are_not_persisted_as_local_allow_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("always.toml");
+    let store = RuleStore::open(&path, Layer::User).unwrap();
+    let gate = gate_from_disk(&path);
+    // Rules can't say on which host: approving `make deploy` on `prod` must not approve it
+    // here. Nothing is persisted (ask again next time).
+    assert_eq!(
+        answer(
+            &store,
+            &gate,
+            "ssh prod 'make deploy'",
+            Answer::AllowAlways(Scope::ExactArgv)
+        ),
+        None
+    );
+    assert!(!path.exists());
+    // The reverse holds by the engine: a local approval does not cover the `ssh` command.
+    answer(
+        &store,
+        &gate,
+        "make clean",
+        Answer::AllowAlways(Scope::ExactArgv),
+    )
+    .unwrap();
+    let gate = gate_from_disk(&path);
+    assert_eq!(verdict(&gate, "make clean"), Verdict::Allow);
+    assert_eq!(verdict(&gate, "ssh prod 'make clean'"), Verdict::Ask);
+    // Denying always is fine: it only makes things stricter.
+    answer(
+        &store,
+        &gate,
+        "ssh prod 'make deploy'",
+        Answer::DenyAlways(Scope::Prefix(2)),
+    )
+    .unwrap();
+    assert_eq!(
+        verdict(&gate_from_disk(&path), "make deploy"),
+        Verdict::Deny
+    );
+}
