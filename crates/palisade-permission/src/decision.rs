@@ -659,11 +659,11 @@ impl Gate {
             }
             // A run-time word (`~/.ssh/id_rsa`, `$HOME/.env`) is matched as written; the
             // command can't be allowed anyway.
-            let target = if argument.word.opaque {
-                argument.path.to_owned()
+            let targets = if argument.word.opaque {
+                vec![argument.path.to_owned()]
             } else {
                 match self.normalise(argument.path) {
-                    Ok(relative) => relative.into_string(),
+                    Ok(relative) => vec![relative.into_string()],
                     Err(err)
                         if matches!(
                             err.kind(),
@@ -671,7 +671,17 @@ impl Gate {
                                 | palisade_path::ErrorKind::Absolute
                         ) =>
                     {
-                        argument.path.to_owned()
+                        // Outside the root: as given, and (stricter, never looser) as the
+                        // absolute path it names lexically, so `../../etc/shadow` meets a
+                        // rule about `/etc/shadow`.
+                        let mut targets = vec![argument.path.to_owned()];
+                        if let Some(absolute) =
+                            lexical_absolute(self.root.as_deref(), argument.path)
+                            && !targets.contains(&absolute)
+                        {
+                            targets.push(absolute);
+                        }
+                        targets
                     }
                     Err(err) => {
                         if verdict < Verdict::Ask {
@@ -685,24 +695,26 @@ impl Gate {
                     }
                 }
             };
-            for (layer, policy, rule) in self.policies.strict_path_rules(&target, access) {
-                let matched = RuleMatch {
-                    layer,
-                    file: policy.origin().to_path_buf(),
-                    line: rule.line,
-                    action: rule.action,
-                    reason: rule.reason.clone(),
-                };
-                if rule.action > verdict {
-                    verdict = rule.action;
-                    reason = format!(
-                        "{reason}; file argument `{} {target}`: {}",
-                        access.as_str(),
-                        matched.describe()
-                    );
-                }
-                if !rules.contains(&matched) {
-                    rules.push(matched);
+            for target in &targets {
+                for (layer, policy, rule) in self.policies.strict_path_rules(target, access) {
+                    let matched = RuleMatch {
+                        layer,
+                        file: policy.origin().to_path_buf(),
+                        line: rule.line,
+                        action: rule.action,
+                        reason: rule.reason.clone(),
+                    };
+                    if rule.action > verdict {
+                        verdict = rule.action;
+                        reason = format!(
+                            "{reason}; file argument `{} {target}`: {}",
+                            access.as_str(),
+                            matched.describe()
+                        );
+                    }
+                    if !rules.contains(&matched) {
+                        rules.push(matched);
+                    }
                 }
             }
         }
@@ -906,4 +918,34 @@ pub(crate) fn shell_quote(word: &str) -> String {
     }
     out.push('\'');
     out
+}
+
+/// `path` made absolute against `root` (when relative) with `.` and `..` removed lexically;
+/// `None` for a relative path without a root. Used only to find more deny and ask rules.
+fn lexical_absolute(root: Option<&Path>, path: &str) -> Option<String> {
+    use std::path::Component;
+    let joined = if Path::new(path).is_absolute() {
+        PathBuf::from(path)
+    } else {
+        root?.join(path)
+    };
+    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
+    for component in joined.components() {
+        match component {
+            Component::Normal(part) => parts.push(part),
+            Component::ParentDir => {
+                parts.pop();
+            }
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    let mut out = String::new();
+    for part in parts {
+        out.push('/');
+        out.push_str(part.to_str()?);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    Some(out)
 }

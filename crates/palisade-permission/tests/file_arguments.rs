@@ -254,3 +254,23 @@ fn corpus_lines_under_path_rules_and_always_rules() {
         "{lines} lines, {rules} rules, {stricter} stricter"
     );
 }
+
+#[test]
+fn paths_outside_the_root_meet_absolute_rules() {
+    let g = gate(
+        "[[rule]]\naction = \"allow\"\ncommand = [\"cat\", \"cp\"]\n\n\
+         [[rule]]\naction = \"deny\"\npath = [\"/etc/shadow\", \"/home/*/.aws/**\"]\n",
+    );
+    for line in [
+        "cat /etc/shadow",
+        "cat /etc/./shadow",
+        "cat /tmp/../etc/shadow",
+        "cat ../../etc/shadow",
+        "cat ../../../../../etc/shadow",
+        "cp ../../home/u/.aws/credentials x",
+    ] {
+        let d = g.decide_shell(line);
+        assert_eq!(d.verdict, Verdict::Deny, "{line}: {:?}", d.reasons);
+    }
+    assert_ne!(g.decide_shell("cat ../etc/shadow").verdict, Verdict::Deny);
+}
