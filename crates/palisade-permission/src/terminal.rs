@@ -43,6 +43,8 @@ const DEFAULT_PREFIX_WORDS: usize = 2;
 /// ```
 pub struct TerminalApprover<R, W> {
     io: Mutex<(R, W)>,
+    /// The real terminal, whose unread input is discarded before each prompt.
+    tty: Option<std::fs::File>,
 }
 
 impl<R, W> std::fmt::Debug for TerminalApprover<R, W> {
@@ -57,6 +59,7 @@ impl<R: BufRead, W: Write> TerminalApprover<R, W> {
     pub fn new(input: R, output: W) -> Self {
         Self {
             io: Mutex::new((input, output)),
+            tty: None,
         }
     }
 
@@ -102,7 +105,8 @@ impl TerminalApprover<BufReader<std::fs::File>, std::fs::File> {
     /// otherwise (a pipe, a file, `/dev/null`, no controlling terminal) an error, and the
     /// host should fall back to [`DenyAll`](crate::DenyAll). Answers are read from
     /// `/dev/tty`, not from standard input, so input piped or typed ahead into the program
-    /// can't answer.
+    /// can't answer; input typed before a prompt appears is discarded (`tcflush`), so a
+    /// keystroke meant for something else does not answer it.
     pub fn terminal() -> std::io::Result<Self> {
         if !std::io::stdin().is_terminal() {
             return Err(std::io::Error::new(
@@ -122,7 +126,11 @@ impl TerminalApprover<BufReader<std::fs::File>, std::fs::File> {
             ));
         }
         let output = tty.try_clone()?;
-        Ok(Self::new(BufReader::new(tty), output))
+        let flush = tty.try_clone()?;
+        Ok(Self {
+            tty: Some(flush),
+            ..Self::new(BufReader::new(tty), output)
+        })
     }
 }
 
@@ -130,6 +138,12 @@ impl<R: BufRead, W: Write> Approver for TerminalApprover<R, W> {
     fn approve(&self, request: &ApprovalRequest<'_>) -> Approval {
         let mut io = self.io.lock().unwrap_or_else(PoisonError::into_inner);
         let (input, output) = &mut *io;
+        if let Some(tty) = &self.tty {
+            // Type-ahead: only what is typed after the request is shown may answer it. (A
+            // canonical-mode terminal hands over one line per read, so nothing unread sits in
+            // the reader's buffer.)
+            let _ = rustix::termios::tcflush(tty, rustix::termios::QueueSelector::IFlush);
+        }
         let answer = Self::ask(input, output, request).unwrap_or(Answer::Deny);
         Approval {
             answer,

@@ -192,13 +192,16 @@ fn child_on_a_terminal() {
     println!("ANSWER: {verdict} {:?}", approval.unwrap().answer);
 }
 
-#[test]
-fn on_a_real_pseudo_terminal_the_answer_is_read_from_dev_tty() {
-    // util-linux `script` runs the child with a new pseudo-terminal as its controlling
-    // terminal and standard input, and copies our standard input to it.
+/// Runs `child_on_a_terminal` on a new pseudo-terminal with util-linux `script`, typing
+/// `type_ahead` at once and `answer` once the prompt is on the screen; returns the screen.
+/// `None` where `script` is not installed.
+fn on_a_pseudo_terminal(type_ahead: &str, answer: &str) -> Option<String> {
+    use std::io::{Read as _, Write as _};
+    use std::time::{Duration, Instant};
+
     if Command::new("script").arg("--version").output().is_err() {
         eprintln!("`script` (util-linux) is not installed: pseudo-terminal test not run");
-        return;
+        return None;
     }
     let exe = std::env::current_exe().unwrap();
     let child = format!(
@@ -213,22 +216,54 @@ fn on_a_real_pseudo_terminal_the_answer_is_read_from_dev_tty() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    {
-        use std::io::Write as _;
-        let mut stdin = script.stdin.take().unwrap();
-        stdin.write_all(b"p 3\n").unwrap();
+    let mut stdin = script.stdin.take().unwrap();
+    stdin.write_all(type_ahead.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let mut stdout = script.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut screen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !String::from_utf8_lossy(&screen).contains("allow? [y]") {
+        let chunk = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|e| panic!("no prompt ({e}): {}", String::from_utf8_lossy(&screen)));
+        screen.extend(chunk);
     }
-    let out = script.wait_with_output().unwrap();
-    let shown = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{shown}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    stdin.write_all(answer.as_bytes()).unwrap();
+    drop(stdin);
+    while let Ok(chunk) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        screen.extend(chunk);
+    }
+    let status = script.wait().unwrap();
+    let screen = String::from_utf8_lossy(&screen).into_owned();
+    assert!(status.success(), "{screen}");
+    Some(screen)
+}
+
+#[test]
+fn on_a_real_pseudo_terminal_the_answer_is_read_from_dev_tty() {
+    let Some(shown) = on_a_pseudo_terminal("", "p 3\n") else {
+        return;
+    };
     assert!(shown.contains("1. cargo test -p x"), "{shown}");
-    assert!(shown.contains("allow? [y] once"), "{shown}");
     assert!(
         shown.contains("ANSWER: allow AllowAlways(Prefix(3))"),
         "{shown}"
     );
+}
+
+#[test]
+fn input_typed_before_the_prompt_does_not_answer_it() {
+    let Some(shown) = on_a_pseudo_terminal("y\n", "n\n") else {
+        return;
+    };
+    assert!(shown.contains("ANSWER: deny Deny"), "{shown}");
 }
