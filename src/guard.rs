@@ -756,18 +756,21 @@ impl Guard {
                         &Scripted::new().answer(digest, Answer::AllowOnce),
                     ),
                 };
-                built.map(|command| Ready::Command(argv, Box::new(command))).map_err(|err| {
-                    let kind = match &err {
-                        ExecError::Cwd { .. } => DenialKind::Path,
-                        _ => DenialKind::Policy,
-                    };
-                    Denial::new(
-                        kind,
-                        vec![format!(
-                            "the command could not be prepared as approved, so nothing ran: {err}"
-                        )],
-                    )
-                })
+                built
+                    .map(|command| Ready::Command(argv, Box::new(command)))
+                    .map_err(|err| {
+                        let (kind, why) = match (&err, approved) {
+                            (ExecError::Cwd { .. }, _) => {
+                                (DenialKind::Path, "its working directory was refused")
+                            }
+                            (ExecError::NotAllowed { .. }, Some(_)) => (
+                                DenialKind::NotApproved,
+                                "the argv to run is not exactly the one approved",
+                            ),
+                            _ => (DenialKind::Policy, "the command was refused on its argv"),
+                        };
+                        Denial::new(kind, vec![format!("{why}, so nothing ran: {err}")])
+                    })
             }
             Target::Plugin => {
                 #[cfg(feature = "sandbox")]
