@@ -1086,7 +1086,9 @@ impl GuardBuilder {
 
     /// Who answers "ask" decisions (palisade-permission's [`Approver`]: the answer must carry
     /// the digest of the request it answers). Without one, "ask" is a denial; so is a panic in
-    /// the approver, and an answer for another digest.
+    /// the approver, and an answer for another digest. An "always" answer is honoured for this
+    /// request only and recorded as such in the audit log: the guard adds no rule (turning it
+    /// into one is the host's choice, with `palisade_permission::approval::always_rule`).
     #[must_use]
     pub fn approver(mut self, approver: impl Approver + Send + Sync + 'static) -> Self {
         self.approver = Some(Arc::new(approver));
