@@ -841,3 +841,43 @@ fn bad_exec_and_approval_config_points_at_line_and_column() {
         assert!(err.to_string().contains(needle), "{err}");
     }
 }
+
+/// Answers "allow always" and counts how often it was asked.
+#[derive(Debug, Default)]
+struct AlwaysApprover {
+    asked: Mutex<u32>,
+}
+
+impl Approver for AlwaysApprover {
+    fn approve(&self, request: &ApprovalRequest<'_>) -> Approval {
+        *self.asked.lock().unwrap() += 1;
+        Approval {
+            answer: Answer::AllowAlways(palisade::Scope::ExactArgv),
+            digest: request.digest,
+        }
+    }
+}
+
+#[test]
+fn an_always_answer_is_honoured_once_and_recorded_as_always() {
+    let f = fixture();
+    let approver = Arc::new(AlwaysApprover::default());
+    let guard = builder(&f)
+        .shared_approver(approver.clone())
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let Permit::Command(permit) = guard
+            .authorize("agent", &Request::command(["touch", "again.txt"]))
+            .unwrap()
+        else {
+            panic!("a command permit");
+        };
+        assert!(permit.run().unwrap().success());
+    }
+    // The guard added no rule: the second run was asked about too.
+    assert_eq!(*approver.asked.lock().unwrap(), 2);
+    let events = events(&f.db);
+    assert_eq!(events[0]["metadata"]["approval"]["answer"], "allow_always");
+    assert_eq!(events[2]["metadata"]["approval"]["answer"], "allow_always");
+}

@@ -19,7 +19,7 @@ use palisade::ratelimit::{BreakerConfig, FakeClock, SlidingWindow, State};
 use palisade::sandbox::{ErrorKind as SandboxErrorKind, Sandbox};
 use palisade::{
     Answer, Approval, ApprovalRequest, Approver, DenialKind, ErrorKind, Guard, GuardBuilder,
-    Permit, PluginPermit, Request, describe_approval,
+    GuardConfig, Permit, PluginPermit, Request, describe_approval,
 };
 
 /// A plugin with the bytes ABI: `run` echoes, `flaky` traps when the input starts with `!`
@@ -546,4 +546,40 @@ fn concurrent_calls_through_one_guard_keep_one_chain() {
     let report = guard.audit_log().verify(None).unwrap();
     assert!(report.is_ok());
     assert_eq!(report.events, 24);
+}
+
+#[test]
+fn the_config_files_breaker_settings_apply_to_every_plugin() {
+    let f = fixture();
+    let config = GuardConfig::from_toml(
+        "[plugins.breaker]\nwindow = 2\nminimum_calls = 2\nfailure_rate = 100\nwait_in_open_ms = 5000\nhalf_open_calls = 1\n",
+        "guard.toml",
+        &f.root,
+    )
+    .unwrap();
+    let plugin = f.sandbox.load_wat(PLUGIN).unwrap();
+    let guard = Guard::builder()
+        .config(config)
+        .root(&f.root)
+        .audit_path(&f.db)
+        .policy(Layer::User, Policy::from_toml(POLICY, "test.toml").unwrap())
+        .plugin("flaky", plugin)
+        .breaker_clock(f.clock.clone())
+        .build()
+        .unwrap();
+    assert!(permit(&guard, "flaky", "flaky", b"!").call().is_err());
+    assert_eq!(guard.plugin_breaker_state("flaky"), Some(State::Closed));
+    assert!(permit(&guard, "flaky", "flaky", b"!").call().is_err());
+    assert_eq!(guard.plugin_breaker_state("flaky"), Some(State::Open));
+    let denial = guard
+        .authorize(
+            "host",
+            &Request::plugin_call("flaky", "flaky", b"x".to_vec()),
+        )
+        .unwrap_err();
+    assert_eq!(denial.retry_after, Some(Duration::from_secs(5)));
+    f.clock.advance(Duration::from_secs(5));
+    // One probe, and it succeeds.
+    assert!(permit(&guard, "flaky", "flaky", b"x").call().is_ok());
+    assert_eq!(guard.plugin_breaker_state("flaky"), Some(State::Closed));
 }
