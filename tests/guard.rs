@@ -519,7 +519,6 @@ fn a_command_past_its_deadline_is_killed_and_the_outcome_recorded() {
 }
 
 #[test]
-#[ignore = "palisade-permission's SafeCommand kills only the child at the deadline, not its process group, and waits for the output pipes a grandchild may hold (issue 4, listed in its README); un-ignore when it kills the group"]
 fn the_deadline_kills_what_the_command_started_too() {
     let f = fixture();
     let script = "sleep 30 & echo $! > bg.pid; wait";
