@@ -62,6 +62,9 @@ pub struct Config {
     pub handlers: PathBuf,
     /// The SQLite audit log.
     pub audit_db: PathBuf,
+    /// Where the anchor of the seal made at shutdown is written (keep it where the writer of
+    /// the database can't change it); default: `audit_db` with `.anchor` appended.
+    pub audit_anchor: Option<PathBuf>,
     /// Request validation.
     pub requests: RequestSettings,
     /// Rate and concurrency limits.
@@ -82,6 +85,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             handlers: PathBuf::from("examples/plugin_host/handlers"),
             audit_db: PathBuf::from("plugin_host_audit.db"),
+            audit_anchor: None,
             requests: RequestSettings::default(),
             rate: RateSettings::default(),
             breaker: BreakerSettings::default(),
@@ -432,9 +436,16 @@ pub async fn start(config: Config) -> Result<RunningHost, String> {
     // One breaker per loaded module, plus room: a module never loses its breaker.
     let breakers = KeyedCircuitBreakers::new(template, modules.len().max(1))
         .map_err(|error| format!("`breaker`: {error}"))?;
+    let anchor = config.audit_anchor.clone().unwrap_or_else(|| {
+        let mut path = config.audit_db.clone().into_os_string();
+        path.push(".anchor");
+        PathBuf::from(path)
+    });
     let audit = AuditLog::open(
         &config.audit_db,
-        AuditConfig::default().with_durability(Durability::Balanced),
+        AuditConfig::default()
+            .with_durability(Durability::Balanced)
+            .with_anchor_file(anchor),
     )
     .map_err(|error| {
         format!(
@@ -524,11 +535,13 @@ pub async fn start(config: Config) -> Result<RunningHost, String> {
         let drained = tokio::time::timeout(drain_timeout, host.in_flight.wait_idle())
             .await
             .is_ok();
+        // Flush what was queued, then seal the head: the anchor file vouches for the tail
+        // (a chain alone can't show that its last rows were removed).
         let flush_audit = Arc::clone(&host.audit);
-        tokio::task::spawn_blocking(move || flush_audit.flush())
+        tokio::task::spawn_blocking(move || flush_audit.flush().and_then(|()| flush_audit.seal()))
             .await
             .map_err(|error| format!("flushing the audit log failed: {error}"))?
-            .map_err(|error| format!("flushing the audit log failed: {error}"))?;
+            .map_err(|error| format!("flushing or sealing the audit log failed: {error}"))?;
         Ok(ShutdownReport {
             drained,
             audit_events_written: host.audit.counters().written,
