@@ -12,7 +12,8 @@
 //! curl -s localhost:8080/metrics
 //! ```
 //!
-//! Ctrl-C stops it gracefully: running calls finish and the audit log is flushed.
+//! Ctrl-C (SIGINT) or SIGTERM stops it gracefully: running calls finish, the audit log is
+//! flushed and sealed.
 
 #[path = "plugin_host/server.rs"]
 #[allow(
@@ -87,11 +88,7 @@ async fn main() -> ExitCode {
         "plugin_host: audit log {}; ctrl-c to stop",
         audit_db.display()
     );
-    let stopped = host
-        .shutdown_on(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await;
+    let stopped = host.shutdown_on(stop_signal()).await;
     match stopped {
         Ok(report) => {
             println!(
@@ -109,5 +106,28 @@ async fn main() -> ExitCode {
             eprintln!("plugin_host: {error}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Completes on ctrl-c (SIGINT) or, on Unix, SIGTERM (what service managers send). If a
+/// handler can't be installed, that signal is simply not waited for.
+async fn stop_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
     }
 }
