@@ -649,6 +649,7 @@ async fn global_limit_and_shutdown_drains_a_running_call() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = config(dir.path());
     config.rate.global = "1/m burst 3".to_owned();
+    config.header_read_timeout_ms = 300;
     // Long enough to be in flight when shutdown starts.
     config.sandbox.fuel = u64::MAX / 2;
     config.sandbox.timeout_ms = 800;
@@ -691,6 +692,24 @@ async fn global_limit_and_shutdown_drains_a_running_call() {
     assert!(TcpStream::connect(addr).await.is_err());
     let reader = AuditReader::open(dir.path().join("drain.db")).unwrap();
     assert!(reader.verify(None, None).unwrap().is_ok());
+
+    // A client that never finishes its request head is disconnected after the header read
+    // timeout (300 ms here), and is no request: nothing is audited.
+    let slow_started = Instant::now();
+    let mut slow = TcpStream::connect(host.addr()).await.unwrap();
+    slow.write_all(b"GET /run/hello HTTP/1.1\r\nHost: t\r\n")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest))
+        .await
+        .expect("the slow client is disconnected")
+        .ok();
+    assert!(
+        slow_started.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        slow_started.elapsed()
+    );
 
     // Malformed header lines never become requests: hyper answers 400 itself, so neither
     // the layer nor the audit log sees them.

@@ -2,6 +2,9 @@
 //! graceful shutdown. `examples/plugin_host.rs` runs it from the command line;
 //! `tests/plugin_host.rs` starts it in-process on 127.0.0.1:0.
 //!
+//! Connections are served by hyper's HTTP/1.1 server with a header read timeout (a client that
+//! trickles its request head is disconnected; `axum::serve` sets none).
+//!
 //! One call of `POST /run/{module}` (or `GET`, with an empty body), in order:
 //!
 //! 1. the validation layer (`palisade::http`): body, headers, target length, path — 413, 431,
@@ -29,9 +32,11 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path as RoutePath, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use palisade::audit::{AuditConfig, AuditLog, Decision, Durability, NewEvent, Risk};
 use palisade::http::{Rejection, RequestLimits, RouteName, ValidateRequestLayer};
 use palisade::ratelimit::{
@@ -41,8 +46,9 @@ use palisade::ratelimit::{
 use palisade::sandbox::http::{HttpPolicy, IpRange};
 use palisade::sandbox::{Plugin, Sandbox};
 use serde::Deserialize;
-use tokio::net::TcpListener;
-use tokio::sync::{Notify, oneshot};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, oneshot, watch};
+use tower::Service as _;
 
 /// The export every handler provides (bytes ABI: request body in, response body out).
 pub const ENTRY_POINT: &str = "handle";
@@ -75,8 +81,11 @@ pub struct Config {
     pub sandbox: SandboxSettings,
     /// What handlers may reach with `palisade::http_request`.
     pub outgoing_http: OutgoingHttpSettings,
-    /// How long shutdown waits for in-flight calls, in milliseconds.
+    /// How long shutdown waits for open connections and in-flight calls, in milliseconds.
     pub drain_timeout_ms: u64,
+    /// How long a client may take to send a request's head, in milliseconds (slow-header
+    /// clients are disconnected).
+    pub header_read_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -92,6 +101,7 @@ impl Default for Config {
             sandbox: SandboxSettings::default(),
             outgoing_http: OutgoingHttpSettings::default(),
             drain_timeout_ms: 10_000,
+            header_read_timeout_ms: 10_000,
         }
     }
 }
@@ -308,7 +318,8 @@ const METRICS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// Calls still running on blocking threads (also after their client went away).
+/// Tasks shutdown waits for: open connections, and calls still running on blocking threads
+/// (also after their client went away).
 #[derive(Debug, Default)]
 struct InFlight {
     count: AtomicUsize,
@@ -520,21 +531,38 @@ pub async fn start(config: Config) -> Result<RunningHost, String> {
         .map_err(|error| format!("no local address: {error}"))?;
     let (stop, stopped) = oneshot::channel::<()>();
     let drain_timeout = Duration::from_millis(config.drain_timeout_ms);
+    let header_timeout = Duration::from_millis(config.header_read_timeout_ms);
     let task = tokio::spawn(async move {
-        let server = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = stopped.await;
-        });
-        server
-            .await
-            .map_err(|error| format!("the server failed: {error}"))?;
-        // Connections are closed; calls whose client went away may still be running.
-        let drained = tokio::time::timeout(drain_timeout, host.in_flight.wait_idle())
-            .await
-            .is_ok();
+        let connections = Arc::new(InFlight::default());
+        let (closing, closing_seen) = watch::channel(false);
+        let mut stopped = std::pin::pin!(stopped);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => serve_connection(
+                        stream,
+                        peer,
+                        app.clone(),
+                        header_timeout,
+                        connections.enter(),
+                        closing_seen.clone(),
+                    ),
+                    // Out of descriptors and the like: back off instead of spinning.
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                },
+                _ = &mut stopped => break,
+            }
+        }
+        drop(listener);
+        let _ = closing.send(true);
+        // Connections finish their current request, then close; calls whose client went away
+        // may still be running on blocking threads.
+        let drained = tokio::time::timeout(drain_timeout, async {
+            connections.wait_idle().await;
+            host.in_flight.wait_idle().await;
+        })
+        .await
+        .is_ok();
         // Flush what was queued, then seal the head: the anchor file vouches for the tail
         // (a chain alone can't show that its last rows were removed).
         let flush_audit = Arc::clone(&host.audit);
@@ -554,6 +582,39 @@ pub async fn start(config: Config) -> Result<RunningHost, String> {
         stop: Some(stop),
         task,
     })
+}
+
+/// Serves one HTTP/1.1 connection on its own task: the peer address goes into each request's
+/// extensions (as axum's `ConnectInfo`), a client that does not finish its request head within
+/// `header_timeout` is disconnected, and when `closing` turns true the connection finishes
+/// the request in progress and closes.
+fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    app: Router,
+    header_timeout: Duration,
+    open: InFlightGuard,
+    mut closing: watch::Receiver<bool>,
+) {
+    tokio::spawn(async move {
+        let _open = open;
+        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            // A Router is always ready; `call` without `poll_ready` is what axum does too.
+            app.clone().call(request)
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let mut connection = std::pin::pin!(connection);
+        tokio::select! {
+            _ = connection.as_mut() => return,
+            _ = closing.wait_for(|closing| *closing) => {}
+        }
+        connection.as_mut().graceful_shutdown();
+        let _ = connection.await;
+    });
 }
 
 fn build_sandbox(config: &Config) -> Result<Sandbox, String> {
