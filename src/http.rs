@@ -11,6 +11,7 @@
 //! | header values: no NUL, CR, LF, other controls (HTAB allowed) or non-ASCII bytes | on | 400 |
 //! | `Content-Length`: one value, digits only; not together with `Transfer-Encoding` | on | 400 |
 //! | body: `Content-Length` over the limit refused before reading; a streamed (chunked) body counted while read | 1 MiB | 413 |
+//! | body: the body reports [`BodyTimedOut`] (a host-supplied deadline) | — | 408 |
 //!
 //! Every rejection is a response with a short plain-text reason (`text/plain; charset=utf-8`);
 //! the inner service never sees the request. The same checks are available without tower:
@@ -73,8 +74,10 @@
 //! (requests built through `unsafe` constructors, other servers) and adds what neither refuses:
 //! non-ASCII header bytes, ambiguous `Content-Length`, paths.
 //!
-//! Not covered: slow clients (use hyper's `header_read_timeout` and a body timeout), request
-//! rates (see [`palisade_ratelimit`](crate::ratelimit) when the `ratelimit` feature is on).
+//! Not covered here: time. The layer has no timer (it runs on any executor): bound slow
+//! request heads with hyper's `header_read_timeout`, and slow bodies by giving the layer a body
+//! that fails with [`BodyTimedOut`] at a deadline (answered 408; `examples/plugin_host` does
+//! both). Request rates: see [`palisade_ratelimit`](crate::ratelimit).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -112,6 +115,8 @@ pub enum RejectionKind {
     BodyTooLarge,
     /// The body could not be read (the client went away, a framing error): 400.
     BodyUnreadable,
+    /// The body did not arrive in time (its body reported [`BodyTimedOut`]): 408.
+    BodyTimeout,
     /// `Content-Length` is malformed, repeated with different values, or sent together with
     /// `Transfer-Encoding` (request smuggling): 400.
     AmbiguousLength,
@@ -138,6 +143,7 @@ impl RejectionKind {
         match self {
             RejectionKind::BodyTooLarge => "body_too_large",
             RejectionKind::BodyUnreadable => "body_unreadable",
+            RejectionKind::BodyTimeout => "body_timeout",
             RejectionKind::AmbiguousLength => "ambiguous_length",
             RejectionKind::TooManyHeaders => "too_many_headers",
             RejectionKind::HeadersTooLarge => "headers_too_large",
@@ -157,6 +163,7 @@ impl RejectionKind {
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
             }
             RejectionKind::TargetTooLong => StatusCode::URI_TOO_LONG,
+            RejectionKind::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             RejectionKind::BodyUnreadable
             | RejectionKind::AmbiguousLength
             | RejectionKind::InvalidHeaderName
@@ -205,8 +212,8 @@ impl Rejection {
     }
 
     /// The response the layer sends: the status, `text/plain; charset=utf-8`, the reason and a
-    /// newline. A 413 also says `Connection: close`, since the unread rest of the body would
-    /// otherwise be taken for the next request.
+    /// newline. A 413 or 408 also says `Connection: close`, since the unread rest of the body
+    /// would otherwise be taken for the next request.
     pub fn into_response<B: From<Bytes>>(self) -> Response<B> {
         let status = self.status();
         let mut body = self.reason.into_bytes();
@@ -217,7 +224,10 @@ impl Rejection {
             CONTENT_TYPE,
             HeaderValue::from_static("text/plain; charset=utf-8"),
         );
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
+        if matches!(
+            status,
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT
+        ) {
             response
                 .headers_mut()
                 .insert(CONNECTION, HeaderValue::from_static("close"));
@@ -225,6 +235,34 @@ impl Rejection {
         response
     }
 }
+
+/// The error a request body reports when it did not arrive in time. The layer has no timer
+/// (it runs on any executor): a host bounds body reads by wrapping the body in one that
+/// fails with this error at its deadline, and the layer answers 408 instead of 400.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, thiserror::Error)]
+#[error("the request body was not received in time")]
+pub struct BodyTimedOut;
+
+/// Whether `error`, or an error it wraps, is [`BodyTimedOut`].
+fn is_body_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if error.is::<BodyTimedOut>() {
+            return true;
+        }
+        // `io::Error::other(BodyTimedOut)`: an io::Error's `source()` skips the error it wraps.
+        if let Some(io) = error.downcast_ref::<std::io::Error>()
+            && io.get_ref().is_some_and(|inner| inner.is::<BodyTimedOut>())
+        {
+            return true;
+        }
+        current = error.source();
+    }
+    false
+}
+
+/// Any error, as body errors are converted for inspection.
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Called with every rejection before the response is sent (for metrics and audit logs).
 type RejectionHook = Arc<dyn Fn(&Rejection, &Parts) + Send + Sync>;
@@ -659,6 +697,7 @@ where
     S::Future: Send + 'static,
     B: Body + From<Bytes> + Send + 'static,
     B::Data: Send,
+    B::Error: Into<BoxError>,
     ResBody: From<Bytes> + 'static,
 {
     type Response = Response<ResBody>;
@@ -697,7 +736,7 @@ where
 }
 
 /// Reads the body frame by frame, refusing it as soon as it passes `limit` bytes.
-async fn read_body<B: Body>(
+async fn read_body<B: Body<Error: Into<BoxError>>>(
     body: B,
     limit: u64,
     declared: Option<u64>,
@@ -709,11 +748,16 @@ async fn read_body<B: Body>(
     let mut collected = BytesMut::with_capacity(capacity);
     let mut total: u64 = 0;
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|_| {
-            Rejection::new(
-                RejectionKind::BodyUnreadable,
-                "the request body could not be read",
-            )
+        let frame = frame.map_err(|error| {
+            let error: BoxError = error.into();
+            if is_body_timeout(&*error) {
+                Rejection::new(RejectionKind::BodyTimeout, BodyTimedOut.to_string())
+            } else {
+                Rejection::new(
+                    RejectionKind::BodyUnreadable,
+                    "the request body could not be read",
+                )
+            }
         })?;
         let Ok(mut data) = frame.into_data() else {
             continue; // trailers are dropped
@@ -741,6 +785,7 @@ mod tests {
         let table = [
             (RejectionKind::BodyTooLarge, 413),
             (RejectionKind::BodyUnreadable, 400),
+            (RejectionKind::BodyTimeout, 408),
             (RejectionKind::AmbiguousLength, 400),
             (RejectionKind::TooManyHeaders, 431),
             (RejectionKind::HeadersTooLarge, 431),

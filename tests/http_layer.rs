@@ -20,7 +20,7 @@ use std::task::{Context, Poll, Waker};
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body::{Body, Frame};
-use palisade::http::{RejectionKind, RequestLimits, ValidateRequestLayer};
+use palisade::http::{BodyTimedOut, RejectionKind, RequestLimits, ValidateRequestLayer};
 use palisade::path::{Profile, Sanitizer};
 use tower::{Layer as _, Service};
 
@@ -193,6 +193,37 @@ fn streamed_bodies_are_counted_as_they_arrive() {
     let outcome = run(limits, broken);
     assert_eq!(outcome.status, StatusCode::BAD_REQUEST);
     assert!(!outcome.reached_inner);
+}
+
+#[test]
+fn a_body_that_reports_its_deadline_is_408() {
+    let timed_out = |error: std::io::Error| {
+        Request::post("/upload")
+            .body(Frames(VecDeque::from([
+                Ok(Bytes::from_static(b"ab")),
+                Err(error),
+            ])))
+            .unwrap()
+    };
+    for error in [
+        std::io::Error::other(BodyTimedOut),
+        std::io::Error::new(std::io::ErrorKind::TimedOut, BodyTimedOut),
+    ] {
+        let outcome = run(RequestLimits::default(), timed_out(error));
+        assert_eq!(outcome.status, StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(
+            outcome.reason,
+            "the request body was not received in time\n"
+        );
+        assert!(outcome.close);
+        assert!(!outcome.reached_inner);
+    }
+    // Any other timeout-looking error is just unreadable.
+    let other = timed_out(std::io::Error::new(std::io::ErrorKind::TimedOut, "slow"));
+    assert_eq!(
+        run(RequestLimits::default(), other).status,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[test]

@@ -650,6 +650,7 @@ async fn global_limit_and_shutdown_drains_a_running_call() {
     let mut config = config(dir.path());
     config.rate.global = "1/m burst 3".to_owned();
     config.header_read_timeout_ms = 300;
+    config.body_read_timeout_ms = 300;
     // Long enough to be in flight when shutdown starts.
     config.sandbox.fuel = u64::MAX / 2;
     config.sandbox.timeout_ms = 800;
@@ -711,6 +712,24 @@ async fn global_limit_and_shutdown_drains_a_running_call() {
         slow_started.elapsed()
     );
 
+    // A body that stalls is refused with 408 after the body read timeout (300 ms here); the
+    // refusal is a request like any other, so it is audited.
+    let stalled_started = Instant::now();
+    let mut stalled = TcpStream::connect(host.addr()).await.unwrap();
+    stalled
+        .write_all(b"POST /run/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
+        .await
+        .unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stalled.read_to_end(&mut raw))
+        .await
+        .expect("the stalled body is refused")
+        .ok();
+    let reply = parse(&raw);
+    assert_eq!(reply.status, 408, "{reply:?}");
+    assert_eq!(reply.body, "the request body was not received in time\n");
+    assert!(stalled_started.elapsed() >= Duration::from_millis(250));
+
     // Malformed header lines never become requests: hyper answers 400 itself, so neither
     // the layer nor the audit log sees them.
     for raw in [
@@ -724,8 +743,8 @@ async fn global_limit_and_shutdown_drains_a_running_call() {
 
     let report = host.shutdown().await.unwrap();
     assert_eq!(
-        report.audit_events_written, 4,
-        "4 calls, including the refused one"
+        report.audit_events_written, 5,
+        "4 calls (one refused by the global limit) and the stalled body"
     );
 }
 

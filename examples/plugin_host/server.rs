@@ -25,8 +25,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -35,10 +37,11 @@ use axum::extract::{ConnectInfo, Path as RoutePath, State};
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
+use http_body::{Body as HttpBody, Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use palisade::audit::{AuditConfig, AuditLog, Decision, Durability, NewEvent, Risk};
-use palisade::http::{Rejection, RequestLimits, RouteName, ValidateRequestLayer};
+use palisade::http::{BodyTimedOut, Rejection, RequestLimits, RouteName, ValidateRequestLayer};
 use palisade::ratelimit::{
     CircuitBreaker, ConcurrencyLimiter, Denial, KeyedCircuitBreakers, Quota, RateLimiter,
     SlidingWindow, State as BreakerState,
@@ -86,6 +89,9 @@ pub struct Config {
     /// How long a client may take to send a request's head, in milliseconds (slow-header
     /// clients are disconnected).
     pub header_read_timeout_ms: u64,
+    /// How long a client may take to send a request's body once its head arrived, in
+    /// milliseconds (408 after that).
+    pub body_read_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -102,6 +108,7 @@ impl Default for Config {
             outgoing_http: OutgoingHttpSettings::default(),
             drain_timeout_ms: 10_000,
             header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 10_000,
         }
     }
 }
@@ -531,7 +538,10 @@ pub async fn start(config: Config) -> Result<RunningHost, String> {
         .map_err(|error| format!("no local address: {error}"))?;
     let (stop, stopped) = oneshot::channel::<()>();
     let drain_timeout = Duration::from_millis(config.drain_timeout_ms);
-    let header_timeout = Duration::from_millis(config.header_read_timeout_ms);
+    let timeouts = Timeouts {
+        header: Duration::from_millis(config.header_read_timeout_ms),
+        body: Duration::from_millis(config.body_read_timeout_ms),
+    };
     let task = tokio::spawn(async move {
         let connections = Arc::new(InFlight::default());
         let (closing, closing_seen) = watch::channel(false);
@@ -543,7 +553,7 @@ pub async fn start(config: Config) -> Result<RunningHost, String> {
                         stream,
                         peer,
                         app.clone(),
-                        header_timeout,
+                        timeouts,
                         connections.enter(),
                         closing_seen.clone(),
                     ),
@@ -584,15 +594,53 @@ pub async fn start(config: Config) -> Result<RunningHost, String> {
     })
 }
 
+/// How long a client may take to send a request.
+#[derive(Debug, Clone, Copy)]
+struct Timeouts {
+    header: Duration,
+    body: Duration,
+}
+
+/// A request body that fails with [`BodyTimedOut`] if it has not ended by its deadline (the
+/// validation layer answers 408).
+struct DeadlineBody {
+    inner: Incoming,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl HttpBody for DeadlineBody {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if self.deadline.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Some(Err(Box::new(BodyTimedOut))));
+        }
+        Pin::new(&mut self.inner).poll_frame(cx).map_err(Into::into)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
 /// Serves one HTTP/1.1 connection on its own task: the peer address goes into each request's
 /// extensions (as axum's `ConnectInfo`), a client that does not finish its request head within
-/// `header_timeout` is disconnected, and when `closing` turns true the connection finishes
-/// the request in progress and closes.
+/// the header timeout is disconnected, a body that takes longer than the body timeout is
+/// refused with 408, and when `closing` turns true the connection finishes the request in
+/// progress and closes.
 fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
     app: Router,
-    header_timeout: Duration,
+    timeouts: Timeouts,
     open: InFlightGuard,
     mut closing: watch::Receiver<bool>,
 ) {
@@ -600,12 +648,18 @@ fn serve_connection(
         let _open = open;
         let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
+            let request = request.map(|body| {
+                Body::new(DeadlineBody {
+                    inner: body,
+                    deadline: Box::pin(tokio::time::sleep(timeouts.body)),
+                })
+            });
             // A Router is always ready; `call` without `poll_ready` is what axum does too.
             app.clone().call(request)
         });
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(header_timeout)
+            .header_read_timeout(timeouts.header)
             .serve_connection(TokioIo::new(stream), service);
         let mut connection = std::pin::pin!(connection);
         tokio::select! {
