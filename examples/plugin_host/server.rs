@@ -3,12 +3,13 @@
 //! `tests/plugin_host.rs` starts it in-process on 127.0.0.1:0.
 //!
 //! Connections are served by hyper's HTTP/1.1 server with a header read timeout (a client that
-//! trickles its request head is disconnected; `axum::serve` sets none).
+//! trickles its request head is disconnected; `axum::serve` sets none) and a body deadline
+//! (a body still incomplete after it fails with `BodyTimedOut`, which the layer answers 408).
 //!
 //! One call of `POST /run/{module}` (or `GET`, with an empty body), in order:
 //!
-//! 1. the validation layer (`palisade::http`): body, headers, target length, path — 413, 431,
-//!    414, 400;
+//! 1. the validation layer (`palisade::http`): body size and read deadline, headers, target
+//!    length, path — 413, 408, 431, 414, 400;
 //! 2. the module name (`RouteName`) and the loaded module — 400, 404;
 //! 3. the rate limit, per module and global (a denial spends neither) — 429 + `Retry-After`;
 //! 4. the concurrency limit, global and per module — 503 + `Retry-After: 1`;
