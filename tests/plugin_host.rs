@@ -229,7 +229,9 @@ fn config(dir: &Path) -> server::Config {
     config.breaker.window_calls = 10;
     config.breaker.minimum_calls = 4;
     config.breaker.failure_rate_percent = 50.0;
-    config.breaker.open_ms = 300;
+    // Long enough that a stalled machine doesn't see the breaker half-open before the test
+    // checks that it is open.
+    config.breaker.open_ms = 1000;
     config.breaker.half_open_calls = 1;
     config.sandbox.fuel = 20_000_000;
     config.sandbox.timeout_ms = 500;
@@ -389,7 +391,7 @@ async fn plugin_host_under_load() {
         ),
         1.0
     );
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let reply = send(addr, "POST", "/run/flaky", &[], b"fine").await;
     tally.record(&reply);
     assert_eq!(
@@ -682,7 +684,15 @@ async fn global_limit_and_shutdown_drains_a_running_call() {
     let draining = server::start(config).await.unwrap();
     let addr = draining.addr();
     let running = tokio::spawn(async move { send(addr, "POST", "/run/spin", &[], b"").await });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Shut down once the call is running (metrics requests are not audited).
+    let waiting = Instant::now();
+    while metric(&metrics(addr).await, "palisade_calls_in_flight") < 1.0 {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(10),
+            "the call never started"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let report = draining.shutdown().await.unwrap();
     let reply = running.await.unwrap();
     assert_eq!(reply.status, 500, "{reply:?}");
