@@ -22,36 +22,44 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use palisade::session::{self, Session, SessionOptions};
-use palisade::{Approval, ApprovalRequest, Approver};
+use palisade::{Answer, Approval, ApprovalRequest, Approver, describe_approval};
 
-/// Asks on the terminal: `y` approves, anything else refuses.
+/// Asks on the terminal: `y` allows once, anything else denies. Shows what will run (each
+/// sub-command's exact argv), the risk findings and the policy's reasons, not just a string.
 #[derive(Debug)]
 struct TerminalApprover;
 
 impl Approver for TerminalApprover {
     fn approve(&self, request: &ApprovalRequest<'_>) -> Approval {
+        let decision = request.decision;
         let mut stderr = std::io::stderr().lock();
         let _ = writeln!(
             stderr,
-            "\n{} wants to {} `{}` (risk {}):",
-            request.actor,
-            request.action,
-            request.subject(),
-            request.risk
+            "\napprove `{}`? (risk {})",
+            describe_approval(request),
+            decision.risk
         );
-        for reason in request.reasons {
+        for finding in &decision.findings {
+            let _ = writeln!(stderr, "  ! {}", finding.reason);
+        }
+        for reason in &decision.reasons {
             let _ = writeln!(stderr, "  - {reason}");
         }
-        let _ = write!(stderr, "approve? [y/N] ");
+        let _ = write!(stderr, "allow once? [y/N] ");
         let _ = stderr.flush();
         let mut answer = String::new();
         let read = match std::fs::File::open("/dev/tty") {
             Ok(tty) => std::io::BufReader::new(tty).read_line(&mut answer),
             Err(_) => std::io::stdin().lock().read_line(&mut answer),
         };
-        match (read, answer.trim()) {
-            (Ok(_), "y" | "Y" | "yes") => Approval::Approve,
-            _ => Approval::Refuse("the person said no".to_owned()),
+        let answer = match (read, answer.trim()) {
+            (Ok(_), "y" | "Y" | "yes") => Answer::AllowOnce,
+            _ => Answer::Deny,
+        };
+        // The answer is bound to exactly what was shown.
+        Approval {
+            answer,
+            digest: request.digest,
         }
     }
 }

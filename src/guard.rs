@@ -8,15 +8,29 @@
 //! 2. **permission** — file paths are sanitised against the workspace root
 //!    ([`palisade_path::Sanitizer`]) and decided as the tools `read_file` / `write_file`;
 //!    commands and shell lines are analysed into every simple command and decided by the
-//!    policy ([`palisade_permission::Gate`]);
-//! 3. **approval** — when the decision is "ask", the host's [`Approver`] sees the exact argv
-//!    (or path) that will be used; without an approver, "ask" is a denial;
-//! 4. **audit** — the decision is appended to the SQLite log *before* anything runs; if that
+//!    policy ([`palisade_permission::Gate`]); a plugin call is decided as the tool named after
+//!    the plugin;
+//! 3. **approval** — when the decision is "ask", the host's
+//!    [`Approver`] (palisade-permission's) is shown exactly what
+//!    will be used: the parsed argv of every sub-command, or for a file action or plugin call
+//!    one synthetic sub-command naming the path, or the plugin, export and input digest
+//!    ([`describe_approval`]). Its answer must carry the request's
+//!    [`ArgvDigest`]; an answer for another digest, a panic,
+//!    or no approver at all is a refusal;
+//! 4. **circuit breaker** — a plugin call takes a permit from the plugin's own breaker
+//!    ([`palisade_ratelimit::CircuitBreaker`]); an open breaker is a denial with the time
+//!    until it probes again;
+//! 5. **audit** — the decision is appended to the SQLite log *before* anything runs; if that
 //!    fails the action is denied ([`AuditFailure::Deny`], the default);
-//! 5. **permit** — a [`FilePermit`] (a file opened relative to the root's descriptor,
-//!    symbolic links followed only inside it) or a [`CommandPermit`] (argv only: no shell, a
-//!    cleared environment, a working directory inside the root, a deadline, bounded output);
-//! 6. **outcome** — the open, or the command's exit, is appended to the log too.
+//! 6. **permit** — a [`FilePermit`] (a file opened relative to the root's descriptor,
+//!    symbolic links followed only inside it), a [`CommandPermit`] (a
+//!    [`SafeCommand`]: argv only, no shell, an environment
+//!    cleared to an allowlist, a working directory inside the root, a timeout, capped output;
+//!    built only if the argv's digest is the one approved), or with the `sandbox` feature a
+//!    `PluginPermit` (the call runs in the `palisade-sandbox` sandbox, and its success or
+//!    failure is reported to the breaker);
+//! 7. **outcome** — the open, the command's exit or the plugin call's result is appended to
+//!    the log too.
 //!
 //! ```
 //! use palisade::permission::{Layer, Policy};
@@ -57,34 +71,34 @@
 //! # Ok(())
 //! # }
 //! ```
-//!
-//! Sandboxed plugin calls guarded by a per-plugin circuit breaker (issue 8) are not here yet:
-//! `palisade-sandbox` landed on `main` after this facade was written.
 
-mod approval;
+mod approve;
 mod config;
 mod error;
-mod exec;
+#[cfg(feature = "sandbox")]
+mod plugin;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use palisade_audit::{AuditConfig, AuditLog, Durability, NewEvent};
 use palisade_path::{OpenOptions, Profile, Root, SafeRelPath, Sanitizer};
 use palisade_permission::shell::Stdin;
 use palisade_permission::{
-    Decision, Gate, Layer, Policy, PolicySet, RiskLevel, ShellAnalysis, ShellAnalyzer, Verdict,
+    Answer, Approver, ArgvDigest, Decision, ExecError, ExecOptions, ExecOutcome, Gate, Layer,
+    Policy, PolicySet, RiskLevel, SafeCommand, Scripted, ShellAnalysis, ShellAnalyzer, Verdict,
 };
 use palisade_ratelimit::{Quota, RateLimiter};
 use serde_json::json;
 
-pub use self::approval::{Approval, ApprovalRequest, Approver};
+use self::approve::SharedApprover;
+pub use self::approve::describe_approval;
 pub use self::config::{GuardConfig, MAX_CONFIG_BYTES};
 pub use self::error::{Denial, DenialKind, Error, ErrorKind, Location};
-pub use self::exec::CommandOutcome;
-use self::exec::ExecSettings;
+#[cfg(feature = "sandbox")]
+pub use self::plugin::{PluginOutcome, PluginPermit};
 
 /// What to do when the audit log can't record a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -127,6 +141,17 @@ pub enum Request {
         /// Working directory relative to the root (default: the root).
         cwd: Option<String>,
     },
+    /// Call an export of a registered sandboxed plugin with input bytes (the bytes ABI of
+    /// `palisade-sandbox`). Decided as the tool call named after the plugin. Needs the
+    /// `sandbox` feature; without it every plugin is unknown.
+    PluginCall {
+        /// The plugin's registered name.
+        plugin: String,
+        /// The export to call.
+        export: String,
+        /// The input bytes.
+        input: Vec<u8>,
+    },
 }
 
 impl Request {
@@ -156,21 +181,41 @@ impl Request {
         }
     }
 
-    /// The action's name in the audit log: `file.read`, `file.write`, `command`, `shell`.
+    /// Call `export` of the plugin registered as `plugin` with `input`.
+    pub fn plugin_call(
+        plugin: impl Into<String>,
+        export: impl Into<String>,
+        input: impl Into<Vec<u8>>,
+    ) -> Self {
+        Request::PluginCall {
+            plugin: plugin.into(),
+            export: export.into(),
+            input: input.into(),
+        }
+    }
+
+    /// The action's name in the audit log: `file.read`, `file.write`, `command`, `shell`,
+    /// `plugin.call`.
     pub fn action(&self) -> &'static str {
         match self {
             Request::ReadFile { .. } => "file.read",
             Request::WriteFile { .. } => "file.write",
             Request::Command { .. } => "command",
             Request::Shell { .. } => "shell",
+            Request::PluginCall { .. } => "plugin.call",
         }
     }
 
     fn subject(&self) -> String {
         match self {
             Request::ReadFile { path } | Request::WriteFile { path } => path.clone(),
-            Request::Command { argv, .. } => approval::display_argv(argv),
+            Request::Command { argv, .. } => approve::display_argv(argv),
             Request::Shell { line, .. } => line.clone(),
+            Request::PluginCall {
+                plugin,
+                export,
+                input,
+            } => format!("{plugin}.{export} ({} bytes)", input.len()),
         }
     }
 }
@@ -183,6 +228,9 @@ pub enum Permit {
     File(FilePermit),
     /// An argv that may run once.
     Command(CommandPermit),
+    /// A sandboxed plugin call that may run once.
+    #[cfg(feature = "sandbox")]
+    Plugin(PluginPermit),
 }
 
 /// A file opened relative to the root's descriptor.
@@ -197,15 +245,41 @@ pub struct FilePermit {
     pub audit_seq: Option<u64>,
 }
 
-/// Permission to run one argv, once. Built from the very argv the policy and the approver
-/// saw; there is no way to change it.
+/// Permission to run one argv, once: a [`SafeCommand`] of `palisade-permission` (no shell, an
+/// environment cleared to an allowlist, a working directory resolved inside the root, a
+/// timeout, capped output), built from the very argv the policy and the approver saw. There
+/// is no way to change it.
 #[derive(Debug)]
 pub struct CommandPermit {
     inner: Arc<Inner>,
     actor: String,
     argv: Vec<String>,
-    cwd: PathBuf,
+    command: Box<SafeCommand>,
     audit_seq: Option<u64>,
+}
+
+/// What a permitted command did.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct CommandOutcome {
+    /// Exit status, bounded output, whether the timeout killed it.
+    pub output: ExecOutcome,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// The audit sequence number of the outcome event, when recorded.
+    pub audit_seq: Option<u64>,
+}
+
+impl CommandOutcome {
+    /// Exited with status 0.
+    pub fn success(&self) -> bool {
+        self.output.status.success()
+    }
+
+    /// The exit code; `None` when killed by a signal (also after the timeout).
+    pub fn exit_code(&self) -> Option<i32> {
+        self.output.status.code()
+    }
 }
 
 impl CommandPermit {
@@ -219,62 +293,53 @@ impl CommandPermit {
         self.audit_seq
     }
 
-    /// Runs the command (no shell, cleared environment, deadline, bounded output) and appends
-    /// its outcome to the audit log. With [`AuditFailure::Deny`], an outcome that can't be
-    /// recorded is an error (the command has run by then).
+    /// Runs the command and appends its outcome to the audit log. With
+    /// [`AuditFailure::Deny`], an outcome that can't be recorded is an error (the command has
+    /// run by then).
     pub fn run(self) -> Result<CommandOutcome, Error> {
-        let result = exec::run(&self.argv, &self.cwd, &self.inner.exec);
-        let subject = approval::display_argv(&self.argv);
-        let (event, outcome) = match result {
-            Ok(outcome) => (
-                NewEvent::new(
-                    &self.actor,
-                    "command.result",
-                    palisade_audit::Decision::Allow,
-                    palisade_audit::Risk::Low,
-                )
-                .with_subject(clip(&subject, SUBJECT_MAX))
-                .with_reason(match (outcome.exit_code, outcome.timed_out) {
+        let started = Instant::now();
+        let result = self.command.run();
+        let elapsed = started.elapsed();
+        let subject = approve::display_argv(&self.argv);
+        let event = NewEvent::new(
+            &self.actor,
+            "command.result",
+            palisade_audit::Decision::Allow,
+            palisade_audit::Risk::Low,
+        )
+        .with_subject(clip(&subject, SUBJECT_MAX));
+        let event = match &result {
+            Ok(outcome) => event
+                .with_reason(match (outcome.status.code(), outcome.timed_out) {
                     (_, true) => "killed at the deadline".to_owned(),
                     (Some(code), false) => format!("exited with status {code}"),
                     (None, false) => "killed by a signal".to_owned(),
                 })
                 .with_metadata(json!({
                     "decision_seq": self.audit_seq,
-                    "exit_code": outcome.exit_code,
+                    "exit_code": outcome.status.code(),
                     "timed_out": outcome.timed_out,
-                    "elapsed_ms": u64::try_from(outcome.elapsed.as_millis()).unwrap_or(u64::MAX),
+                    "elapsed_ms": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
                     "stdout_bytes": outcome.stdout.len(),
                     "stderr_bytes": outcome.stderr.len(),
+                    "truncated": outcome.truncated,
                 })),
-                Ok(outcome),
-            ),
-            Err(err) => (
-                NewEvent::new(
-                    &self.actor,
-                    "command.result",
-                    palisade_audit::Decision::Allow,
-                    palisade_audit::Risk::Low,
-                )
-                .with_subject(clip(&subject, SUBJECT_MAX))
-                .with_reason(clip(&format!("could not start: {err}"), REASON_MAX))
+            Err(err) => event
+                .with_reason(clip(&format!("could not run: {err}"), REASON_MAX))
                 .with_metadata(json!({"decision_seq": self.audit_seq})),
-                Err(err),
-            ),
         };
         let seq = self.inner.record(event);
-        match outcome {
-            Ok(mut outcome) => match seq {
-                Ok(seq) => {
-                    outcome.audit_seq = seq;
-                    Ok(outcome)
-                }
-                Err(err) => Err(Error::new(
-                    ErrorKind::Audit,
-                    format!("`{subject}` ran, but its outcome could not be recorded: {err}"),
-                )),
-            },
-            Err(err) => Err(Error::with_source(
+        match (result, seq) {
+            (Ok(output), Ok(seq)) => Ok(CommandOutcome {
+                output,
+                elapsed,
+                audit_seq: seq,
+            }),
+            (Ok(_), Err(err)) => Err(Error::new(
+                ErrorKind::Audit,
+                format!("`{subject}` ran, but its outcome could not be recorded: {err}"),
+            )),
+            (Err(err), _) => Err(Error::with_source(
                 ErrorKind::Spawn,
                 format!("cannot run `{subject}`: {err}"),
                 err,
@@ -284,6 +349,8 @@ impl CommandPermit {
 }
 
 const SUBJECT_MAX: usize = 8 * 1024;
+/// Children are killed after this long unless configured otherwise.
+const DEFAULT_EXEC_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_ACTOR_BYTES: usize = 256;
 const REASON_MAX: usize = 4 * 1024;
 
@@ -316,7 +383,6 @@ fn audit_risk(level: RiskLevel) -> palisade_audit::Risk {
     }
 }
 
-#[derive(Debug)]
 struct Inner {
     gate: Gate,
     analyzer: ShellAnalyzer,
@@ -326,8 +392,24 @@ struct Inner {
     limiter: Option<RateLimiter<String>>,
     audit: Arc<AuditLog>,
     audit_failure: AuditFailure,
-    approver: Option<Arc<dyn Approver>>,
-    exec: ExecSettings,
+    approver: Option<SharedApprover>,
+    /// The template every command's options are cloned from (root set, cwd per command).
+    exec: ExecOptions,
+    #[cfg(feature = "sandbox")]
+    plugins: std::collections::HashMap<String, plugin::Registered>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = f.debug_struct("Guard");
+        s.field("root_dir", &self.root_dir)
+            .field("audit_failure", &self.audit_failure)
+            .field("approver", &self.approver.is_some())
+            .field("exec", &self.exec);
+        #[cfg(feature = "sandbox")]
+        s.field("plugins", &self.plugins.keys().collect::<Vec<_>>());
+        s.finish_non_exhaustive()
+    }
 }
 
 impl Inner {
@@ -375,8 +457,23 @@ pub struct Guard {
 /// What a permitted action will do, worked out before asking and recording.
 enum Target {
     File { path: SafeRelPath, write: bool },
-    Command { argv: Vec<String>, cwd: PathBuf },
+    Command { argv: Vec<String>, cwd: String },
+    Plugin,
 }
+
+/// A permit whose effect is ready but not yet recorded.
+enum Ready {
+    File {
+        path: SafeRelPath,
+        write: bool,
+    },
+    Command(Vec<String>, Box<SafeCommand>),
+    #[cfg(feature = "sandbox")]
+    Plugin(Box<plugin::Staged>),
+}
+
+/// Longest plugin or export name a request may carry.
+const MAX_PLUGIN_NAME_BYTES: usize = 256;
 
 impl Guard {
     /// A builder.
@@ -394,8 +491,18 @@ impl Guard {
         &self.inner.root_dir
     }
 
+    /// The state of a registered plugin's circuit breaker (`None` for an unknown plugin).
+    #[cfg(feature = "sandbox")]
+    pub fn plugin_breaker_state(&self, plugin: &str) -> Option<palisade_ratelimit::State> {
+        self.inner.plugins.get(plugin).map(|r| r.breaker.state())
+    }
+
     /// Decides on `request` by `actor` and, if it may go ahead, returns the permit. Every
     /// decision is in the audit log before this returns a permit.
+    ///
+    /// In order: the actor name, rate limits (per actor, global), the permission decision,
+    /// the approver when the decision is "ask", the plugin's circuit breaker (plugin calls),
+    /// the audit append, the permit.
     pub fn authorize(&self, actor: &str, request: &Request) -> Result<Permit, Denial> {
         let inner = &*self.inner;
         // The audit log takes actors of 1–256 bytes; anything else could not be recorded.
@@ -432,9 +539,11 @@ impl Guard {
         };
         let argv_meta = match &target {
             Target::Command { argv, .. } => json!(argv),
-            Target::File { .. } => serde_json::Value::Null,
+            Target::File { .. } | Target::Plugin => serde_json::Value::Null,
         };
-        let approval_meta;
+        // 3. Approval, on exactly what will be used.
+        let mut approval_meta = serde_json::Value::Null;
+        let mut approved_digest = None;
         match decision.verdict {
             Verdict::Deny => {
                 let denial = Denial::new(DenialKind::Policy, decision.reasons.clone());
@@ -446,40 +555,42 @@ impl Guard {
                     json!({"argv": argv_meta}),
                 ));
             }
-            Verdict::Allow => approval_meta = serde_json::Value::Null,
+            Verdict::Allow => {}
             Verdict::Ask => {
-                // 3. Approval, on exactly what will be used.
-                let (argv, path) = match &target {
-                    Target::Command { argv, .. } => (Some(argv.as_slice()), None),
-                    Target::File { path, .. } => (None, Some(path.as_str())),
+                let Some(shown) = self.shown(actor, request, &decision, &target) else {
+                    let denial = Denial::new(
+                        DenialKind::NotApproved,
+                        vec![
+                            "not approved: the request could not be put to the approver".to_owned(),
+                        ],
+                    );
+                    let meta = json!({"argv": argv_meta});
+                    return Err(inner.deny(actor, request, decision.risk, denial, meta));
                 };
-                let ask = ApprovalRequest {
-                    actor,
-                    action: request.action(),
-                    argv,
-                    path,
-                    risk: decision.risk,
-                    reasons: &decision.reasons,
-                };
-                let answer = match &inner.approver {
-                    Some(approver) => approver.approve(&ask),
-                    None => Approval::Refuse(
-                        "the policy asks for approval and no approver is configured".to_owned(),
-                    ),
-                };
-                match answer {
-                    Approval::Approve => approval_meta = json!("approved"),
-                    Approval::Refuse(why) => {
-                        let mut reasons = vec![format!("not approved: {why}")];
-                        reasons.extend(decision.reasons.iter().cloned());
-                        let denial = Denial::new(DenialKind::NotApproved, reasons);
-                        let meta = json!({"argv": argv_meta, "approval": "refused"});
-                        return Err(inner.deny(actor, request, decision.risk, denial, meta));
-                    }
+                let (asked, digest) = approve::ask(inner.approver.as_ref(), &shown);
+                approval_meta = json!({
+                    "answer": asked.audit_name(),
+                    "digest": digest.to_hex(),
+                });
+                if let Some(why) = asked.refusal() {
+                    let mut reasons = vec![why];
+                    reasons.extend(decision.reasons.iter().cloned());
+                    let denial = Denial::new(DenialKind::NotApproved, reasons);
+                    let meta = json!({"argv": argv_meta, "approval": approval_meta});
+                    return Err(inner.deny(actor, request, decision.risk, denial, meta));
                 }
+                approved_digest = Some(digest);
             }
         }
-        // 4. Audit before anything runs.
+        // 4. The effect, made ready (nothing runs or opens yet).
+        let ready = match self.prepare(request, target, approved_digest) {
+            Ok(ready) => ready,
+            Err(denial) => {
+                let meta = json!({"argv": argv_meta, "approval": approval_meta});
+                return Err(inner.deny(actor, request, decision.risk, denial, meta));
+            }
+        };
+        // 5. Audit before anything runs.
         let event = NewEvent::new(
             actor,
             request.action(),
@@ -500,58 +611,185 @@ impl Guard {
                 ));
             }
         };
-        // 5. The permit.
-        match target {
-            Target::Command { argv, cwd } => Ok(Permit::Command(CommandPermit {
+        // 6. The permit.
+        match ready {
+            Ready::Command(argv, command) => Ok(Permit::Command(CommandPermit {
                 inner: Arc::clone(&self.inner),
                 actor: actor.to_owned(),
                 argv,
-                cwd,
+                command,
                 audit_seq,
             })),
-            Target::File { path, write } => {
-                let options = if write {
-                    OpenOptions::new().write(true).create(true).truncate(true)
-                } else {
-                    OpenOptions::new()
+            #[cfg(feature = "sandbox")]
+            Ready::Plugin(staged) => Ok(Permit::Plugin(staged.into_permit(
+                Arc::clone(&self.inner),
+                actor,
+                audit_seq,
+            ))),
+            Ready::File { path, write } => {
+                self.open_file(actor, request, &decision, path, write, audit_seq)
+            }
+        }
+    }
+
+    /// Opens a permitted file and records the outcome.
+    fn open_file(
+        &self,
+        actor: &str,
+        request: &Request,
+        decision: &Decision,
+        path: SafeRelPath,
+        write: bool,
+        audit_seq: Option<u64>,
+    ) -> Result<Permit, Denial> {
+        let inner = &*self.inner;
+        let options = if write {
+            OpenOptions::new().write(true).create(true).truncate(true)
+        } else {
+            OpenOptions::new()
+        };
+        let opened = inner.root.open(path.as_str(), &options);
+        // The outcome.
+        let (reason, ok) = match &opened {
+            Ok(_) => ("opened".to_owned(), true),
+            Err(err) => (format!("could not open: {err}"), false),
+        };
+        let event = NewEvent::new(
+            actor,
+            format!("{}.result", request.action()),
+            audit_decision(decision.verdict),
+            audit_risk(decision.risk),
+        )
+        .with_subject(clip(path.as_str(), SUBJECT_MAX))
+        .with_reason(clip(&reason, REASON_MAX))
+        .with_metadata(json!({"decision_seq": audit_seq, "ok": ok}));
+        let recorded = inner.record(event);
+        match (opened, recorded) {
+            (Ok(file), Ok(_)) => Ok(Permit::File(FilePermit {
+                file,
+                path,
+                audit_seq,
+            })),
+            (Ok(_), Err(err)) => Err(Denial::new(
+                DenialKind::AuditUnavailable,
+                vec![format!(
+                    "the file was opened but the outcome could not be recorded, so it was closed: {err}"
+                )],
+            )),
+            (Err(err), _) => {
+                let mut denial =
+                    Denial::new(DenialKind::Io, vec![format!("`{}`: {err}", path.as_str())]);
+                denial.audit_seq = audit_seq;
+                Err(denial)
+            }
+        }
+    }
+
+    /// What the approver is shown for an "ask" decision: the decision itself for commands
+    /// (its sub-commands are what runs), a synthetic sub-command naming the path or the
+    /// plugin call and its input digest otherwise. The first reason says who asks.
+    fn shown(
+        &self,
+        actor: &str,
+        request: &Request,
+        decision: &Decision,
+        target: &Target,
+    ) -> Option<Decision> {
+        let gate = &self.inner.gate;
+        let mut shown = match (request, target) {
+            (_, Target::Command { .. }) => decision.clone(),
+            (_, Target::File { path, write }) => {
+                let tool = if *write { "write_file" } else { "read_file" };
+                approve::with_synthetic_command(gate, decision, tool, &[path.as_str()])?
+            }
+            (
+                Request::PluginCall {
+                    plugin,
+                    export,
+                    input,
+                },
+                Target::Plugin,
+            ) => {
+                use sha2::Digest as _;
+                let hex: String = sha2::Sha256::digest(input)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                let input_word = format!("input-sha256:{hex}");
+                approve::with_synthetic_command(
+                    gate,
+                    decision,
+                    "plugin.call",
+                    &[plugin.as_str(), export.as_str(), input_word.as_str()],
+                )?
+            }
+            (_, Target::Plugin) => return None,
+        };
+        shown
+            .reasons
+            .insert(0, format!("`{actor}` asks for this {}", request.action()));
+        Some(shown)
+    }
+
+    /// Step 4: the permit's effect, ready to run or open. Commands become a
+    /// `palisade-permission` [`SafeCommand`], which decides on the argv again; an asked
+    /// command is handed the approver's digest, so the command is built only if its argv is
+    /// exactly the one approved. Plugin calls take a permit from the plugin's breaker.
+    fn prepare(
+        &self,
+        request: &Request,
+        target: Target,
+        approved: Option<ArgvDigest>,
+    ) -> Result<Ready, Denial> {
+        let inner = &*self.inner;
+        match target {
+            Target::File { path, write } => Ok(Ready::File { path, write }),
+            Target::Command { argv, cwd } => {
+                let mut options = inner.exec.clone();
+                options.cwd = cwd;
+                let built = match approved {
+                    None => SafeCommand::new(&inner.gate, argv.clone(), options),
+                    Some(digest) => SafeCommand::approved(
+                        &inner.gate,
+                        argv.clone(),
+                        options,
+                        &Scripted::new().answer(digest, Answer::AllowOnce),
+                    ),
                 };
-                let opened = inner.root.open(path.as_str(), &options);
-                // 6. The outcome.
-                let (reason, ok) = match &opened {
-                    Ok(_) => ("opened".to_owned(), true),
-                    Err(err) => (format!("could not open: {err}"), false),
-                };
-                let event = NewEvent::new(
-                    actor,
-                    format!("{}.result", request.action()),
-                    audit_decision(decision.verdict),
-                    audit_risk(decision.risk),
-                )
-                .with_subject(clip(path.as_str(), SUBJECT_MAX))
-                .with_reason(clip(&reason, REASON_MAX))
-                .with_metadata(json!({"decision_seq": audit_seq, "ok": ok}));
-                let recorded = inner.record(event);
-                match (opened, recorded) {
-                    (Ok(file), Ok(_)) => Ok(Permit::File(FilePermit {
-                        file,
-                        path,
-                        audit_seq,
-                    })),
-                    (Ok(_), Err(err)) => Err(Denial::new(
-                        DenialKind::AuditUnavailable,
-                        vec![format!(
-                            "the file was opened but the outcome could not be recorded, so it was closed: {err}"
-                        )],
-                    )),
-                    (Err(err), _) => {
-                        let mut denial = Denial::new(
-                            DenialKind::Io,
-                            vec![format!("`{}`: {err}", path.as_str())],
-                        );
-                        denial.audit_seq = audit_seq;
-                        Err(denial)
+                built
+                    .map(|command| Ready::Command(argv, Box::new(command)))
+                    .map_err(|err| {
+                        let (kind, why) = match (&err, approved) {
+                            (ExecError::Cwd { .. }, _) => {
+                                (DenialKind::Path, "its working directory was refused")
+                            }
+                            (ExecError::NotAllowed { .. }, Some(_)) => (
+                                DenialKind::NotApproved,
+                                "the argv to run is not exactly the one approved",
+                            ),
+                            _ => (DenialKind::Policy, "the command was refused on its argv"),
+                        };
+                        Denial::new(kind, vec![format!("{why}, so nothing ran: {err}")])
+                    })
+            }
+            Target::Plugin => {
+                #[cfg(feature = "sandbox")]
+                {
+                    if let Request::PluginCall {
+                        plugin,
+                        export,
+                        input,
+                    } = request
+                    {
+                        return plugin::Staged::new(inner, plugin, export, input)
+                            .map(|s| Ready::Plugin(Box::new(s)));
                     }
                 }
+                let _ = request;
+                Err(Denial::new(
+                    DenialKind::UnknownPlugin,
+                    vec!["plugin calls need the guard's `sandbox` feature".to_owned()],
+                ))
             }
         }
     }
@@ -619,13 +857,12 @@ impl Guard {
                 let analysis = inner.analyzer.analyze(line);
                 let decision = inner.gate.decide_analysis(&analysis);
                 if decision.verdict == Verdict::Deny {
-                    // Reported as a policy denial below, with the policy's reasons.
-                    let cwd = inner.root_dir.clone();
+                    // Reported as a policy denial, with the policy's reasons.
                     return Ok((
                         decision,
                         Target::Command {
                             argv: Vec::new(),
-                            cwd,
+                            cwd: ".".to_owned(),
                         },
                     ));
                 }
@@ -643,14 +880,50 @@ impl Guard {
                 let cwd = self.working_dir(cwd.as_deref())?;
                 Ok((decision, Target::Command { argv, cwd }))
             }
+            Request::PluginCall { plugin, export, .. } => {
+                for (what, name) in [("plugin", plugin), ("export", export)] {
+                    if name.is_empty()
+                        || name.len() > MAX_PLUGIN_NAME_BYTES
+                        || name.chars().any(char::is_control)
+                    {
+                        return Err((
+                            RiskLevel::Low,
+                            Denial::new(
+                                DenialKind::UnknownPlugin,
+                                vec![format!(
+                                    "a {what} name must be 1 to {MAX_PLUGIN_NAME_BYTES} bytes without control characters"
+                                )],
+                            ),
+                        ));
+                    }
+                }
+                #[cfg(feature = "sandbox")]
+                let known = inner.plugins.contains_key(plugin);
+                #[cfg(not(feature = "sandbox"))]
+                let known = false;
+                if !known {
+                    return Err((
+                        RiskLevel::Low,
+                        Denial::new(
+                            DenialKind::UnknownPlugin,
+                            vec![format!("no plugin `{plugin}` is registered with the guard")],
+                        ),
+                    ));
+                }
+                let mut decision = inner.gate.decide_tool(plugin);
+                decision
+                    .reasons
+                    .insert(0, format!("plugin `{plugin}` export `{export}`"));
+                Ok((decision, Target::Plugin))
+            }
         }
     }
 
-    /// An existing directory inside the root, as an absolute path for the child.
-    fn working_dir(&self, cwd: Option<&str>) -> Result<PathBuf, (RiskLevel, Denial)> {
+    /// An existing directory inside the root, relative to it (as `SafeCommand` takes it).
+    fn working_dir(&self, cwd: Option<&str>) -> Result<String, (RiskLevel, Denial)> {
         let inner = &*self.inner;
         let Some(cwd) = cwd else {
-            return Ok(inner.root_dir.clone());
+            return Ok(".".to_owned());
         };
         let bad = |why: String| {
             (
@@ -672,9 +945,13 @@ impl Guard {
         if !resolved.exists {
             return Err(bad("does not exist".to_owned()));
         }
-        // A path string handed to the child is check-then-use: a directory replaced by a
-        // link after this check is followed. `palisade-path` has no fd-based spawn yet.
-        Ok(inner.root_dir.join(resolved.path.as_str()))
+        // SafeCommand resolves it inside the root again and hands the child a path string:
+        // check-then-use, a directory replaced by a link after that is followed
+        // (palisade-permission's known limit).
+        Ok(match resolved.path.as_str() {
+            "" => ".".to_owned(),
+            path => path.to_owned(),
+        })
     }
 }
 
@@ -706,13 +983,49 @@ fn plain_argv(analysis: &ShellAnalysis) -> Result<Vec<String>, &'static str> {
 }
 
 /// Builds a [`Guard`] from a [`GuardConfig`] and/or code.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct GuardBuilder {
     config: GuardConfig,
     policies: Vec<(Layer, Policy)>,
     audit_log: Option<Arc<AuditLog>>,
-    approver: Option<Arc<dyn Approver>>,
+    approver: Option<SharedApprover>,
+    #[cfg(feature = "sandbox")]
+    plugins: Vec<(String, palisade_sandbox::Plugin)>,
+    #[cfg(feature = "sandbox")]
+    breaker: Option<palisade_ratelimit::BreakerConfig>,
+    #[cfg(feature = "sandbox")]
+    breaker_clock: Option<plugin::BreakerClock>,
 }
+
+impl std::fmt::Debug for GuardBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GuardBuilder")
+            .field("config", &self.config)
+            .field("policies", &self.policies.len())
+            .field("approver", &self.approver.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The plugins' circuit breaker unless configured otherwise: opens when at least half of the
+/// last 10 calls (5 at least) failed, probes with 2 calls after 30 s, and reopens if the
+/// probes don't finish within 60 s. Stricter than resilience4j's defaults (100 calls), which
+/// suit a busy backend, not a plugin that traps.
+pub fn default_plugin_breaker() -> palisade_ratelimit::BreakerConfig {
+    let mut config = palisade_ratelimit::BreakerConfig::default();
+    config.sliding_window = palisade_ratelimit::SlidingWindow::Count(10);
+    config.minimum_calls = 5;
+    config.failure_rate_threshold = 50.0;
+    config.wait_in_open = Duration::from_secs(30);
+    config.half_open_calls = 2;
+    config.max_wait_in_half_open = Some(Duration::from_secs(60));
+    config
+}
+
+/// Names plugins may not take: the tools file actions are decided as, so a policy's tool
+/// rule can't mean both.
+#[cfg(feature = "sandbox")]
+const RESERVED_PLUGIN_NAMES: [&str; 2] = ["read_file", "write_file"];
 
 impl GuardBuilder {
     /// Starts from a loaded configuration (later calls override it).
@@ -771,10 +1084,48 @@ impl GuardBuilder {
         self
     }
 
-    /// Who answers "ask" decisions. Without one, "ask" is a denial.
+    /// Who answers "ask" decisions (palisade-permission's [`Approver`]: the answer must carry
+    /// the digest of the request it answers). Without one, "ask" is a denial; so is a panic in
+    /// the approver, and an answer for another digest. An "always" answer is honoured for this
+    /// request only and recorded as such in the audit log: the guard adds no rule (turning it
+    /// into one is the host's choice, with `palisade_permission::approval::always_rule`).
     #[must_use]
-    pub fn approver(mut self, approver: impl Approver + 'static) -> Self {
+    pub fn approver(mut self, approver: impl Approver + Send + Sync + 'static) -> Self {
         self.approver = Some(Arc::new(approver));
+        self
+    }
+
+    /// As [`approver`](Self::approver), for an approver the host shares with others.
+    #[must_use]
+    pub fn shared_approver(mut self, approver: Arc<dyn Approver + Send + Sync>) -> Self {
+        self.approver = Some(approver);
+        self
+    }
+
+    /// Registers a sandboxed plugin under `name` (the tool name the policy decides its calls
+    /// as). Each plugin gets its own circuit breaker.
+    #[cfg(feature = "sandbox")]
+    #[must_use]
+    pub fn plugin(mut self, name: impl Into<String>, plugin: palisade_sandbox::Plugin) -> Self {
+        self.plugins.push((name.into(), plugin));
+        self
+    }
+
+    /// The circuit breaker settings of every plugin (default: the config's
+    /// `[plugins.breaker]`, else [`default_plugin_breaker`]).
+    #[cfg(feature = "sandbox")]
+    #[must_use]
+    pub fn plugin_breaker(mut self, config: palisade_ratelimit::BreakerConfig) -> Self {
+        self.breaker = Some(config);
+        self
+    }
+
+    /// The time source of the plugins' breakers (default: a monotonic clock). Tests pass a
+    /// [`palisade_ratelimit::FakeClock`] to let a cool-down pass without sleeping.
+    #[cfg(feature = "sandbox")]
+    #[must_use]
+    pub fn breaker_clock(mut self, clock: impl palisade_ratelimit::Clock) -> Self {
+        self.breaker_clock = Some(plugin::BreakerClock(Arc::new(clock)));
         self
     }
 
@@ -785,13 +1136,14 @@ impl GuardBuilder {
         self
     }
 
-    /// Replaces the children's whole environment (default `PATH` and `LANG` only).
+    /// The environment variables children get from this process; every other is cleared
+    /// (default: `palisade-permission`'s `PATH`, `LANG`, `LC_ALL`, `TERM`).
     #[must_use]
-    pub fn exec_env<K: Into<String>, V: Into<String>>(
+    pub fn exec_env_allowlist<S: Into<String>>(
         mut self,
-        env: impl IntoIterator<Item = (K, V)>,
+        names: impl IntoIterator<Item = S>,
     ) -> Self {
-        self.config.env = Some(env.into_iter().map(|(k, v)| (k.into(), v.into())).collect());
+        self.config.env_allowlist = Some(names.into_iter().map(Into::into).collect());
         self
     }
 
@@ -888,16 +1240,76 @@ impl GuardBuilder {
                 ));
             }
         };
-        let mut exec = ExecSettings::default();
-        if let Some(env) = config.env {
-            exec.env = env;
+        let mut exec = ExecOptions::new(&root_dir);
+        exec.timeout = DEFAULT_EXEC_TIMEOUT;
+        if let Some(names) = config.env_allowlist {
+            exec.env_allowlist = names;
         }
         if let Some(t) = config.timeout {
             exec.timeout = t;
         }
         if let Some(m) = config.max_output {
-            exec.max_output = m;
+            exec.max_output_bytes = m;
         }
+        #[cfg(feature = "sandbox")]
+        let plugins = {
+            let template = self
+                .breaker
+                .or(config.plugin_breaker)
+                .unwrap_or_else(default_plugin_breaker);
+            let clock = self.breaker_clock.unwrap_or_else(|| {
+                plugin::BreakerClock(Arc::new(palisade_ratelimit::MonotonicClock::new()))
+            });
+            let mut plugins = std::collections::HashMap::new();
+            for (name, loaded) in self.plugins {
+                let valid = !name.is_empty()
+                    && name.len() <= 128
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+                if !valid {
+                    return Err(Error::new(
+                        ErrorKind::Config,
+                        format!(
+                            "invalid plugin name `{name}`: use 1 to 128 ASCII letters, digits, `-`, `_` or `.`"
+                        ),
+                    ));
+                }
+                if RESERVED_PLUGIN_NAMES.contains(&name.as_str()) {
+                    return Err(Error::new(
+                        ErrorKind::Config,
+                        format!(
+                            "plugin name `{name}` is reserved for file actions; choose another"
+                        ),
+                    ));
+                }
+                if plugins.contains_key(&name) {
+                    return Err(Error::new(
+                        ErrorKind::Config,
+                        format!("plugin `{name}` is registered twice"),
+                    ));
+                }
+                let breaker = palisade_ratelimit::CircuitBreaker::builder()
+                    .config(template.clone())
+                    .clock(clock.clone())
+                    .build()
+                    .map_err(|e| {
+                        Error::with_source(
+                            ErrorKind::Config,
+                            format!("invalid plugin circuit breaker: {e}"),
+                            e,
+                        )
+                    })?;
+                plugins.insert(
+                    name,
+                    plugin::Registered {
+                        plugin: loaded,
+                        breaker,
+                    },
+                );
+            }
+            plugins
+        };
         Ok(Guard {
             inner: Arc::new(Inner {
                 gate: Gate::new(policies),
@@ -910,6 +1322,8 @@ impl GuardBuilder {
                 audit_failure: config.audit_failure.unwrap_or_default(),
                 approver: self.approver,
                 exec,
+                #[cfg(feature = "sandbox")]
+                plugins,
             }),
         })
     }

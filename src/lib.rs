@@ -1,4 +1,30 @@
-#![doc = include_str!("../README.md")]
+// The README's examples use every crate: it is the crate documentation (and its examples are
+// doctests) when every crate is compiled in, as by default. A build with fewer features (the
+// demo's `--no-default-features --features demo`) documents the crate with this summary.
+#![cfg_attr(
+    all(
+        feature = "path",
+        feature = "permission",
+        feature = "audit",
+        feature = "sandbox",
+        feature = "ratelimit",
+        feature = "guard"
+    ),
+    doc = include_str!("../README.md")
+)]
+#![cfg_attr(
+    not(all(
+        feature = "path",
+        feature = "permission",
+        feature = "audit",
+        feature = "sandbox",
+        feature = "ratelimit",
+        feature = "guard"
+    )),
+    doc = "Palisade: embeddable security-policy libraries (path containment, command permissions, \
+           audit trail, WebAssembly sandbox, rate limits) composed into one `Guard`. This build \
+           leaves some crates out; the README (the documentation of a default build) shows them all."
+)]
 #![forbid(unsafe_code)]
 
 /// Path containment: [`palisade-path`](palisade_path).
@@ -29,8 +55,18 @@ pub mod http;
 pub mod guard;
 #[cfg(all(feature = "guard", unix))]
 pub use guard::{
-    Approval, ApprovalRequest, Approver, AuditFailure, CommandOutcome, CommandPermit, Denial,
-    DenialKind, Error, ErrorKind, FilePermit, Guard, GuardBuilder, GuardConfig, Permit, Request,
+    AuditFailure, CommandOutcome, CommandPermit, Denial, DenialKind, Error, ErrorKind, FilePermit,
+    Guard, GuardBuilder, GuardConfig, Permit, Request, describe_approval,
+};
+#[cfg(all(feature = "guard", feature = "sandbox", unix))]
+pub use guard::{PluginOutcome, PluginPermit};
+/// Approvals and argv-only execution, from [`palisade-permission`](palisade_permission): the
+/// guard asks an [`Approver`] when the policy says "ask" (answers are bound to an
+/// [`ArgvDigest`] of exactly what will run) and runs commands as a [`SafeCommand`].
+#[cfg(all(feature = "guard", unix))]
+pub use palisade_permission::{
+    Answer, Approval, ApprovalRequest, Approver, ArgvDigest, DenyAll, ExecOptions, ExecOutcome,
+    SafeCommand, Scope, Scripted,
 };
 
 #[cfg(all(feature = "demo", unix))]

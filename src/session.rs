@@ -8,12 +8,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use palisade_audit::Report;
-use palisade_permission::{Layer, Policy};
+use palisade_permission::{Answer, Approval, ApprovalRequest, Approver, Layer, Policy};
 use serde::Deserialize;
 
 use crate::guard::{
-    Approval, ApprovalRequest, Approver, Denial, DenialKind, Error, ErrorKind, Guard, GuardConfig,
-    Permit, Request,
+    Denial, DenialKind, Error, ErrorKind, Guard, GuardConfig, Permit, Request, describe_approval,
 };
 
 /// The session shipped in `examples/agent_session.json`.
@@ -232,7 +231,9 @@ fn shorten(text: &str, max: usize) -> String {
     }
 }
 
-/// Answers from the session script: approves only the exact subject the script approved.
+/// Answers from the session script: allows (once) only the exact request the script approved,
+/// shown as [`describe_approval`] shows it (`write_file notes.md`, `mkdir build`), and answers
+/// for the digest it was shown. Everything else is denied.
 #[derive(Debug, Default)]
 pub struct ScriptedApprover {
     next: Mutex<Option<(String, bool)>>,
@@ -248,21 +249,20 @@ impl ScriptedApprover {
 
 impl Approver for ScriptedApprover {
     fn approve(&self, request: &ApprovalRequest<'_>) -> Approval {
-        let asked = request.subject();
+        let asked = describe_approval(request);
         let scripted = self.next.lock().ok().and_then(|mut n| n.take());
-        match scripted {
-            Some((subject, true)) if subject == asked => Approval::Approve,
-            Some((subject, true)) => {
-                Approval::Refuse(format!("the script approved `{subject}`, not `{asked}`"))
-            }
-            Some((_, false)) => Approval::Refuse("the person said no".to_owned()),
-            None => Approval::Refuse("the script has no answer".to_owned()),
+        let answer = match scripted {
+            Some((subject, true)) if subject == asked => Answer::AllowOnce,
+            _ => Answer::Deny,
+        };
+        Approval {
+            answer,
+            digest: request.digest,
         }
     }
 }
 
 /// Where to run a session.
-#[derive(Debug)]
 #[non_exhaustive]
 pub struct SessionOptions {
     /// The workspace directory (created; should be empty).
@@ -270,7 +270,17 @@ pub struct SessionOptions {
     /// The SQLite audit log file.
     pub audit_db: PathBuf,
     /// Answers "ask" instead of the script (e.g. a terminal prompt).
-    pub approver: Option<Arc<dyn Approver>>,
+    pub approver: Option<Arc<dyn Approver + Send + Sync>>,
+}
+
+impl std::fmt::Debug for SessionOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionOptions")
+            .field("workspace", &self.workspace)
+            .field("audit_db", &self.audit_db)
+            .field("approver", &self.approver.is_some())
+            .finish()
+    }
 }
 
 impl SessionOptions {
@@ -281,15 +291,6 @@ impl SessionOptions {
             audit_db: audit_db.into(),
             approver: None,
         }
-    }
-}
-
-#[derive(Debug)]
-struct SharedApprover(Arc<dyn Approver>);
-
-impl Approver for SharedApprover {
-    fn approve(&self, request: &ApprovalRequest<'_>) -> Approval {
-        self.0.approve(request)
     }
 }
 
@@ -338,9 +339,7 @@ pub fn run(
         .audit_path(&options.audit_db)
         .policy(Layer::User, policy);
     let guard = match &options.approver {
-        Some(approver) => builder
-            .approver(SharedApprover(Arc::clone(approver)))
-            .build()?,
+        Some(approver) => builder.shared_approver(Arc::clone(approver)).build()?,
         None => builder
             .approver(ScriptHandle(Arc::clone(&script)))
             .build()?,
@@ -386,21 +385,23 @@ fn run_call(
     call: &ToolCall,
     number: usize,
 ) -> Row {
-    let (request, subject) = match call.tool.as_str() {
-        "read_file" => {
+    let (request, subject, shown) = match call.tool.as_str() {
+        "read_file" | "write_file" => {
             let p = call.path.clone().unwrap_or_default();
-            (Request::read_file(p.clone()), p)
-        }
-        "write_file" => {
-            let p = call.path.clone().unwrap_or_default();
-            (Request::write_file(p.clone()), p)
+            let shown = format!("{} {p}", call.tool);
+            let request = if call.tool == "read_file" {
+                Request::read_file(p.clone())
+            } else {
+                Request::write_file(p.clone())
+            };
+            (request, p, shown)
         }
         _ => {
             let c = call.command.clone().unwrap_or_default();
-            (Request::shell(c.clone()), c)
+            (Request::shell(c.clone()), c.clone(), c)
         }
     };
-    script.expect(subject.clone(), call.approve.unwrap_or(false));
+    script.expect(shown, call.approve.unwrap_or(false));
     let row = |result, detail| Row {
         number,
         tool: call.tool.clone(),
@@ -448,10 +449,10 @@ fn run_call(
         }
         Permit::Command(command) => match command.run() {
             Ok(outcome) => {
-                let out = String::from_utf8_lossy(&outcome.stdout);
+                let out = String::from_utf8_lossy(&outcome.output.stdout);
                 let first = out.lines().map(str::trim).collect::<Vec<_>>().join(" ");
                 let status = outcome
-                    .exit_code
+                    .exit_code()
                     .map_or_else(|| "killed".to_owned(), |c| format!("exit {c}"));
                 let result = if outcome.success() {
                     granted
@@ -467,5 +468,10 @@ fn run_call(
             }
             Err(e) => row(CallResult::Failed, e.to_string()),
         },
+        #[cfg(feature = "sandbox")]
+        Permit::Plugin(_) => row(
+            CallResult::Failed,
+            "the session has no plugin tools".to_owned(),
+        ),
     }
 }

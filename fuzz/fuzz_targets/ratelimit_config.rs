@@ -1,23 +1,8 @@
-//! Rate-limit and circuit-breaker configurations deserialized from untrusted JSON: never a
-//! panic, and an accepted breaker configuration either builds or is refused with an error.
+//! Fuzz target `ratelimit_config`. What it feeds and asserts is in `../checks/ratelimit_config.rs`, which the owning
+//! crate's `tests/fuzz_replay.rs` also runs over the committed corpus and regressions.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use palisade_ratelimit::{BreakerConfig, CircuitBreaker, RateLimitConfig, RateLimiter};
+#[path = "../checks/ratelimit_config.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(mut config) = serde_json::from_slice::<RateLimitConfig>(data) {
-        // The key table grows with use, not with `max_keys`; cap it anyway to keep runs fast.
-        config.max_keys = config.max_keys.min(1 << 16);
-        if let Ok(limiter) = RateLimiter::<u32>::builder().config(config).build() {
-            let _ = limiter.check_key(&1);
-        }
-    }
-    if let Ok(config) = serde_json::from_slice::<BreakerConfig>(data) {
-        if let Ok(breaker) = CircuitBreaker::builder().config(config).build() {
-            if let Ok(permit) = breaker.try_acquire() {
-                permit.record_failure();
-            }
-        }
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

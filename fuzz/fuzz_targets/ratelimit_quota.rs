@@ -1,21 +1,8 @@
-//! Quota strings (`10/s`, `3/10s burst 5`) from untrusted configuration: parsing never
-//! panics, and whatever parses prints back to a string that parses to the same quota.
+//! Fuzz target `ratelimit_quota`. What it feeds and asserts is in `../checks/ratelimit_quota.rs`, which the owning
+//! crate's `tests/fuzz_replay.rs` also runs over the committed corpus and regressions.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use palisade_ratelimit::Quota;
+#[path = "../checks/ratelimit_quota.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    if let Ok(quota) = text.parse::<Quota>() {
-        let again: Quota = quota
-            .to_string()
-            .parse()
-            .expect("a printed quota parses again");
-        assert_eq!(quota, again);
-        assert!(quota.burst() >= 1);
-        assert!(quota.replenish_interval().as_nanos() >= 1);
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

@@ -21,10 +21,17 @@
 //! [exec]
 //! timeout_ms = 30000
 //! max_output_bytes = 1048576
-//! env = { PATH = "/usr/bin:/bin", LANG = "C.UTF-8" }   # the child's whole environment
+//! env_allowlist = ["PATH", "LANG"] # variables passed through from the host; all others
+//!                                 # are cleared
+//!
+//! [plugins.breaker]               # every plugin's own circuit breaker (feature `sandbox`)
+//! window = 10                     # over the last N calls
+//! minimum_calls = 5               # no verdict before this many
+//! failure_rate = 50               # percent of failures that opens it
+//! wait_in_open_ms = 30000         # then probes
+//! half_open_calls = 2             # with this many calls
 //! ```
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -48,6 +55,23 @@ struct ConfigFile {
     audit: Option<AuditSection>,
     files: Option<FilesSection>,
     exec: Option<ExecSection>,
+    plugins: Option<PluginsSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PluginsSection {
+    breaker: Option<Spanned<BreakerSection>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BreakerSection {
+    window: Option<u32>,
+    minimum_calls: Option<u32>,
+    failure_rate: Option<f32>,
+    wait_in_open_ms: Option<u64>,
+    half_open_calls: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -78,7 +102,7 @@ struct FilesSection {
 struct ExecSection {
     timeout_ms: Option<Spanned<u64>>,
     max_output_bytes: Option<Spanned<u64>>,
-    env: Option<BTreeMap<String, String>>,
+    env_allowlist: Option<Vec<Spanned<String>>>,
 }
 
 /// A validated guard configuration; give it to [`GuardBuilder::config`](super::GuardBuilder::config).
@@ -95,7 +119,9 @@ pub struct GuardConfig {
     pub(crate) deny: Vec<String>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) max_output: Option<usize>,
-    pub(crate) env: Option<Vec<(String, String)>>,
+    pub(crate) env_allowlist: Option<Vec<String>>,
+    #[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
+    pub(crate) plugin_breaker: Option<palisade_ratelimit::BreakerConfig>,
 }
 
 /// Choices given as strings, as tables that read like the spec.
@@ -255,19 +281,47 @@ impl GuardConfig {
                     })?;
                 config.max_output = Some(max);
             }
-            if let Some(env) = &exec.env {
-                for name in env.keys() {
-                    if name.is_empty() || name.contains(['=', '\0']) {
-                        return Err(Error::at(
-                            origin,
-                            text,
-                            None,
-                            &format!("exec.env: invalid variable name `{name}`"),
+            if let Some(names) = &exec.env_allowlist {
+                let mut allow = Vec::with_capacity(names.len());
+                for name in names {
+                    let text = name.get_ref();
+                    if text.is_empty() || text.contains(['=', '\0']) {
+                        return Err(at(
+                            name.span(),
+                            format!(
+                                "invalid environment variable name `{text}` in `env_allowlist`"
+                            ),
                         ));
                     }
+                    allow.push(text.clone());
                 }
-                config.env = Some(env.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+                config.env_allowlist = Some(allow);
             }
+        }
+        if let Some(breaker) = file.plugins.as_ref().and_then(|p| p.breaker.as_ref()) {
+            let section = breaker.get_ref();
+            let mut c = super::default_plugin_breaker();
+            if let Some(n) = section.window {
+                c.sliding_window = palisade_ratelimit::SlidingWindow::Count(n);
+            }
+            if let Some(n) = section.minimum_calls {
+                c.minimum_calls = n;
+            }
+            if let Some(rate) = section.failure_rate {
+                c.failure_rate_threshold = rate;
+            }
+            if let Some(ms) = section.wait_in_open_ms {
+                c.wait_in_open = Duration::from_millis(ms);
+            }
+            if let Some(n) = section.half_open_calls {
+                c.half_open_calls = n;
+            }
+            // Validated now, so the error points at the table.
+            palisade_ratelimit::CircuitBreaker::builder()
+                .config(c.clone())
+                .build()
+                .map_err(|e| at(breaker.span(), format!("plugins.breaker: {e}")))?;
+            config.plugin_breaker = Some(c);
         }
         Ok(config)
     }

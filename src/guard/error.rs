@@ -20,6 +20,9 @@ pub enum ErrorKind {
     Audit,
     /// A permitted command could not be started or waited for.
     Spawn,
+    /// A permitted plugin call failed in the sandbox (with the `sandbox` feature,
+    /// `Error::sandbox_error` gives the sandbox's error).
+    Plugin,
 }
 
 /// Where in a configuration file an error is.
@@ -110,6 +113,12 @@ impl Error {
     pub fn location(&self) -> Option<&Location> {
         self.location.as_ref()
     }
+
+    /// For [`ErrorKind::Plugin`]: the sandbox's error (its kind, trap code, report).
+    #[cfg(feature = "sandbox")]
+    pub fn sandbox_error(&self) -> Option<&palisade_sandbox::Error> {
+        self.source.as_deref()?.downcast_ref()
+    }
 }
 
 impl From<palisade_permission::Error> for Error {
@@ -147,6 +156,11 @@ pub enum DenialKind {
     AuditUnavailable,
     /// The permitted file could not be opened.
     Io,
+    /// No plugin of that name is registered with the guard.
+    UnknownPlugin,
+    /// The plugin's circuit breaker is open after recent failures (see
+    /// [`Denial::retry_after`]).
+    CircuitOpen,
 }
 
 impl DenialKind {
@@ -160,6 +174,8 @@ impl DenialKind {
             DenialKind::NeedsShell => "needs_shell",
             DenialKind::AuditUnavailable => "audit_unavailable",
             DenialKind::Io => "io",
+            DenialKind::UnknownPlugin => "unknown_plugin",
+            DenialKind::CircuitOpen => "circuit_open",
         }
     }
 }
@@ -178,7 +194,7 @@ pub struct Denial {
     pub kind: DenialKind,
     /// Why, for people; most important first.
     pub reasons: Vec<String>,
-    /// For rate limits: when the same action could pass.
+    /// For rate limits and open circuit breakers: when the same action could pass.
     pub retry_after: Option<Duration>,
     /// The audit sequence number of the denial, when it was recorded.
     pub audit_seq: Option<u64>,

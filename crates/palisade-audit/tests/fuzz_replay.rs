@@ -9,19 +9,16 @@
     reason = "tests fail loudly"
 )]
 
-use std::path::Path;
-
 use palisade_audit::{ChainRow, Checkpoint, Event, Problem, Seal, verify_rows};
 
+#[path = "../../../fuzz/checks/audit_chain.rs"]
+mod audit_chain;
+#[path = "../../../fuzz/checks/replay.rs"]
+mod replay;
+
+/// The target's checks, then the verdict of verifying the rows the input decodes to.
 fn check(data: &[u8]) -> Option<(u64, Problem)> {
-    if let Ok(event) = Event::decode(data) {
-        assert_eq!(event.encode(), data);
-    }
-    if let Ok(text) = std::str::from_utf8(data)
-        && let Ok(seal) = Seal::from_anchor(text)
-    {
-        assert!(seal.hash_is_consistent());
-    }
+    audit_chain::check(data);
     let mut rows = Vec::new();
     let mut rest = data;
     while let Ok((row, tail)) = ChainRow::decode_prefix(rest) {
@@ -33,27 +30,9 @@ fn check(data: &[u8]) -> Option<(u64, Problem)> {
         .map(|f| (f.seq, f.problem))
 }
 
-fn inputs(dir: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz")
-        .join(dir);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Vec::new();
-    };
-    entries
-        .map(|entry| {
-            let path = entry.unwrap().path();
-            (
-                path.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&path).unwrap(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn seed_corpus_replays_with_expected_verdicts() {
-    let seeds = inputs("corpus/audit_chain");
+    let seeds = replay::inputs(env!("CARGO_MANIFEST_DIR"), "audit_chain");
     assert!(seeds.len() >= 4, "seed corpus missing");
     for (name, data) in seeds {
         let verdict = check(&data);
@@ -71,8 +50,9 @@ fn seed_corpus_replays_with_expected_verdicts() {
 }
 
 #[test]
-fn fuzz_regressions_replay() {
-    for (_, data) in inputs("regressions/audit_chain") {
+fn corpus_and_regressions_replay_through_the_target_checks() {
+    // `inputs` includes fuzz/regressions/audit_chain; `check` runs the target's assertions.
+    for (_, data) in replay::inputs(env!("CARGO_MANIFEST_DIR"), "audit_chain") {
         check(&data);
     }
 }

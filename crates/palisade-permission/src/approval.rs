@@ -9,25 +9,74 @@ use sha2::{Digest as _, Sha256};
 
 use crate::decision::Decision;
 use crate::policy::Verdict;
+use crate::risk::RiskLevel;
+use crate::shell::Word;
 
-/// SHA-256 of the exact parsed argv of every sub-command of a decision.
+#[cfg(feature = "tty")]
+pub use crate::terminal::TerminalApprover;
+
+/// SHA-256 of what a decision is about: every sub-command's parsed argv, its words as
+/// written (wrappers), its variable assignments and redirections, and every finding (which
+/// names the file, host or tool of a non-shell action).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ArgvDigest([u8; 32]);
 
+/// Feeds length-prefixed parts to a hasher, so no two different inputs hash the same bytes.
+struct Parts(Sha256);
+
+impl Parts {
+    fn len(&mut self, n: usize) {
+        self.0.update((n as u64).to_be_bytes());
+    }
+
+    fn text(&mut self, text: &str) {
+        self.len(text.len());
+        self.0.update(text.as_bytes());
+    }
+
+    fn word(&mut self, word: &Word) {
+        self.0.update([u8::from(word.opaque), u8::from(word.glob)]);
+        self.text(&word.text);
+    }
+
+    fn words(&mut self, words: &[Word]) {
+        self.len(words.len());
+        for word in words {
+            self.word(word);
+        }
+    }
+}
+
 impl ArgvDigest {
-    /// The digest of a decision's sub-commands (in order; opaque words as written).
+    /// The digest of a decision (sub-commands in order; opaque words as written). Approving
+    /// `rm -r build` does not approve `sudo rm -r build`, `rm -r build > ~/.bashrc` or
+    /// `PAGER=x rm -r build`.
     pub fn of(decision: &Decision) -> Self {
-        let mut hasher = Sha256::new();
-        hasher.update((decision.commands.len() as u64).to_be_bytes());
+        let mut parts = Parts(Sha256::new());
+        parts.len(decision.commands.len());
         for command in &decision.commands {
-            hasher.update((command.argv.len() as u64).to_be_bytes());
-            for word in &command.argv {
-                hasher.update([u8::from(word.opaque)]);
-                hasher.update((word.text.len() as u64).to_be_bytes());
-                hasher.update(word.text.as_bytes());
+            parts.words(&command.argv);
+            parts.words(&command.invocation);
+            parts.len(command.assignments.len());
+            for (name, value) in &command.assignments {
+                parts.text(name);
+                parts.word(value);
+            }
+            parts.text(command.remote.as_deref().unwrap_or_default());
+            parts.len(usize::from(command.remote.is_some()));
+            parts.len(command.redirects.len());
+            for redirect in &command.redirects {
+                parts.text(&format!("{:?}", redirect.access));
+                parts.word(&redirect.target);
             }
         }
-        Self(hasher.finalize().into())
+        parts.len(decision.findings.len());
+        for finding in &decision.findings {
+            parts.text(finding.level.as_str());
+            parts.len(finding.command.map_or(0, |i| i.saturating_add(1)));
+            parts.text(&finding.reason);
+        }
+        Self(parts.0.finalize().into())
     }
 
     /// Lowercase hex.
@@ -42,7 +91,8 @@ impl ArgvDigest {
 pub enum Scope {
     /// Exactly these argv vectors.
     ExactArgv,
-    /// Any command starting with the first `n` words of each sub-command's argv.
+    /// Any command starting with the first `n` words of each sub-command's argv (after the
+    /// wrapper words it was written with, for an allow).
     Prefix(usize),
 }
 
@@ -154,45 +204,115 @@ pub fn resolve(decision: &Decision, approver: &dyn Approver) -> (Verdict, Option
     }
 }
 
-/// The policy rule (TOML) an "always" answer adds to a persisted layer, or `None` when the
-/// argv can't be expressed as command patterns (a word that is opaque, empty, or contains
-/// whitespace or glob characters): the host then asks again next time.
+/// The policy rule (TOML) an "always" answer adds to a persisted layer (see
+/// [`RuleStore`](crate::RuleStore)), or `None` when nothing may be persisted and the host
+/// should ask again next time.
+///
+/// The rule lists each sub-command's words literally (`argv = [[…]]`, no globs: approving
+/// `ls '*'` does not allow `ls anything`), all of them for [`Scope::ExactArgv`] (with
+/// `exact = true`) or the first `n` for [`Scope::Prefix`]. An allow rule is written from the
+/// words as written (wrappers included, since allow rules match those) and compares the
+/// program as written; a deny rule from the argv that runs (deny rules also match inside
+/// wrappers, and by basename).
+///
+/// `None` when:
+/// - the answer is not an "always" answer;
+/// - a word is only known at run time (`$X`, `$(…)`, `~`, an unquoted glob, `xargs` input):
+///   such a word can never become part of a rule;
+/// - a sub-command has no words (only assignments), or there are no sub-commands (a file,
+///   network or tool decision);
+/// - for an allow: a sub-command runs on another host (`ssh HOST CMD`): rules can't say
+///   where a command runs, so the rule would allow it locally too;
+/// - for an allow: the decision is a deny, or its risk or any finding is critical (an
+///   "always allow" never lifts a critical finding, and the rule never says
+///   `allow_critical`).
 pub fn always_rule(decision: &Decision, answer: Answer) -> Option<String> {
     let (action, scope) = match answer {
-        Answer::AllowAlways(scope) => ("allow", scope),
-        Answer::DenyAlways(scope) => ("deny", scope),
+        Answer::AllowAlways(scope) => (Verdict::Allow, scope),
+        Answer::DenyAlways(scope) => (Verdict::Deny, scope),
         Answer::AllowOnce | Answer::Deny => return None,
     };
-    let mut patterns = Vec::new();
+    if action == Verdict::Allow
+        && (decision.verdict == Verdict::Deny
+            || decision.risk == RiskLevel::Critical
+            || decision
+                .findings
+                .iter()
+                .any(|f| f.level == RiskLevel::Critical))
+    {
+        return None;
+    }
+    // Rules have no notion of a host: an allow rule for what runs on `ssh prod` would
+    // allow it here too.
+    if decision.commands.is_empty()
+        || (action == Verdict::Allow && decision.commands.iter().any(|c| c.remote.is_some()))
+    {
+        return None;
+    }
+    let mut patterns = Vec::with_capacity(decision.commands.len());
     for command in &decision.commands {
-        let words = match scope {
-            Scope::ExactArgv => command.argv.as_slice(),
-            Scope::Prefix(n) => command.argv.get(..n.max(1).min(command.argv.len()))?,
-        };
-        let mut pattern = Vec::new();
-        for word in words {
-            if word.opaque
-                || word.text.is_empty()
-                || word
-                    .text
-                    .contains(|c: char| c.is_whitespace() || "*?[]{}\\\"".contains(c))
+        // Allow rules match the words as written, so they keep the wrapper words (`sudo`,
+        // `env X=1`) in front of the argv; a prefix counts argv words after them, so that
+        // `Prefix(1)` of `sudo apt install x` is `sudo apt`, never `sudo`.
+        let (all, wrapper_words) = if action == Verdict::Allow {
+            let wrapper_words = command.invocation.len().checked_sub(command.argv.len())?;
+            if command.invocation.get(wrapper_words..) != Some(command.argv.as_slice())
+                && scope != Scope::ExactArgv
             {
+                // `find . -exec rm {} ;`: the argv is not a suffix of what was written.
                 return None;
             }
-            pattern.push(word.text.as_str());
+            (command.invocation.as_slice(), wrapper_words)
+        } else {
+            (command.argv.as_slice(), 0)
+        };
+        let words = match scope {
+            Scope::ExactArgv => all,
+            Scope::Prefix(n) => all.get(..wrapper_words.saturating_add(n.max(1)).min(all.len()))?,
+        };
+        if words.is_empty() || words.iter().any(|w| w.opaque || w.glob) {
+            return None;
         }
-        patterns.push(format!("\"{}\"", pattern.join(" ")));
-    }
-    if patterns.is_empty() {
-        return None;
+        let quoted: Vec<String> = words.iter().map(|w| toml_string(&w.text)).collect();
+        let pattern = format!("[{}]", quoted.join(", "));
+        if !patterns.contains(&pattern) {
+            patterns.push(pattern);
+        }
     }
     let exact = if scope == Scope::ExactArgv {
         "exact = true\n"
     } else {
         ""
     };
+    let what = match scope {
+        Scope::ExactArgv => "exactly this argv".to_owned(),
+        Scope::Prefix(n) => format!("the first {} word(s)", n.max(1)),
+    };
     Some(format!(
-        "[[rule]]\naction = \"{action}\"\ncommand = [{}]\n{exact}reason = \"answered {action} always\"\n",
-        patterns.join(", ")
+        "[[rule]]\naction = \"{action}\"\nargv = [{}]\n{exact}reason = {}\n",
+        patterns.join(", "),
+        toml_string(&format!(
+            "answered {action} always for {what} (argv digest {})",
+            ArgvDigest::of(decision)
+                .to_hex()
+                .get(..16)
+                .unwrap_or_default()
+        )),
     ))
+}
+
+/// A TOML basic string: `"` and `\` escaped, control characters as `\uXXXX`.
+fn toml_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }

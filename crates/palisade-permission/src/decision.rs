@@ -59,6 +59,9 @@ pub struct PolicySet {
     /// path, and regex-only rules, are in `generic`. Positions are (layer index, rule index).
     by_name: std::collections::HashMap<String, Vec<(usize, usize)>>,
     generic: Vec<(usize, usize)>,
+    /// Deny and ask `path` rules, which also apply to the file arguments of commands
+    /// (`cat .env`); positions as above.
+    strict_path_rules: Vec<(usize, usize)>,
 }
 
 impl PolicySet {
@@ -74,6 +77,7 @@ impl PolicySet {
         self.layers.push((layer, policy));
         self.layers.sort_by_key(|(l, _)| *l);
         self.index();
+        self.index_path_rules();
         self
     }
 
@@ -95,6 +99,46 @@ impl PolicySet {
                 }
             }
         }
+    }
+
+    fn index_path_rules(&mut self) {
+        self.strict_path_rules = self
+            .layers
+            .iter()
+            .enumerate()
+            .flat_map(|(li, (_, policy))| {
+                policy
+                    .rules()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, rule)| rule.is_path_rule() && rule.action != Verdict::Allow)
+                    .map(move |(ri, _)| (li, ri))
+            })
+            .collect();
+    }
+
+    /// Whether any deny or ask path rule applies to this kind of access.
+    fn has_strict_path_rules_for(&self, access: FileAccess) -> bool {
+        self.strict_path_rules.iter().any(|&(li, ri)| {
+            self.layers
+                .get(li)
+                .and_then(|(_, policy)| policy.rules().get(ri))
+                .is_some_and(|rule| rule.applies_to_access(access))
+        })
+    }
+
+    /// The deny and ask path rules matching a file argument.
+    fn strict_path_rules<'a>(
+        &'a self,
+        path: &'a str,
+        access: FileAccess,
+    ) -> impl Iterator<Item = (Layer, &'a Policy, &'a Rule)> + 'a {
+        self.strict_path_rules.iter().filter_map(move |&(li, ri)| {
+            let (layer, policy) = self.layers.get(li)?;
+            let rule = policy.rules().get(ri)?;
+            rule.matches_path(path, access)
+                .then_some((*layer, policy, rule))
+        })
     }
 
     /// The command rules that can match a command, in layer and file order.
@@ -218,6 +262,15 @@ impl RuleMatch {
 pub struct CommandDecision {
     /// The argv that runs (wrappers removed).
     pub argv: Vec<Word>,
+    /// The words as written, wrappers included (`sudo env X=1 rm -f a`); allow rules match
+    /// these.
+    pub invocation: Vec<Word>,
+    /// Variable assignments that apply to the command (`PAGER=less git log`).
+    pub assignments: Vec<(String, Word)>,
+    /// Its file redirections (`> target`), decided as file actions of their own.
+    pub redirects: Vec<crate::shell::Redirect>,
+    /// Runs on another host (`ssh HOST CMD`): the host as written.
+    pub remote: Option<String>,
     /// Its risk.
     pub risk: RiskLevel,
     /// Its verdict.
@@ -376,7 +429,7 @@ impl Gate {
                 .unwrap_or(RiskLevel::Critical);
             let matched: Vec<(Layer, &Policy, &Rule)> = self.policies.command_rules(command);
             let who = risk::display_argv(&command.argv);
-            let rules: Vec<RuleMatch> = matched
+            let mut rules: Vec<RuleMatch> = matched
                 .iter()
                 .map(|(layer, policy, rule)| RuleMatch {
                     layer: *layer,
@@ -448,8 +501,14 @@ impl Gate {
             // Redirections are file actions of their own: a path rule or the file risk of
             // `> target` can only make the command stricter.
             let (verdict, reason) = self.redirect_verdicts(command, verdict, reason);
+            // So are the file arguments of commands known to read or write them (`cat .env`).
+            let (verdict, reason) = self.argument_verdicts(command, verdict, reason, &mut rules);
             commands.push(CommandDecision {
                 argv: command.argv.clone(),
+                invocation: command.invocation.clone(),
+                assignments: command.assignments.clone(),
+                redirects: command.redirects.clone(),
+                remote: command.remote.clone(),
                 risk: level,
                 verdict,
                 rules,
@@ -565,6 +624,115 @@ impl Gate {
         (verdict, reason)
     }
 
+    /// Matches the file arguments of a command (`cat .env`, `cp a ~/.bashrc`; see
+    /// `file_args`) against the deny and ask `path` rules; a match can only make the command
+    /// stricter. An argument `palisade-path` rejects for a reason other than leaving the
+    /// root (encoding tricks, reserved names) makes the command ask: fail closed.
+    fn argument_verdicts(
+        &self,
+        command: &crate::shell::SimpleCommand,
+        mut verdict: Verdict,
+        mut reason: String,
+        rules: &mut Vec<RuleMatch>,
+    ) -> (Verdict, String) {
+        if verdict == Verdict::Deny {
+            return (verdict, reason);
+        }
+        if self.policies.strict_path_rules.is_empty() {
+            return (verdict, reason);
+        }
+        for argument in crate::file_args::file_arguments(&command.argv) {
+            let access = argument.access;
+            if !self.policies.has_strict_path_rules_for(access) {
+                continue;
+            }
+            if argument.word.glob {
+                // `cat .e*` names files only known when the shell expands it.
+                if verdict < Verdict::Ask {
+                    verdict = Verdict::Ask;
+                    reason = format!(
+                        "{reason}; file argument `{}` is a pattern expanded at run time, which path rules can't check → ask",
+                        argument.path
+                    );
+                }
+                continue;
+            }
+            // A run-time word (`~/.ssh/id_rsa`, `$HOME/.env`) is matched as written; the
+            // command can't be allowed anyway.
+            let targets = if argument.word.opaque {
+                vec![argument.path.to_owned()]
+            } else {
+                match self.normalise(argument.path) {
+                    Ok(relative) => vec![relative.into_string()],
+                    Err(err)
+                        if matches!(
+                            err.kind(),
+                            palisade_path::ErrorKind::Traversal
+                                | palisade_path::ErrorKind::Absolute
+                        ) =>
+                    {
+                        // Outside the root: as given, and (stricter, never looser) as the
+                        // absolute path it names lexically, so `../../etc/shadow` meets a
+                        // rule about `/etc/shadow`.
+                        let mut targets = vec![argument.path.to_owned()];
+                        if let Some(absolute) =
+                            lexical_absolute(self.root.as_deref(), argument.path)
+                            && !targets.contains(&absolute)
+                        {
+                            targets.push(absolute);
+                        }
+                        targets
+                    }
+                    Err(err) => {
+                        if verdict < Verdict::Ask {
+                            verdict = Verdict::Ask;
+                            reason = format!(
+                                "{reason}; file argument `{}` is not a path that can be checked ({err}) → ask",
+                                argument.path
+                            );
+                        }
+                        continue;
+                    }
+                }
+            };
+            for target in &targets {
+                for (layer, policy, rule) in self.policies.strict_path_rules(target, access) {
+                    let matched = RuleMatch {
+                        layer,
+                        file: policy.origin().to_path_buf(),
+                        line: rule.line,
+                        action: rule.action,
+                        reason: rule.reason.clone(),
+                    };
+                    if rule.action > verdict {
+                        verdict = rule.action;
+                        reason = format!(
+                            "{reason}; file argument `{} {target}`: {}",
+                            access.as_str(),
+                            matched.describe()
+                        );
+                    }
+                    if !rules.contains(&matched) {
+                        rules.push(matched);
+                    }
+                }
+            }
+        }
+        (verdict, reason)
+    }
+
+    /// A path as given, made relative to the workspace root and normalised by the sanitizer.
+    fn normalise(&self, path: &str) -> Result<palisade_path::SafeRelPath, palisade_path::Error> {
+        match (&self.root, Path::new(path).is_absolute()) {
+            (Some(root), true) => match Path::new(path).strip_prefix(root) {
+                Ok(rest) if rest.as_os_str().is_empty() => self.sanitizer.sanitize("."),
+                Ok(rest) => self.sanitizer.sanitize_path(rest),
+                Err(_) => self.sanitizer.sanitize(path),
+            },
+            _ => self.sanitizer.sanitize(path),
+        }
+    }
+
     /// Decides on a file access. The path is normalised with `palisade-path` against the
     /// workspace root; path rules match the normalised relative path. A path outside the
     /// root is high risk, and only deny and ask rules (matching the path as given) apply to
@@ -572,14 +740,7 @@ impl Gate {
     /// names) is denied.
     pub fn decide_file(&self, access: FileAccess, path: &str) -> Decision {
         let who = format!("{} {path}", access.as_str());
-        let relative = match (&self.root, Path::new(path).is_absolute()) {
-            (Some(root), true) => match Path::new(path).strip_prefix(root) {
-                Ok(rest) if rest.as_os_str().is_empty() => self.sanitizer.sanitize("."),
-                Ok(rest) => self.sanitizer.sanitize_path(rest),
-                Err(_) => self.sanitizer.sanitize(path),
-            },
-            _ => self.sanitizer.sanitize(path),
-        };
+        let relative = self.normalise(path);
         let (level, what, target, inside) = match relative {
             Ok(rel) => {
                 let classes = crate::risk_table::classify_path(rel.as_str());
@@ -757,4 +918,34 @@ pub(crate) fn shell_quote(word: &str) -> String {
     }
     out.push('\'');
     out
+}
+
+/// `path` made absolute against `root` (when relative) with `.` and `..` removed lexically;
+/// `None` for a relative path without a root. Used only to find more deny and ask rules.
+fn lexical_absolute(root: Option<&Path>, path: &str) -> Option<String> {
+    use std::path::Component;
+    let joined = if Path::new(path).is_absolute() {
+        PathBuf::from(path)
+    } else {
+        root?.join(path)
+    };
+    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
+    for component in joined.components() {
+        match component {
+            Component::Normal(part) => parts.push(part),
+            Component::ParentDir => {
+                parts.pop();
+            }
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    let mut out = String::new();
+    for part in parts {
+        out.push('/');
+        out.push_str(part.to_str()?);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    Some(out)
 }

@@ -16,7 +16,7 @@ pub struct Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// The policy file could not be read.
+    /// A policy file could not be read, or a rule store could not be written.
     Io,
     /// The policy is not valid TOML, or has a field of the wrong type or an unknown field.
     Syntax,
@@ -24,6 +24,9 @@ pub enum ErrorKind {
     InvalidRule,
     /// A rule's `examples.match` or `examples.not_match` does not hold.
     ExampleFailed,
+    /// An approval recorded in a [`RuleStore`](crate::RuleStore) answers another decision
+    /// (its argv digest differs).
+    ApprovalMismatch,
 }
 
 /// Where in a policy file an error is.
@@ -53,6 +56,24 @@ impl Error {
     /// Where in the policy file, when known.
     pub fn location(&self) -> Option<&Location> {
         self.location.as_ref()
+    }
+
+    pub(crate) fn new(kind: ErrorKind, message: String) -> Self {
+        Self {
+            kind,
+            message,
+            location: None,
+        }
+    }
+
+    pub(crate) fn write(file: &Path, err: &std::io::Error) -> Self {
+        Self::new(
+            ErrorKind::Io,
+            format!(
+                "cannot write `{}`: {err}; check that its directory exists and is writable",
+                file.display()
+            ),
+        )
     }
 
     pub(crate) fn io(file: &Path, err: &std::io::Error) -> Self {

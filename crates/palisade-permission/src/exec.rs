@@ -1,8 +1,25 @@
 //! `SafeCommand`: run an allowed argv without a shell, with a cleared environment, a working
 //! directory inside the root, a timeout and output caps.
+//!
+//! The working directory is opened inside the root by `palisade-path` when the command is
+//! built, and the child starts in *that open directory*: on Linux the child is given
+//! `/proc/self/fd/N` (a magic link the kernel resolves to the directory the descriptor
+//! refers to, evaluated in the child between `fork` and `exec`, where the descriptor is still
+//! open), so renaming the directory or swapping a symbolic link into its path after the
+//! check changes nothing. Elsewhere the child is given the resolved path (the root joined
+//! with the real path inside it), a check-then-use window. A missing `/proc` makes the spawn
+//! fail (`ExecError::Io`), never fall back to the path.
+//!
+//! The child runs in a process group of its own. When it exits, or when the timeout passes,
+//! the whole group is killed with `SIGKILL` *before* the child is reaped (so the group id
+//! can't have been reused), so grandchildren it started do not outlive it. A process that
+//! leaves the group (`setsid`, `setpgid`) escapes this; containing those needs a cgroup or a
+//! PID namespace, which this crate does not set up.
 
+use std::fs::File;
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::approval::{self, Approver};
@@ -21,7 +38,8 @@ pub struct ExecOptions {
     /// Environment variables passed through from this process; all others are cleared.
     /// Default: `PATH`, `LANG`, `LC_ALL`, `TERM`.
     pub env_allowlist: Vec<String>,
-    /// Wall-clock limit; the child is killed (SIGKILL) when it passes. Default 60 s.
+    /// Wall-clock limit; the child's process group is killed (SIGKILL) when it passes.
+    /// Default 60 s.
     pub timeout: Duration,
     /// Bytes kept of stdout and of stderr each; the rest is read and dropped. Default 1 MiB.
     pub max_output_bytes: usize,
@@ -65,6 +83,12 @@ pub enum ExecError {
         /// Why.
         source: palisade_path::Error,
     },
+    /// The working directory is not a directory.
+    #[error("working directory `{cwd}` is not a directory; give a directory inside the root")]
+    CwdNotADirectory {
+        /// The directory as given.
+        cwd: String,
+    },
     /// Spawning or waiting failed.
     #[error("cannot run `{program}`: {source}")]
     Io {
@@ -87,7 +111,8 @@ pub struct ExecOutcome {
     pub stderr: Vec<u8>,
     /// Killed because the timeout passed.
     pub timed_out: bool,
-    /// Output was cut at the cap.
+    /// Output was cut at the cap (or not read to its end: a process outside the command's
+    /// group kept the pipe open past the deadline).
     pub truncated: bool,
 }
 
@@ -96,7 +121,11 @@ pub struct ExecOutcome {
 #[derive(Debug)]
 pub struct SafeCommand {
     argv: Vec<String>,
+    /// The resolved working directory (shown in errors; the child's directory on systems
+    /// without `/proc/self/fd`).
     cwd: PathBuf,
+    /// The working directory, opened inside the root: what the child starts in.
+    cwd_dir: File,
     options: ExecOptions,
     decision: Decision,
 }
@@ -148,12 +177,40 @@ impl SafeCommand {
         let root = palisade_path::Root::new(&options.root).map_err(cwd_error)?;
         let resolved = root.resolve(&options.cwd).map_err(cwd_error)?;
         let cwd = options.root.join(resolved.path.to_path_buf());
+        let not_a_directory = || ExecError::CwdNotADirectory {
+            cwd: options.cwd.clone(),
+        };
+        // Opening a FIFO for reading blocks until a writer comes: refuse anything that is not
+        // a directory by name first (the handle below is checked again; this only avoids the
+        // hang).
+        if resolved.exists && !std::fs::metadata(&cwd).is_ok_and(|m| m.is_dir()) {
+            return Err(not_a_directory());
+        }
+        let cwd_dir = root
+            .open(
+                &options.cwd,
+                &palisade_path::OpenOptions::new()
+                    .read(true)
+                    .follow_final_symlink(true),
+            )
+            .map_err(cwd_error)?;
+        if !cwd_dir.metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(not_a_directory());
+        }
         Ok(Self {
             argv,
             cwd,
+            cwd_dir,
             options,
             decision,
         })
+    }
+
+    /// The working directory: the root joined with the real path inside it, as resolved
+    /// when the command was built (the child starts in the directory opened then; see the
+    /// module docs).
+    pub fn cwd(&self) -> &std::path::Path {
+        &self.cwd
     }
 
     /// The decision that allowed it.
@@ -161,8 +218,11 @@ impl SafeCommand {
         &self.decision
     }
 
-    /// Runs the command to completion (or until the timeout kills it).
+    /// Runs the command to completion (or until the timeout kills it). Either way its
+    /// process group is killed before this returns.
     pub fn run(&self) -> Result<ExecOutcome, ExecError> {
+        use std::os::unix::process::CommandExt as _;
+
         let program = self.argv.first().cloned().unwrap_or_default();
         let io = |source| ExecError::Io {
             program: program.clone(),
@@ -172,7 +232,8 @@ impl SafeCommand {
         command
             .args(self.argv.iter().skip(1))
             .env_clear()
-            .current_dir(&self.cwd)
+            .current_dir(self.child_dir())
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -183,33 +244,45 @@ impl SafeCommand {
         }
         let mut child = command.spawn().map_err(io)?;
         let cap = self.options.max_output_bytes;
-        let stdout = child
-            .stdout
-            .take()
-            .map(|s| std::thread::spawn(move || read_capped(s, cap)));
-        let stderr = child
-            .stderr
-            .take()
-            .map(|s| std::thread::spawn(move || read_capped(s, cap)));
+        let stdout = child.stdout.take().map(|s| Capture::start(s, cap));
+        let stderr = child.stderr.take().map(|s| Capture::start(s, cap));
         let deadline = Instant::now() + self.options.timeout;
+        let group = rustix::process::Pid::from_child(&child);
         let mut timed_out = false;
-        let status = loop {
-            if let Some(status) = child.try_wait().map_err(io)? {
-                break status;
+        loop {
+            // WNOWAIT: the child stays a zombie, so its pid (the group id) is not reused
+            // before the group is killed below.
+            let exited = rustix::process::waitid(
+                rustix::process::WaitId::Pid(group),
+                rustix::process::WaitIdOptions::EXITED
+                    | rustix::process::WaitIdOptions::NOHANG
+                    | rustix::process::WaitIdOptions::NOWAIT,
+            );
+            match exited {
+                Ok(Some(_)) => break,
+                Ok(None) | Err(rustix::io::Errno::INTR) => {}
+                Err(e) => {
+                    // Never leave the command running behind an error.
+                    let _ =
+                        rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+                    let _ = child.wait();
+                    return Err(io(e.into()));
+                }
             }
             if Instant::now() >= deadline {
                 timed_out = true;
-                // Child::kill sends SIGKILL on Unix.
-                let _ = child.kill();
-                break child.wait().map_err(io)?;
+                break;
             }
             std::thread::sleep(Duration::from_millis(5));
-        };
-        let join = |h: Option<std::thread::JoinHandle<(Vec<u8>, bool)>>| {
-            h.and_then(|h| h.join().ok()).unwrap_or_default()
-        };
-        let (stdout, cut_out) = join(stdout);
-        let (stderr, cut_err) = join(stderr);
+        }
+        // ESRCH (nothing left in the group) is fine.
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+        let status = child.wait().map_err(io)?;
+        // Every process of the group is gone, so the pipes close; one that left the group may
+        // still hold them: wait a little past the deadline, then give up reading.
+        let grace = deadline.max(Instant::now()) + Duration::from_millis(100);
+        let (stdout, cut_out) = stdout.map_or_else(Default::default, |c| c.finish(grace));
+        let (stderr, cut_err) = stderr.map_or_else(Default::default, |c| c.finish(grace));
         Ok(ExecOutcome {
             status,
             stdout,
@@ -218,25 +291,68 @@ impl SafeCommand {
             truncated: cut_out || cut_err,
         })
     }
+
+    /// The directory the child starts in: the open handle itself where `/proc/self/fd`
+    /// names it (see the module docs), else the resolved path.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn child_dir(&self) -> PathBuf {
+        use std::os::fd::AsRawFd as _;
+        PathBuf::from(format!("/proc/self/fd/{}", self.cwd_dir.as_raw_fd()))
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    fn child_dir(&self) -> PathBuf {
+        self.cwd.clone()
+    }
 }
 
-/// Reads a pipe to its end, keeping the first `cap` bytes.
-fn read_capped(mut pipe: impl std::io::Read, cap: usize) -> (Vec<u8>, bool) {
-    let mut kept = Vec::new();
-    let mut truncated = false;
+/// Output read from a pipe by a thread of its own.
+struct Capture {
+    kept: Arc<Mutex<(Vec<u8>, bool)>>,
+    done: mpsc::Receiver<()>,
+}
+
+impl Capture {
+    fn start(pipe: impl std::io::Read + Send + 'static, cap: usize) -> Self {
+        let kept = Arc::new(Mutex::new((Vec::new(), false)));
+        let (tx, done) = mpsc::channel();
+        let shared = Arc::clone(&kept);
+        std::thread::spawn(move || {
+            read_capped(pipe, cap, &shared);
+            let _ = tx.send(());
+        });
+        Self { kept, done }
+    }
+
+    /// What was read; `truncated` also when the pipe was not at its end by `until`.
+    fn finish(self, until: Instant) -> (Vec<u8>, bool) {
+        let finished = self
+            .done
+            .recv_timeout(until.saturating_duration_since(Instant::now()))
+            .is_ok();
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        let (bytes, truncated) = std::mem::take(&mut *kept);
+        (bytes, truncated || !finished)
+    }
+}
+
+/// Reads a pipe to its end, keeping the first `cap` bytes in `kept` (and whether more came).
+fn read_capped(mut pipe: impl std::io::Read, cap: usize, kept: &Mutex<(Vec<u8>, bool)>) {
     let mut buf = [0u8; 8192];
     loop {
         match pipe.read(&mut buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Ok(0) | Err(_) => break,
             Ok(n) => {
                 let chunk = buf.get(..n).unwrap_or(&[]);
-                let room = cap.saturating_sub(kept.len());
+                let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
+                let room = cap.saturating_sub(kept.0.len());
                 if chunk.len() > room {
-                    truncated = true;
+                    kept.1 = true;
                 }
-                kept.extend_from_slice(chunk.get(..room.min(chunk.len())).unwrap_or(&[]));
+                kept.0
+                    .extend_from_slice(chunk.get(..room.min(chunk.len())).unwrap_or(&[]));
             }
         }
     }
-    (kept, truncated)
 }

@@ -6,10 +6,14 @@ pub mod approval;
 mod decision;
 mod error;
 mod exec;
+mod file_args;
 mod policy;
 pub mod risk;
 mod risk_table;
 pub mod shell;
+mod store;
+#[cfg(feature = "tty")]
+mod terminal;
 
 pub use action::{Action, FileAccess, NetworkTarget};
 pub use approval::{
@@ -21,3 +25,4 @@ pub use exec::{ExecError, ExecOptions, ExecOutcome, SafeCommand};
 pub use policy::{MAX_POLICY_BYTES, MAX_REGEX_LEN, MAX_REGEX_SIZE, Policy, Thresholds, Verdict};
 pub use risk::{Finding, RiskAssessment, RiskLevel};
 pub use shell::{ShellAnalysis, ShellAnalyzer, SimpleCommand, Word};
+pub use store::RuleStore;

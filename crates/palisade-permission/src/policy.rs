@@ -34,12 +34,22 @@
 //! path = ["**/.env", "**/.git/**"]
 //! access = ["write", "delete"]      # default: any access
 //! examples.match = ["write:.git/config", "delete:app/.env"]
+//!
+//!
+//! [[rule]]
+//! action = "allow"
+//! argv = [["ls", "*"]]             # literal words, as "always" answers write them
+//! exact = true
 //! ```
 //!
 //! A `command` pattern is a list of words matched against the argv of each sub-command,
 //! as a prefix (`git push` matches `git push origin main`) unless `exact = true`. Words are
 //! globs (`*`, `?`, `[…]`); the first word matches the command's basename. `regex` (at most
 //! 1,024 bytes, compiled size at most 64 KiB) must also match the argv joined by spaces.
+//!
+//! An `argv` pattern is a list of literal words (no globs, no splitting on spaces), matched
+//! like a `command` pattern. In an allow rule its first word is compared as written (`rm`
+//! does not match `./rm`); in deny and ask rules by basename, like `command`.
 
 use std::path::{Path, PathBuf};
 
@@ -164,6 +174,8 @@ struct RuleFile {
     #[serde(default)]
     command: Option<OneOrMany>,
     #[serde(default)]
+    argv: Option<Vec<Vec<String>>>,
+    #[serde(default)]
     exact: bool,
     #[serde(default)]
     regex: Option<String>,
@@ -255,6 +267,9 @@ pub(crate) enum Matcher {
 pub(crate) struct ArgvPattern {
     words: Vec<WordPattern>,
     exact: bool,
+    /// From `argv = [[…]]` in an allow rule: the first word is compared as written, not by
+    /// basename (an approval of `rm x` does not cover `./rm x`).
+    verbatim: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -300,7 +315,23 @@ impl ArgvPattern {
         if words.is_empty() {
             return Err("empty command pattern".to_owned());
         }
-        Ok(Self { words, exact })
+        Ok(Self {
+            words,
+            exact,
+            verbatim: false,
+        })
+    }
+
+    /// A pattern of literal words (`argv = [[…]]`): no globs, no splitting.
+    fn literal(words: &[String], exact: bool, verbatim: bool) -> Result<Self, String> {
+        if words.is_empty() {
+            return Err("empty argv pattern: give at least the program".to_owned());
+        }
+        Ok(Self {
+            words: words.iter().cloned().map(WordPattern::Literal).collect(),
+            exact,
+            verbatim,
+        })
     }
 
     /// Whether the pattern matches `command`. `lenient` (for deny and ask rules) lets a
@@ -323,7 +354,7 @@ impl ArgvPattern {
                 }
                 return false;
             }
-            let text = if i == 0 && !pattern_has_slash(pattern) {
+            let text = if i == 0 && !self.verbatim && !pattern_has_slash(pattern) {
                 crate::shell::basename(&word.text)
             } else {
                 word.text.as_str()
@@ -418,6 +449,20 @@ impl Rule {
             }
             _ => false,
         }
+    }
+
+    /// For a path rule: whether it applies to this kind of access.
+    pub(crate) fn applies_to_access(&self, access: crate::action::FileAccess) -> bool {
+        match &self.matcher {
+            Matcher::Path {
+                access: allowed, ..
+            } => allowed.as_ref().is_none_or(|a| a.contains(&access)),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn is_path_rule(&self) -> bool {
+        matches!(self.matcher, Matcher::Path { .. })
     }
 
     pub(crate) fn matches_path(&self, path: &str, access: crate::action::FileAccess) -> bool {
@@ -571,21 +616,26 @@ fn compile_rule(file: RuleFile, source: &str, offset: usize) -> Result<Rule, (Er
         None => None,
     };
     let kinds = [
-        file.command.is_some(),
+        file.command.is_some() || file.argv.is_some(),
         file.host.is_some(),
         file.tool.is_some(),
         file.path.is_some(),
     ];
     let given = kinds.iter().filter(|k| **k).count();
+    if file.command.is_some() && file.argv.is_some() {
+        return Err(invalid(
+            "give either `command` (glob words) or `argv` (literal words), not both".to_owned(),
+        ));
+    }
     if given > 1 {
         return Err(invalid(
-            "a rule matches one kind of action: give only one of `command`, `host`, `tool`, `path`"
+            "a rule matches one kind of action: give only one of `command` or `argv`, `host`, `tool`, `path`"
                 .to_owned(),
         ));
     }
     if given == 0 && regex.is_none() {
         return Err(invalid(
-            "a rule needs `command`, `regex`, `host`, `tool` or `path`".to_owned(),
+            "a rule needs `command`, `argv`, `regex`, `host`, `tool` or `path`".to_owned(),
         ));
     }
     if file.access.is_some() && file.path.is_none() {
@@ -594,8 +644,17 @@ fn compile_rule(file: RuleFile, source: &str, offset: usize) -> Result<Rule, (Er
     if file.ports.is_some() && file.host.is_none() {
         return Err(invalid("`ports` needs `host`".to_owned()));
     }
-    if file.exact && file.command.is_none() {
-        return Err(invalid("`exact` needs `command`".to_owned()));
+    // An empty list would leave the rule without a command matcher, i.e. matching every
+    // command: `command = []` must not mean "allow everything".
+    if matches!(&file.command, Some(OneOrMany::Many(list)) if list.is_empty())
+        || file.argv.as_ref().is_some_and(Vec::is_empty)
+    {
+        return Err(invalid(
+            "empty `command`/`argv` list: give at least one pattern".to_owned(),
+        ));
+    }
+    if file.exact && file.command.is_none() && file.argv.is_none() {
+        return Err(invalid("`exact` needs `command` or `argv`".to_owned()));
     }
     if file.allow_critical && file.action != Verdict::Allow {
         return Err(invalid(
@@ -654,6 +713,13 @@ fn compile_rule(file: RuleFile, source: &str, offset: usize) -> Result<Rule, (Er
             })
             .collect();
         Matcher::Tool(globs.map_err(invalid)?)
+    } else if let Some(argvs) = &file.argv {
+        let verbatim = file.action == Verdict::Allow;
+        let patterns: Result<Vec<_>, _> = argvs
+            .iter()
+            .map(|words| ArgvPattern::literal(words, file.exact, verbatim))
+            .collect();
+        Matcher::Command(patterns.map_err(invalid)?)
     } else {
         let patterns: Result<Vec<_>, _> = file
             .command

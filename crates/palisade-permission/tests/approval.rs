@@ -143,14 +143,19 @@ fn always_answers_become_rules_that_match_only_what_was_approved() {
         Verdict::Deny
     );
 
-    // Not expressible as command patterns: ask again next time.
-    assert!(
-        always_rule(
-            &g.decide_shell("frob 'a b'"),
-            Answer::AllowAlways(Scope::ExactArgv)
-        )
-        .is_none()
-    );
+    // Words with spaces are written literally and match only themselves.
+    let spaced = always_rule(
+        &g.decide_shell("frob 'a b'"),
+        Answer::AllowAlways(Scope::ExactArgv),
+    )
+    .unwrap();
+    let layer = Gate::new(PolicySet::new().with(
+        Layer::User,
+        Policy::from_toml(&spaced, "always.toml").unwrap(),
+    ));
+    assert_eq!(layer.decide_shell("frob 'a b'").verdict, Verdict::Allow);
+    assert_eq!(layer.decide_shell("frob a b").verdict, Verdict::Ask);
+    // Run-time words can't become rules: ask again next time.
     assert!(
         always_rule(
             &g.decide_shell("frob $X"),

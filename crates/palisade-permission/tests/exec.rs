@@ -1,5 +1,6 @@
 //! `SafeCommand` with real child processes: argv only, cleared environment, working
-//! directory inside the root, timeout with SIGKILL, output caps, only from an allow.
+//! directory inside the root (opened, so a swap after the check is not followed), timeout
+//! with SIGKILL of the whole process group, output caps, only from an allow.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,7 +12,8 @@
 use std::time::{Duration, Instant};
 
 use palisade_permission::{
-    Answer, ArgvDigest, DenyAll, ExecError, ExecOptions, Gate, PolicySet, SafeCommand, Scripted,
+    Answer, ArgvDigest, DenyAll, ExecError, ExecOptions, ExecOutcome, Gate, PolicySet, SafeCommand,
+    Scripted,
 };
 
 fn argv(words: &[&str]) -> Vec<String> {
@@ -160,4 +162,137 @@ fn output_is_capped() {
         .unwrap();
     assert_eq!(out.stdout.len(), 1000);
     assert!(out.truncated && out.timed_out);
+}
+
+/// Runs `sh -c SCRIPT` approved by digest (the line has run-time words, so the gate asks).
+fn run_shell(root: &std::path::Path, script: &str, timeout: Duration) -> ExecOutcome {
+    let gate = Gate::new(PolicySet::new());
+    let words = argv(&["sh", "-c", script]);
+    let digest = ArgvDigest::of(&gate.decide_argv(&words));
+    let approver = Scripted::new().answer(digest, Answer::AllowOnce);
+    let mut options = ExecOptions::new(root);
+    options.timeout = timeout;
+    SafeCommand::approved(&gate, words, options, &approver)
+        .unwrap()
+        .run()
+        .unwrap()
+}
+
+/// Whether a process is gone (no `/proc` entry) or a zombie waiting for init to reap it.
+fn is_gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+fn wait_gone(pid: u32) -> bool {
+    let until = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < until {
+        if is_gone(pid) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+#[test]
+fn timeout_kills_grandchildren_too() {
+    let root = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    // The grandchild's pid goes to a file: its stdout is the pipe we read.
+    let out = run_shell(
+        root.path(),
+        "sleep 30 & echo $! > pid; wait",
+        Duration::from_millis(300),
+    );
+    assert!(out.timed_out);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let pid: u32 = std::fs::read_to_string(root.path().join("pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(wait_gone(pid), "grandchild {pid} survived the timeout");
+}
+
+#[test]
+fn grandchildren_do_not_outlive_a_finished_command() {
+    let root = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    // The shell exits at once; the background `sleep` keeps stdout open and would keep the
+    // output readers (and the caller) waiting for 30 s if it lived on.
+    let out = run_shell(root.path(), "sleep 30 & echo $!", Duration::from_secs(20));
+    assert!(!out.timed_out);
+    assert!(out.status.success());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let pid: u32 = String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        wait_gone(pid),
+        "background process {pid} outlived the command"
+    );
+}
+
+#[test]
+fn the_child_starts_in_the_directory_checked_even_if_it_is_swapped() {
+    let root = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.path().join("sub")).unwrap();
+    std::fs::write(root.path().join("sub/inside.txt"), "in").unwrap();
+    std::fs::write(outside.path().join("outside.txt"), "out").unwrap();
+    let gate = Gate::new(PolicySet::new());
+    let mut options = ExecOptions::new(root.path());
+    options.cwd = "sub".to_owned();
+    let cmd = SafeCommand::new(&gate, argv(&["ls"]), options).unwrap();
+    assert!(cmd.cwd().ends_with("sub"));
+    // After the check: the directory is renamed and a symbolic link to a directory outside
+    // the root takes its name.
+    std::fs::rename(root.path().join("sub"), root.path().join("moved")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.path().join("sub")).unwrap();
+    let out = cmd.run().unwrap();
+    let listing = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(listing.trim(), "inside.txt", "{listing}");
+}
+
+#[test]
+fn a_working_directory_that_is_not_a_directory_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("file"), "x").unwrap();
+    let fifo = root.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let gate = Gate::new(PolicySet::new());
+    for cwd in ["file", "fifo", "missing"] {
+        let mut options = ExecOptions::new(root.path());
+        options.cwd = cwd.to_owned();
+        let started = Instant::now();
+        let err = SafeCommand::new(&gate, argv(&["pwd"]), options).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ExecError::CwdNotADirectory { .. } | ExecError::Cwd { .. }
+            ),
+            "{cwd}: {err}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(2), "{cwd}");
+    }
 }

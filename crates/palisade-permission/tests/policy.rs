@@ -540,3 +540,53 @@ fn redirections_are_file_actions_under_path_rules() {
     assert_eq!(g.decide_shell("echo x 2>/dev/null").verdict, Verdict::Allow);
     assert_eq!(g.decide_shell("cat < src/main.rs").verdict, Verdict::Allow);
 }
+
+#[test]
+fn argv_rules_are_literal_words() {
+    let g = gate(
+        Layer::User,
+        r#"
+[[rule]]
+action = "allow"
+argv = [["frob", "a b", "*"], ["ls", "[x]"]]
+exact = true
+examples.match = ["frob 'a b' '*'"]
+examples.not_match = ["frob a b '*'", "frob 'a b' x", "./frob 'a b' '*'"]
+
+[[rule]]
+action = "deny"
+argv = [["npm", "publish"]]
+examples.match = ["/usr/bin/npm publish --tag x"]
+"#,
+    );
+    assert_eq!(g.decide_shell("frob 'a b' '*'").verdict, Verdict::Allow);
+    assert_eq!(g.decide_shell("frob 'a b' anything").verdict, Verdict::Ask);
+    assert_eq!(g.decide_shell("frob 'a b' '*' more").verdict, Verdict::Ask);
+    assert_eq!(g.decide_shell("ls x").verdict, Verdict::Allow); // low anyway
+    assert_eq!(g.decide_shell("sudo npm publish").verdict, Verdict::Deny);
+
+    for (src, kind) in [
+        (
+            "[[rule]]\naction = \"allow\"\nargv = []\n",
+            ErrorKind::InvalidRule,
+        ),
+        (
+            "[[rule]]\naction = \"allow\"\nargv = [[]]\n",
+            ErrorKind::InvalidRule,
+        ),
+        (
+            "[[rule]]\naction = \"allow\"\ncommand = []\n",
+            ErrorKind::InvalidRule,
+        ),
+        (
+            "[[rule]]\naction = \"allow\"\ncommand = \"x\"\nargv = [[\"x\"]]\n",
+            ErrorKind::InvalidRule,
+        ),
+        (
+            "[[rule]]\naction = \"allow\"\nargv = \"x\"\n",
+            ErrorKind::Syntax,
+        ),
+    ] {
+        assert_eq!(err(src).kind(), kind, "{src}");
+    }
+}

@@ -90,6 +90,11 @@ impl HostPattern {
         }
         // The URL parser trims and strips control characters and whitespace; a pattern must not
         // rely on that.
+        if rest.contains('%') {
+            return Err(fail(
+                "percent-escapes are not allowed in a host pattern; write the host name as it is",
+            ));
+        }
         if rest.contains(['/', '?', '#', '@', '\\'])
             || rest.chars().any(|c| c.is_whitespace() || c.is_control())
         {
@@ -106,6 +111,17 @@ impl HostPattern {
             Some(Host::Domain(name)) => {
                 let name = normalise_domain(name)
                     .ok_or_else(|| fail("the host name has an empty or over-long label"))?;
+                // The URL parser percent-decodes host names and allows characters DNS names
+                // never hold (`%2a` becomes `*`, found by fuzzing); a pattern names hosts in
+                // letters, digits, `-` and `_` only (IDNs arrive here as punycode).
+                if !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+                {
+                    return Err(fail(
+                        "a host name may hold only letters, digits, `-`, `_` and `.` (write IDNs as they are, not percent-encoded)",
+                    ));
+                }
                 if wildcard {
                     HostMatch::Subdomains(name)
                 } else {
@@ -591,6 +607,11 @@ mod tests {
             "https://*.Exama.......\0\0",
             "https://example.com\0",
             "https://a..b.com",
+            // Found by fuzzing: the URL parser decodes `%2a` to a `*` in the middle of a label.
+            "http://EA5555%2a777777777777777777770\u{1cb}t",
+            "https://a%2a.example.com",
+            "https://a%2eexample.com",
+            "https://a!b.example.com",
         ] {
             assert!(HostPattern::parse(bad).is_err(), "{bad} parsed");
         }
