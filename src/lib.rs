@@ -48,6 +48,9 @@ pub use palisade_sandbox as sandbox;
 #[cfg(feature = "ratelimit")]
 pub use palisade_ratelimit as ratelimit;
 
+#[cfg(feature = "http")]
+pub mod http;
+
 #[cfg(all(feature = "guard", unix))]
 pub mod guard;
 #[cfg(all(feature = "guard", unix))]
