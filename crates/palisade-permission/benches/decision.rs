@@ -9,7 +9,7 @@
     reason = "benchmark code"
 )]
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use palisade_permission::{Gate, Layer, Policy, PolicySet};
 
 /// Commands an agent typically runs, with a few hostile ones.
@@ -96,4 +96,41 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+/// `PALISADE_BENCH_LOOP=<n>[:<rules>]` runs `n` passes over the mix without criterion (for
+/// `valgrind --tool=callgrind`, whose instruction counts are stable on a loaded machine);
+/// `<rules>` is the policy size (default 100, `0` for brush-parser's parse alone). The
+/// instructions of one decision: (count with `<n>` − count with `0`) / (`<n>` × 20 lines).
+fn main() {
+    if let Ok(spec) = std::env::var("PALISADE_BENCH_LOOP") {
+        let (passes, rules) = spec.split_once(':').unwrap_or((&spec, "100"));
+        let passes: usize = passes
+            .parse()
+            .expect("PALISADE_BENCH_LOOP=<passes>[:<rules>]");
+        let rules: usize = rules
+            .parse()
+            .expect("PALISADE_BENCH_LOOP=<passes>[:<rules>]");
+        if rules == 0 {
+            let options = brush_parser::ParserOptions::default();
+            for _ in 0..=passes {
+                for line in MIX {
+                    let mut parser =
+                        brush_parser::Parser::new(std::io::Cursor::new(line.as_bytes()), &options);
+                    std::hint::black_box(parser.parse_program().ok());
+                }
+            }
+        } else {
+            let gate = Gate::new(PolicySet::new().with(Layer::User, policy(rules)));
+            // One pass first, so lazily built tables are not counted: compare the
+            // instruction counts of `0:<rules>` and `<n>:<rules>`.
+            for _ in 0..=passes {
+                for line in MIX {
+                    std::hint::black_box(gate.decide_shell(std::hint::black_box(line)));
+                }
+            }
+        }
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

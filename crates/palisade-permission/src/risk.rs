@@ -153,9 +153,15 @@ struct LineFacts {
 }
 
 fn finding(level: RiskLevel, who: &str, why: &str) -> Finding {
+    // Built by hand: `format!` costs several times more, and there is a finding per rule hit.
+    let mut reason = String::with_capacity(who.len() + why.len() + 4);
+    reason.push('`');
+    reason.push_str(who);
+    reason.push_str("`: ");
+    reason.push_str(why);
     Finding {
         level,
-        reason: format!("`{who}`: {why}"),
+        reason,
         command: None,
     }
 }
@@ -340,19 +346,18 @@ fn writes_of<'a>(name: &str, args: &[&'a Word]) -> Vec<&'a Word> {
 }
 
 /// The paths a word can name: the word itself, the value of `key=value`, and a file after
-/// `@` (`curl -d @file`, `-F f=@file`).
-fn path_candidates(text: &str) -> Vec<&str> {
-    let mut out = vec![text];
-    if let Some((_, value)) = text.split_once('=') {
-        out.push(value);
-    }
-    for candidate in out.clone() {
-        if let Some(at) = candidate.strip_prefix('@') {
-            out.push(at);
-        }
-    }
-    out.retain(|c| !c.is_empty());
-    out
+/// `@` (`curl -d @file`, `-F f=@file`), in that order, empty ones left out.
+fn path_candidates(text: &str) -> impl Iterator<Item = &str> {
+    let value = text.split_once('=').map(|(_, value)| value);
+    [
+        Some(text),
+        value,
+        text.strip_prefix('@'),
+        value.and_then(|v| v.strip_prefix('@')),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|c| !c.is_empty())
 }
 
 /// Findings for a path that is read (`write` false) or written.
@@ -452,8 +457,11 @@ fn unknown_flag(arg: &Word, known: &[&str]) -> Option<String> {
         return None;
     }
     text.chars().skip(1).find_map(|c| {
-        let flag = format!("-{c}");
-        (!known.contains(&flag.as_str())).then_some(flag)
+        let listed = known.iter().any(|k| {
+            let mut rest = k.strip_prefix('-').unwrap_or("").chars();
+            rest.next() == Some(c) && rest.next().is_none()
+        });
+        (!listed).then(|| format!("-{c}"))
     })
 }
 
