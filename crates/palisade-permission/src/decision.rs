@@ -388,7 +388,7 @@ impl Gate {
 
     /// Decides on an analysis made earlier.
     pub fn decide_analysis(&self, analysis: &ShellAnalysis) -> Decision {
-        let assessment = risk::assess(analysis);
+        let mut assessment = risk::assess(analysis);
         let thresholds = self.policies.thresholds();
         let mut reasons = Vec::new();
         let mut commands = Vec::with_capacity(analysis.commands.len());
@@ -404,7 +404,10 @@ impl Gate {
                 .copied()
                 .unwrap_or(RiskLevel::Critical);
             let matched: Vec<(Layer, &Policy, &Rule)> = self.policies.command_rules(command);
-            let who = risk::display_argv(&command.argv);
+            let who = match assessment.displays.get_mut(index) {
+                Some(display) => std::mem::take(display),
+                None => risk::display_argv(&command.argv),
+            };
             let rules: Vec<RuleMatch> = matched
                 .iter()
                 .map(|(layer, policy, rule)| RuleMatch {
@@ -762,6 +765,17 @@ impl Gate {
 }
 
 fn dedup(reasons: &mut Vec<String>) {
+    // A line has a few reasons: a linear scan beats hashing and cloning each one.
+    if reasons.len() <= 16 {
+        let mut kept: Vec<String> = Vec::with_capacity(reasons.len());
+        for reason in reasons.drain(..) {
+            if !kept.contains(&reason) {
+                kept.push(reason);
+            }
+        }
+        *reasons = kept;
+        return;
+    }
     let mut seen = std::collections::HashSet::new();
     reasons.retain(|r| seen.insert(r.clone()));
 }

@@ -2108,6 +2108,13 @@ static PERSISTENCE_MATCHER: LazyLock<Option<regex::Regex>> =
 
 /// Whether `raw` contains one of `markers` (through `matcher` when it was built).
 fn contains_marker(raw: &str, markers: &[&str], matcher: &Option<regex::Regex>) -> bool {
+    // Every marker has one of these bytes; most words (`status`, `main`) have none.
+    if !raw
+        .bytes()
+        .any(|b| matches!(b, b'/' | b'.' | b'_' | b'-' | b'~' | b'$'))
+    {
+        return false;
+    }
     match matcher {
         Some(re) => re.is_match(raw),
         None => markers.iter().any(|m| raw.contains(m)),
@@ -2231,6 +2238,16 @@ mod tests {
                 PathClass::Persistence
             ]
         );
+    }
+
+    #[test]
+    fn every_marker_has_a_prefilter_byte() {
+        for marker in SECRET_MARKERS.iter().chain(PERSISTENCE_MARKERS) {
+            assert!(
+                marker.contains(['/', '.', '_', '-', '~', '$']),
+                "{marker} escapes the prefilter of `contains_marker`"
+            );
+        }
     }
 
     #[test]

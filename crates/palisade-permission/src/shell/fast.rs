@@ -38,10 +38,32 @@ pub(crate) type Pipeline<'a> = Vec<Vec<Item<'a>>>;
 
 /// Words bash reserves in command position (and `time`, `coproc`, `!` that brush-parser
 /// treats as keywords); a line with any of them unquoted takes the full parser.
-const RESERVED: &[&str] = &[
-    "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for",
-    "in", "function", "select", "time", "coproc", "{", "}", "[[", "]]", "!",
-];
+fn is_reserved(word: &str) -> bool {
+    matches!(
+        word,
+        "if" | "then"
+            | "else"
+            | "elif"
+            | "fi"
+            | "do"
+            | "done"
+            | "case"
+            | "esac"
+            | "while"
+            | "until"
+            | "for"
+            | "in"
+            | "function"
+            | "select"
+            | "time"
+            | "coproc"
+            | "{"
+            | "}"
+            | "[["
+            | "]]"
+            | "!"
+    )
+}
 
 /// Tokens of the fast subset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,12 +80,11 @@ enum Token<'a> {
 
 /// Splits `line` into pipelines, or `None` when the line is outside the fast subset.
 pub(crate) fn parse(line: &str) -> Option<Vec<Pipeline<'_>>> {
-    let tokens = tokenize(line)?;
-    let mut pipelines: Vec<Pipeline<'_>> = Vec::new();
-    let mut pipeline: Pipeline<'_> = Vec::new();
-    let mut command: Vec<Item<'_>> = Vec::new();
-    let mut tokens = tokens.into_iter();
-    while let Some(token) = tokens.next() {
+    let mut pipelines: Vec<Pipeline<'_>> = Vec::with_capacity(2);
+    let mut pipeline: Pipeline<'_> = Vec::with_capacity(2);
+    let mut command: Vec<Item<'_>> = Vec::with_capacity(8);
+    let mut lexer = Lexer { line, at: 0 };
+    while let Some(token) = lexer.next()? {
         match token {
             Token::Word(word) => {
                 if command.is_empty() && word.contains('=') {
@@ -77,7 +98,7 @@ pub(crate) fn parse(line: &str) -> Option<Vec<Pipeline<'_>>> {
                     // A redirection before the command name: left to the full parser.
                     return None;
                 }
-                let Some(Token::Word(target)) = tokens.next() else {
+                let Some(Token::Word(target)) = lexer.next()? else {
                     return None;
                 };
                 command.push(Item::Redirect(kind, target));
@@ -106,66 +127,71 @@ pub(crate) fn parse(line: &str) -> Option<Vec<Pipeline<'_>>> {
     Some(pipelines)
 }
 
-fn tokenize(line: &str) -> Option<Vec<Token<'_>>> {
-    let bytes = line.as_bytes();
-    let mut tokens = Vec::new();
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let next = bytes.get(i + 1).copied();
-        match b {
-            b' ' | b'\t' => i += 1,
-            b'|' => match next {
-                Some(b'|') => {
-                    tokens.push(Token::ListSeparator);
-                    i += 2;
-                }
-                Some(b'&') => return None,
-                _ => {
-                    tokens.push(Token::Pipe);
-                    i += 1;
-                }
-            },
-            b'&' => {
-                if next != Some(b'&') {
-                    return None;
-                }
-                tokens.push(Token::ListSeparator);
-                i += 2;
-            }
-            b';' => {
-                if next == Some(b';') || next == Some(b'&') {
-                    return None;
-                }
-                tokens.push(Token::ListSeparator);
-                i += 1;
-            }
-            b'>' | b'<' => {
-                let (kind, len) = redirection(b, next)?;
-                tokens.push(Token::Redirect(kind));
-                i += len;
-            }
-            _ => {
-                let len = word_len(bytes.get(i..)?)?;
-                let word = line.get(i..i + len)?;
-                let after = bytes.get(i + len).copied();
-                if matches!(after, Some(b'>' | b'<')) && word.bytes().all(|d| d.is_ascii_digit()) {
-                    // `2>&1`: a descriptor number. Only one digit: brush-parser panics on
-                    // numbers that overflow, which the full path reports as a problem.
-                    if word.len() != 1 {
-                        return None;
-                    }
-                    i += len;
+/// Splits a line into tokens of the fast subset, one at a time.
+struct Lexer<'a> {
+    line: &'a str,
+    at: usize,
+}
+
+impl<'a> Lexer<'a> {
+    /// The next token: `Some(None)` at the end of the line, `None` when the line leaves the
+    /// fast subset.
+    fn next(&mut self) -> Option<Option<Token<'a>>> {
+        let bytes = self.line.as_bytes();
+        while let Some(&b) = bytes.get(self.at) {
+            let next = bytes.get(self.at + 1).copied();
+            let (token, len) = match b {
+                b' ' | b'\t' => {
+                    self.at += 1;
                     continue;
                 }
-                if RESERVED.contains(&word) || word.starts_with('#') {
-                    return None;
+                b'|' => match next {
+                    Some(b'|') => (Token::ListSeparator, 2),
+                    Some(b'&') => return None,
+                    _ => (Token::Pipe, 1),
+                },
+                b'&' => {
+                    if next != Some(b'&') {
+                        return None;
+                    }
+                    (Token::ListSeparator, 2)
                 }
-                tokens.push(Token::Word(word));
-                i += len;
-            }
+                b';' => {
+                    if next == Some(b';') || next == Some(b'&') {
+                        return None;
+                    }
+                    (Token::ListSeparator, 1)
+                }
+                b'>' | b'<' => {
+                    let (kind, len) = redirection(b, next)?;
+                    (Token::Redirect(kind), len)
+                }
+                _ => {
+                    let len = word_len(bytes.get(self.at..)?)?;
+                    let word = self.line.get(self.at..self.at + len)?;
+                    let after = bytes.get(self.at + len).copied();
+                    if matches!(after, Some(b'>' | b'<'))
+                        && word.bytes().all(|d| d.is_ascii_digit())
+                    {
+                        // `2>&1`: a descriptor number. Only one digit: brush-parser panics
+                        // on numbers that overflow, which the full path reports as a problem.
+                        if word.len() != 1 {
+                            return None;
+                        }
+                        self.at += len;
+                        continue;
+                    }
+                    if is_reserved(word) || word.starts_with('#') {
+                        return None;
+                    }
+                    (Token::Word(word), len)
+                }
+            };
+            self.at += len;
+            return Some(Some(token));
         }
+        Some(None)
     }
-    Some(tokens)
 }
 
 /// The redirection an operator starting with `first` is, and its length in bytes.
