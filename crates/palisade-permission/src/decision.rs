@@ -62,6 +62,10 @@ pub struct PolicySet {
     /// Deny and ask `path` rules, which also apply to the file arguments of commands
     /// (`cat .env`); positions as above.
     strict_path_rules: Vec<(usize, usize)>,
+    /// Regex-only command rules, checked together through `regex_set` (the n-th pattern of
+    /// the set is the n-th rule here): one pass over the command instead of one per rule.
+    regex_only: Vec<(usize, usize)>,
+    regex_set: Option<regex::RegexSet>,
 }
 
 impl PolicySet {
@@ -84,6 +88,8 @@ impl PolicySet {
     fn index(&mut self) {
         self.by_name.clear();
         self.generic.clear();
+        self.regex_only.clear();
+        let mut patterns = Vec::new();
         for (li, (_, policy)) in self.layers.iter().enumerate() {
             for (ri, rule) in policy.rules().iter().enumerate() {
                 match rule.first_words() {
@@ -95,9 +101,26 @@ impl PolicySet {
                             }
                         }
                     }
-                    None => self.generic.push((li, ri)),
+                    None => match (&rule.matcher, &rule.regex) {
+                        (crate::policy::Matcher::Command(p), Some(regex)) if p.is_empty() => {
+                            self.regex_only.push((li, ri));
+                            patterns.push(regex.as_str());
+                        }
+                        _ => self.generic.push((li, ri)),
+                    },
                 }
             }
+        }
+        // Each pattern compiled alone within the policy limits; the set gets room for all of
+        // them. If it cannot be built, every regex-only rule is checked on its own.
+        self.regex_set = regex::RegexSetBuilder::new(patterns)
+            .size_limit(crate::policy::MAX_REGEX_SIZE.saturating_mul(self.regex_only.len()))
+            .dfa_size_limit(8 << 20)
+            .build()
+            .ok();
+        if self.regex_set.is_none() {
+            self.generic.append(&mut self.regex_only);
+            self.generic.sort_unstable();
         }
     }
 
@@ -146,13 +169,14 @@ impl PolicySet {
         &'a self,
         command: &crate::shell::SimpleCommand,
     ) -> Vec<(Layer, &'a Policy, &'a Rule)> {
-        let name_of = |words: &[Word]| -> Option<String> {
+        fn name_of(words: &[Word]) -> Option<&str> {
             let first = words.first()?;
             if first.opaque || first.glob {
                 return None;
             }
-            Some(crate::shell::basename(&first.text).to_owned())
-        };
+            Some(crate::shell::basename(&first.text))
+        }
+        let joined = crate::policy::joined_invocation(command);
         let names = [name_of(&command.invocation), name_of(&command.argv)];
         let positions: Vec<(usize, usize)> =
             if names.iter().any(Option::is_none) && !command.invocation.is_empty() {
@@ -165,15 +189,20 @@ impl PolicySet {
             } else {
                 let mut positions = self.generic.clone();
                 for name in names.iter().flatten() {
-                    if let Some(found) = self.by_name.get(name) {
+                    if let Some(found) = self.by_name.get(*name) {
                         positions.extend_from_slice(found);
                     }
+                }
+                if let Some(set) = &self.regex_set
+                    && set.is_match(&joined)
+                {
+                    let matched = set.matches(&joined);
+                    positions.extend(matched.iter().filter_map(|i| self.regex_only.get(i)));
                 }
                 positions.sort_unstable();
                 positions.dedup();
                 positions
             };
-        let joined = crate::policy::joined_invocation(command);
         positions
             .into_iter()
             .filter_map(|(li, ri)| {
@@ -412,7 +441,7 @@ impl Gate {
 
     /// Decides on an analysis made earlier.
     pub fn decide_analysis(&self, analysis: &ShellAnalysis) -> Decision {
-        let assessment = risk::assess(analysis);
+        let mut assessment = risk::assess(analysis);
         let thresholds = self.policies.thresholds();
         let mut reasons = Vec::new();
         let mut commands = Vec::with_capacity(analysis.commands.len());
@@ -428,7 +457,10 @@ impl Gate {
                 .copied()
                 .unwrap_or(RiskLevel::Critical);
             let matched: Vec<(Layer, &Policy, &Rule)> = self.policies.command_rules(command);
-            let who = risk::display_argv(&command.argv);
+            let who = match assessment.displays.get_mut(index) {
+                Some(display) => std::mem::take(display),
+                None => risk::display_argv(&command.argv),
+            };
             let mut rules: Vec<RuleMatch> = matched
                 .iter()
                 .map(|(layer, policy, rule)| RuleMatch {
@@ -894,6 +926,17 @@ impl Gate {
 }
 
 fn dedup(reasons: &mut Vec<String>) {
+    // A line has a few reasons: a linear scan beats hashing and cloning each one.
+    if reasons.len() <= 16 {
+        let mut kept: Vec<String> = Vec::with_capacity(reasons.len());
+        for reason in reasons.drain(..) {
+            if !kept.contains(&reason) {
+                kept.push(reason);
+            }
+        }
+        *reasons = kept;
+        return;
+    }
     let mut seen = std::collections::HashSet::new();
     reasons.retain(|r| seen.insert(r.clone()));
 }
@@ -948,4 +991,65 @@ fn lexical_absolute(root: Option<&Path>, path: &str) -> Option<String> {
         out.push('/');
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+
+    /// The rules `command_rules` finds through the name index and the regex set are exactly
+    /// those a check of every rule finds.
+    #[test]
+    fn indexed_rule_lookup_equals_checking_every_rule() {
+        let mut src = String::new();
+        for i in 0..60 {
+            let action = ["allow", "ask", "deny"][i % 3];
+            src.push_str(&match i % 4 {
+                0 => format!(
+                    "[[rule]]\naction = \"{action}\"\nregex = \"^tool{i} (sub|cmd)[0-9]+\"\n"
+                ),
+                1 => format!("[[rule]]\naction = \"{action}\"\nregex = \"(^| )--force{i}( |$)\"\n"),
+                2 => format!("[[rule]]\naction = \"{action}\"\ncommand = \"tool{i} *\"\n"),
+                _ => {
+                    format!("[[rule]]\naction = \"{action}\"\ncommand = \"*{i}\"\nregex = \"x\"\n")
+                }
+            });
+        }
+        let set = PolicySet::new()
+            .with(Layer::User, Policy::from_toml(&src, "a.toml").unwrap())
+            .with(Layer::Project, Policy::from_toml(&src, "b.toml").unwrap());
+        assert!(set.regex_set.is_some());
+        let analyzer = ShellAnalyzer::new();
+        let mut found = 0;
+        for line in [
+            "tool0 sub1",
+            "tool4 cmd22 --force1",
+            "sudo tool8 sub3",
+            "git push --force5 --force9",
+            "tool2 a && tool6 x",
+            "x3 --force13",
+            "$T sub1",
+            "ls",
+        ] {
+            for command in &analyzer.analyze(line).commands {
+                let indexed: Vec<usize> = set
+                    .command_rules(command)
+                    .iter()
+                    .map(|(_, _, rule)| rule.line)
+                    .collect();
+                let every: Vec<usize> = set
+                    .rules()
+                    .filter(|(_, _, rule)| rule.matches_command(command))
+                    .map(|(_, _, rule)| rule.line)
+                    .collect();
+                assert_eq!(indexed, every, "{line:?}");
+                found += indexed.len();
+            }
+        }
+        assert!(!set.regex_only.is_empty());
+        assert!(
+            found >= 10,
+            "only {found} rule matches: the test checks too little"
+        );
+    }
 }

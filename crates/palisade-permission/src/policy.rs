@@ -583,7 +583,8 @@ impl Policy {
 
 /// A command's invocation joined by spaces, which `regex` rules match.
 pub(crate) fn joined_invocation(command: &SimpleCommand) -> String {
-    let mut text = String::new();
+    let len = command.invocation.iter().map(|w| w.text.len() + 1).sum();
+    let mut text = String::with_capacity(len);
     for (i, word) in command.invocation.iter().enumerate() {
         if i > 0 {
             text.push(' ');

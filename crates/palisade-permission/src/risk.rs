@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::risk_table::{self, Cond, PathClass};
+use crate::risk_table::{self, Cond, PathClass, PathClasses};
 use crate::shell::{ProblemKind, RedirectAccess, ShellAnalysis, SimpleCommand, Stdin, Word};
 
 /// How much harm an action can do. Ordered: `Low < Medium < High < Critical`.
@@ -67,22 +67,38 @@ pub struct RiskAssessment {
     /// Per sub-command, the level of its redirections and variable assignments alone: an
     /// allow rule matches argv and does not cover these.
     pub(crate) side_levels: Vec<RiskLevel>,
+    /// Per sub-command, its argv as reasons show it ([`display_argv`]), for the decision to
+    /// reuse (taken out by it).
+    pub(crate) displays: Vec<String>,
 }
 
-/// A short rendering of a command for reasons: its argv joined by spaces.
+/// A short rendering of a command for reasons: its argv joined by spaces, cut after 60
+/// characters with `…` (as [`crate::shell::word::shorten`] cuts).
 pub(crate) fn display_argv(argv: &[Word]) -> String {
-    let mut out = String::new();
+    const MAX: usize = 60;
+    let len: usize = argv.iter().map(|w| w.text.len() + 1).sum();
+    let mut out = String::with_capacity(len.min(MAX * 4 + 3));
+    let mut chars = 0;
     for (i, word) in argv.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
+        let separator = if i > 0 { " " } else { "" };
+        for part in [separator, word.text.as_str()] {
+            // ASCII that fits is copied whole; anything else character by character.
+            if part.is_ascii() && chars + part.len() <= MAX {
+                out.push_str(part);
+                chars += part.len();
+                continue;
+            }
+            for c in part.chars() {
+                if chars == MAX {
+                    out.push('…');
+                    return out;
+                }
+                out.push(c);
+                chars += 1;
+            }
         }
-        if out.chars().count() > 80 {
-            out.push('…');
-            break;
-        }
-        out.push_str(&word.text);
     }
-    crate::shell::word::shorten(&out)
+    out
 }
 
 /// Rates every sub-command of an analysis, then the line as a whole.
@@ -90,9 +106,12 @@ pub fn assess(analysis: &ShellAnalysis) -> RiskAssessment {
     let mut findings = Vec::new();
     let mut command_levels = Vec::with_capacity(analysis.commands.len());
     let mut side_levels = Vec::with_capacity(analysis.commands.len());
+    let mut displays = Vec::with_capacity(analysis.commands.len());
     let mut line = LineFacts::default();
     for (index, command) in analysis.commands.iter().enumerate() {
-        let (mut own, side) = assess_command(command, &mut line);
+        let who = display_argv(&command.argv);
+        let (mut own, side) = assess_command(command, &who, &mut line);
+        displays.push(who);
         side_levels.push(side);
         for f in &mut own {
             f.command = Some(index);
@@ -140,6 +159,7 @@ pub fn assess(analysis: &ShellAnalysis) -> RiskAssessment {
         command_levels,
         findings,
         side_levels,
+        displays,
     }
 }
 
@@ -153,17 +173,26 @@ struct LineFacts {
 }
 
 fn finding(level: RiskLevel, who: &str, why: &str) -> Finding {
+    // Built by hand: `format!` costs several times more, and there is a finding per rule hit.
+    let mut reason = String::with_capacity(who.len() + why.len() + 4);
+    reason.push('`');
+    reason.push_str(who);
+    reason.push_str("`: ");
+    reason.push_str(why);
     Finding {
         level,
-        reason: format!("`{who}`: {why}"),
+        reason,
         command: None,
     }
 }
 
 /// Rates one sub-command; also returns the level of its redirections and assignments alone.
-fn assess_command(command: &SimpleCommand, line: &mut LineFacts) -> (Vec<Finding>, RiskLevel) {
-    let who = display_argv(&command.argv);
-    let mut out = Vec::new();
+fn assess_command(
+    command: &SimpleCommand,
+    who: &str,
+    line: &mut LineFacts,
+) -> (Vec<Finding>, RiskLevel) {
+    let mut out = Vec::with_capacity(4);
     for (name, _) in &command.assignments {
         if let Some(why) = risk_table::dangerous_variable(name) {
             out.push(finding(RiskLevel::High, &format!("{name}=…"), why));
@@ -171,7 +200,7 @@ fn assess_command(command: &SimpleCommand, line: &mut LineFacts) -> (Vec<Finding
     }
     for redirect in &command.redirects {
         out.extend(rate_path_access(
-            &who,
+            who,
             &redirect.target,
             redirect.access != RedirectAccess::Read,
             line,
@@ -188,48 +217,45 @@ fn assess_command(command: &SimpleCommand, line: &mut LineFacts) -> (Vec<Finding
         }
         return (out, side);
     }
-    out.extend(assess_argv(command, &who, line));
+    out.extend(assess_argv(command, who, line));
     (out, side)
 }
 
 /// Rates what a sub-command's argv does.
 fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<Finding> {
-    let who = who.to_owned();
     let mut out = Vec::new();
     let Some(name) = command.name() else {
         out.push(finding(
             RiskLevel::High,
-            &who,
+            who,
             "the command name is only known at run time",
         ));
         return out;
     };
     if command.elevated {
-        out.push(finding(
-            RiskLevel::High,
-            &who,
-            "runs with raised privileges",
-        ));
+        out.push(finding(RiskLevel::High, who, "runs with raised privileges"));
     }
     if let Some(host) = &command.remote {
         out.push(finding(
             RiskLevel::Medium,
-            &who,
+            who,
             &format!("runs on the remote host `{host}`"),
         ));
     }
     let args: Vec<&Word> = command.argv.iter().skip(1).collect();
     let spec = risk_table::lookup(name);
+    // Path classes of the arguments, computed once for every `Operand` condition.
+    let classes = std::cell::OnceCell::new();
     match spec {
         Some(spec) => {
-            out.push(finding(spec.base, &who, spec.what));
+            out.push(finding(spec.base, who, spec.what));
             for rule in spec.rules {
                 if rule
                     .when
                     .iter()
-                    .all(|c| holds(c, &args, spec.global_valued))
+                    .all(|c| holds(c, &args, spec.global_valued, &classes))
                 {
-                    out.push(finding(rule.level, &who, rule.why));
+                    out.push(finding(rule.level, who, rule.why));
                 }
             }
             if let Some(known) = spec.known_flags
@@ -238,25 +264,25 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
             {
                 out.push(finding(
                     RiskLevel::Medium,
-                    &who,
+                    who,
                     &format!("flag `{flag}` is not known to be read-only"),
                 ));
             }
             if spec.role.contains(&risk_table::Role::Downloads) && line.download.is_none() {
-                line.download = Some(who.clone());
+                line.download = Some(who.to_owned());
             }
             if spec.role.contains(&risk_table::Role::Network) && line.network.is_none() {
-                line.network = Some(who.clone());
+                line.network = Some(who.to_owned());
             }
             if spec.role.contains(&risk_table::Role::RunsCode)
                 && runs_input(command)
                 && line.exec_sink.is_none()
             {
-                line.exec_sink = Some(who.clone());
+                line.exec_sink = Some(who.to_owned());
             }
         }
         None => {
-            out.push(finding(RiskLevel::Medium, &who, "unknown command"));
+            out.push(finding(RiskLevel::Medium, who, "unknown command"));
         }
     }
     // `:(){ :|:& };:` — a function that pipes itself into itself.
@@ -265,16 +291,16 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
     {
         out.push(finding(
             RiskLevel::Critical,
-            &who,
+            who,
             "fork bomb: a function that pipes into itself",
         ));
     }
     for arg in &args {
-        out.extend(rate_path_access(&who, arg, false, line));
+        out.extend(rate_path_access(who, arg, false, line));
     }
     if let Some(f) = writes_of(name, &args)
         .into_iter()
-        .flat_map(|w| rate_path_access(&who, w, true, line))
+        .flat_map(|w| rate_path_access(who, w, true, line))
         .max_by_key(|f| f.level)
     {
         out.push(f);
@@ -282,7 +308,7 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
     if command.extra_args {
         out.push(finding(
             RiskLevel::Medium,
-            &who,
+            who,
             "gets arguments only known at run time",
         ));
     }
@@ -294,7 +320,7 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
     {
         out.push(finding(
             RiskLevel::High,
-            &who,
+            who,
             "recursive delete of targets only known at run time",
         ));
     }
@@ -302,7 +328,7 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
     if let Some(word) = opaque {
         out.push(finding(
             RiskLevel::Medium,
-            &who,
+            who,
             &format!("argument `{}` is only known at run time", word.text),
         ));
     }
@@ -340,19 +366,18 @@ fn writes_of<'a>(name: &str, args: &[&'a Word]) -> Vec<&'a Word> {
 }
 
 /// The paths a word can name: the word itself, the value of `key=value`, and a file after
-/// `@` (`curl -d @file`, `-F f=@file`).
-fn path_candidates(text: &str) -> Vec<&str> {
-    let mut out = vec![text];
-    if let Some((_, value)) = text.split_once('=') {
-        out.push(value);
-    }
-    for candidate in out.clone() {
-        if let Some(at) = candidate.strip_prefix('@') {
-            out.push(at);
-        }
-    }
-    out.retain(|c| !c.is_empty());
-    out
+/// `@` (`curl -d @file`, `-F f=@file`), in that order, empty ones left out.
+fn path_candidates(text: &str) -> impl Iterator<Item = &str> {
+    let value = text.split_once('=').map(|(_, value)| value);
+    [
+        Some(text),
+        value,
+        text.strip_prefix('@'),
+        value.and_then(|v| v.strip_prefix('@')),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|c| !c.is_empty())
 }
 
 /// Findings for a path that is read (`write` false) or written.
@@ -452,13 +477,21 @@ fn unknown_flag(arg: &Word, known: &[&str]) -> Option<String> {
         return None;
     }
     text.chars().skip(1).find_map(|c| {
-        let flag = format!("-{c}");
-        (!known.contains(&flag.as_str())).then_some(flag)
+        let listed = known.iter().any(|k| {
+            let mut rest = k.strip_prefix('-').unwrap_or("").chars();
+            rest.next() == Some(c) && rest.next().is_none()
+        });
+        (!listed).then(|| format!("-{c}"))
     })
 }
 
 /// Whether a condition holds for a command's arguments.
-fn holds(cond: &Cond, args: &[&Word], global: &[&str]) -> bool {
+fn holds(
+    cond: &Cond,
+    args: &[&Word],
+    global: &[&str],
+    classes: &std::cell::OnceCell<Vec<PathClasses>>,
+) -> bool {
     match cond {
         Cond::Flag(flags) => args.iter().any(|a| has_flag(&a.text, flags)),
         Cond::Sub(subs) => first_operand(args, global).is_some_and(|s| subs.contains(&s)),
@@ -469,13 +502,20 @@ fn holds(cond: &Cond, args: &[&Word], global: &[&str]) -> bool {
         Cond::ArgContains(needles) => args
             .iter()
             .any(|a| needles.iter().any(|n| a.text.contains(n))),
-        Cond::Operand(class) => args
-            .iter()
-            .filter(|a| !a.text.starts_with('-') || a.text == "-")
-            .any(|a| risk_table::classify_path(&a.text).contains(class)),
+        Cond::Operand(class) => {
+            let classes = classes.get_or_init(|| {
+                args.iter()
+                    .map(|a| risk_table::classify_path(&a.text))
+                    .collect()
+            });
+            args.iter()
+                .zip(classes)
+                .filter(|(a, _)| !a.text.starts_with('-') || a.text == "-")
+                .any(|(_, classes)| classes.contains(class))
+        }
         Cond::NoOperands => first_operand(args, global).is_none(),
-        Cond::Not(inner) => !holds(inner, args, global),
-        Cond::Any(conds) => conds.iter().any(|c| holds(c, args, global)),
+        Cond::Not(inner) => !holds(inner, args, global, classes),
+        Cond::Any(conds) => conds.iter().any(|c| holds(c, args, global, classes)),
     }
 }
 
@@ -517,4 +557,21 @@ pub(crate) fn has_flag(text: &str, flags: &[&str]) -> bool {
             });
     }
     flags.contains(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// `display_argv` is the argv joined by spaces, shortened as `shorten` does.
+        #[test]
+        fn display_argv_is_the_shortened_join(words in proptest::collection::vec("[a-z é…/-]{0,30}", 0..8)) {
+            let argv: Vec<Word> = words.iter().map(Word::literal).collect();
+            proptest::prop_assert_eq!(
+                display_argv(&argv),
+                crate::shell::word::shorten(&words.join(" "))
+            );
+        }
+    }
 }

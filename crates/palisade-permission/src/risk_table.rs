@@ -2027,9 +2027,103 @@ const DEVICE_PREFIXES: &[&str] = &[
     "/dev/rdisk",
 ];
 
+/// A set of [`PathClass`]es (a bit per class), so classifying a path allocates nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct PathClasses(u8);
+
+impl PathClasses {
+    /// Every class, in the order iteration yields them (declaration order).
+    const ALL: [PathClass; 8] = [
+        PathClass::Root,
+        PathClass::Home,
+        PathClass::Parent,
+        PathClass::System,
+        PathClass::CriticalSystem,
+        PathClass::Secret,
+        PathClass::Persistence,
+        PathClass::Device,
+    ];
+
+    fn bit(class: PathClass) -> u8 {
+        1 << (class as u8)
+    }
+
+    fn push(&mut self, class: PathClass) {
+        self.0 |= Self::bit(class);
+    }
+
+    /// Whether the path is of this class.
+    pub(crate) fn contains(&self, class: &PathClass) -> bool {
+        self.0 & Self::bit(*class) != 0
+    }
+
+    /// Whether the path is of no class.
+    #[allow(dead_code, reason = "the set's API; used by tests")]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl IntoIterator for PathClasses {
+    type Item = PathClass;
+    type IntoIter = PathClassIter;
+
+    fn into_iter(self) -> PathClassIter {
+        PathClassIter { set: self, next: 0 }
+    }
+}
+
+/// The classes of a [`PathClasses`], in declaration order.
+#[derive(Debug, Clone)]
+pub(crate) struct PathClassIter {
+    set: PathClasses,
+    next: usize,
+}
+
+impl Iterator for PathClassIter {
+    type Item = PathClass;
+
+    fn next(&mut self) -> Option<PathClass> {
+        while let Some(class) = PathClasses::ALL.get(self.next) {
+            self.next += 1;
+            if self.set.contains(class) {
+                return Some(*class);
+            }
+        }
+        None
+    }
+}
+
+/// One automaton for a list of substrings (`regex` builds it from literals with Aho-Corasick
+/// or Teddy); `None` only if building failed, in which case the list is searched one by one.
+fn markers_matcher(markers: &[&str]) -> Option<regex::Regex> {
+    let alternation: Vec<String> = markers.iter().map(|m| regex::escape(m)).collect();
+    regex::Regex::new(&alternation.join("|")).ok()
+}
+
+static SECRET_MATCHER: LazyLock<Option<regex::Regex>> =
+    LazyLock::new(|| markers_matcher(SECRET_MARKERS));
+static PERSISTENCE_MATCHER: LazyLock<Option<regex::Regex>> =
+    LazyLock::new(|| markers_matcher(PERSISTENCE_MARKERS));
+
+/// Whether `raw` contains one of `markers` (through `matcher` when it was built).
+fn contains_marker(raw: &str, markers: &[&str], matcher: &Option<regex::Regex>) -> bool {
+    // Every marker has one of these bytes; most words (`status`, `main`) have none.
+    if !raw
+        .bytes()
+        .any(|b| matches!(b, b'/' | b'.' | b'_' | b'-' | b'~' | b'$'))
+    {
+        return false;
+    }
+    match matcher {
+        Some(re) => re.is_match(raw),
+        None => markers.iter().any(|m| raw.contains(m)),
+    }
+}
+
 /// The classes a path (as written, possibly opaque like `$HOME/x`) belongs to.
-pub(crate) fn classify_path(raw: &str) -> Vec<PathClass> {
-    let mut classes = Vec::new();
+pub(crate) fn classify_path(raw: &str) -> PathClasses {
+    let mut classes = PathClasses::default();
     let path = raw.trim_end_matches('/');
     let home_forms = ["~", "$HOME", "${HOME}", "\"$HOME\""];
     let is_root = path.is_empty() && raw.starts_with('/')
@@ -2057,30 +2151,36 @@ pub(crate) fn classify_path(raw: &str) -> Vec<PathClass> {
     {
         classes.push(PathClass::Parent);
     }
-    if SYSTEM_DIRS.iter().any(|d| {
-        path == *d
-            || path
-                .strip_prefix(d)
-                .is_some_and(|rest| rest.starts_with('/'))
-    }) && !path.starts_with("/tmp")
+    // Every system directory, critical file and device starts with `/`.
+    let absolute = path.starts_with('/');
+    if absolute
+        && SYSTEM_DIRS.iter().any(|d| {
+            path == *d
+                || path
+                    .strip_prefix(d)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+        && !path.starts_with("/tmp")
     {
         classes.push(PathClass::System);
     }
-    if CRITICAL_SYSTEM_FILES.iter().any(|d| {
-        path == *d
-            || path
-                .strip_prefix(d)
-                .is_some_and(|rest| rest.starts_with('/'))
-    }) {
+    if absolute
+        && CRITICAL_SYSTEM_FILES.iter().any(|d| {
+            path == *d
+                || path
+                    .strip_prefix(d)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+    {
         classes.push(PathClass::CriticalSystem);
     }
-    if SECRET_MARKERS.iter().any(|m| raw.contains(m)) || is_dotenv(path) {
+    if contains_marker(raw, SECRET_MARKERS, &SECRET_MATCHER) || is_dotenv(path) {
         classes.push(PathClass::Secret);
     }
-    if PERSISTENCE_MARKERS.iter().any(|m| raw.contains(m)) {
+    if contains_marker(raw, PERSISTENCE_MARKERS, &PERSISTENCE_MATCHER) {
         classes.push(PathClass::Persistence);
     }
-    if DEVICE_PREFIXES.iter().any(|d| path.starts_with(d)) {
+    if absolute && DEVICE_PREFIXES.iter().any(|d| path.starts_with(d)) {
         classes.push(PathClass::Device);
     }
     classes
@@ -2128,5 +2228,49 @@ mod tests {
         assert!(classify_path("/tmp/x").is_empty());
         assert!(classify_path("~/project").is_empty());
         assert!(!flag_free().contains(&"ls"));
+        let classes: Vec<PathClass> = classify_path("/etc/sudoers").into_iter().collect();
+        assert_eq!(
+            classes,
+            [
+                PathClass::System,
+                PathClass::CriticalSystem,
+                PathClass::Secret,
+                PathClass::Persistence
+            ]
+        );
+    }
+
+    #[test]
+    fn every_marker_has_a_prefilter_byte() {
+        for marker in SECRET_MARKERS.iter().chain(PERSISTENCE_MARKERS) {
+            assert!(
+                marker.contains(['/', '.', '_', '-', '~', '$']),
+                "{marker} escapes the prefilter of `contains_marker`"
+            );
+        }
+    }
+
+    #[test]
+    fn marker_matchers_are_built() {
+        assert!(SECRET_MATCHER.is_some());
+        assert!(PERSISTENCE_MATCHER.is_some());
+    }
+
+    proptest::proptest! {
+        /// The marker automata find exactly what a substring search over the lists finds.
+        #[test]
+        fn marker_matchers_agree_with_substring_search(
+            raw in "[~/.$a-z_{}A-Z -]{0,12}(\\.ssh|id_rsa|\\.bashrc|/etc/cron|\\.pem|/\\.config/fish/)?[/.a-z]{0,6}"
+        ) {
+            for (markers, matcher) in [
+                (SECRET_MARKERS, &SECRET_MATCHER),
+                (PERSISTENCE_MARKERS, &PERSISTENCE_MATCHER),
+            ] {
+                proptest::prop_assert_eq!(
+                    contains_marker(&raw, markers, matcher),
+                    markers.iter().any(|m| raw.contains(m))
+                );
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@
 //! or makes the parser panic is reported as a [`Problem`], which the decision treats as
 //! "ask" (or "deny" under a strict policy), never as "allow".
 
+mod fast;
 mod walk;
 pub(crate) mod word;
 mod wrappers;

@@ -2,6 +2,7 @@
 
 use brush_parser::ast;
 
+use super::fast;
 use super::word::{self, WordParts, shorten};
 use super::wrappers::{self, Unwrap};
 use super::{
@@ -46,6 +47,9 @@ pub(crate) struct Walker {
     commands: Vec<SimpleCommand>,
     problems: Vec<Problem>,
     pipelines: usize,
+    /// Whether lines in the fast subset skip brush-parser (see `fast.rs`); off only in tests
+    /// that compare both paths.
+    pub(crate) fast_path: bool,
 }
 
 impl Walker {
@@ -55,6 +59,7 @@ impl Walker {
             commands: Vec::new(),
             problems: Vec::new(),
             pipelines: 0,
+            fast_path: true,
         }
     }
 
@@ -105,6 +110,14 @@ impl Walker {
                     self.limits.max_expansions
                 ),
             );
+            return;
+        }
+        if self.fast_path
+            && let Some(pipelines) = fast::parse(src)
+        {
+            for pipeline in &pipelines {
+                self.fast_pipeline(pipeline, depth, ctx);
+            }
             return;
         }
         let options = super::parser_options();
@@ -363,30 +376,12 @@ impl Walker {
                 };
                 match target {
                     ast::IoFileRedirectTarget::Filename(w) => {
-                        let word = self.word(&w.value, depth, ctx);
-                        if let Some(access) = access {
-                            if access == RedirectAccess::Read {
-                                ctx.stdin = Some(Stdin::File(word.clone()));
-                            }
-                            ctx.redirects.push(Redirect {
-                                access,
-                                target: word,
-                            });
-                        }
+                        self.file_redirect(access, &w.value, depth, ctx);
                     }
                     ast::IoFileRedirectTarget::Fd(_) => {}
                     ast::IoFileRedirectTarget::Duplicate(w) => {
-                        let word = self.word(&w.value, depth, ctx);
-                        // `>&2` duplicates a descriptor; `>&file` writes a file.
-                        let is_fd = word
-                            .as_literal()
-                            .is_some_and(|t| t == "-" || t.bytes().all(|b| b.is_ascii_digit()));
-                        if !is_fd && matches!(kind, ast::IoFileRedirectKind::DuplicateOutput) {
-                            ctx.redirects.push(Redirect {
-                                access: RedirectAccess::Write,
-                                target: word,
-                            });
-                        }
+                        let output = matches!(kind, ast::IoFileRedirectKind::DuplicateOutput);
+                        self.duplicate_redirect(output, &w.value, depth, ctx);
                     }
                     ast::IoFileRedirectTarget::ProcessSubstitution(kind, sub) => {
                         let reads = matches!(kind, ast::ProcessSubstitutionKind::Read);
@@ -425,6 +420,82 @@ impl Walker {
                     target: word,
                 });
             }
+        }
+    }
+
+    /// `< file`, `> file`, `>> file` (access `None`: a redirection that is no file access).
+    fn file_redirect(
+        &mut self,
+        access: Option<RedirectAccess>,
+        raw: &str,
+        depth: usize,
+        ctx: &mut Context,
+    ) {
+        let word = self.word(raw, depth, ctx);
+        if let Some(access) = access {
+            if access == RedirectAccess::Read {
+                ctx.stdin = Some(Stdin::File(word.clone()));
+            }
+            ctx.redirects.push(Redirect {
+                access,
+                target: word,
+            });
+        }
+    }
+
+    /// `>&word` / `<&word`: `>&2` duplicates a descriptor; `>&file` writes a file.
+    fn duplicate_redirect(&mut self, output: bool, raw: &str, depth: usize, ctx: &mut Context) {
+        let word = self.word(raw, depth, ctx);
+        let is_fd = word
+            .as_literal()
+            .is_some_and(|t| t == "-" || t.bytes().all(|b| b.is_ascii_digit()));
+        if !is_fd && output {
+            ctx.redirects.push(Redirect {
+                access: RedirectAccess::Write,
+                target: word,
+            });
+        }
+    }
+
+    /// A pipeline of the fast subset: the same steps as [`Walker::pipeline`] and
+    /// [`Walker::simple`] take for it after brush-parser.
+    fn fast_pipeline(&mut self, pipeline: &fast::Pipeline<'_>, depth: usize, ctx: &Context) {
+        let id = self.pipelines;
+        self.pipelines = self.pipelines.saturating_add(1);
+        let last = pipeline.len().saturating_sub(1);
+        for (i, items) in pipeline.iter().enumerate() {
+            let pos = PipePosition {
+                id,
+                stdin_piped: i > 0,
+                stdout_piped: i < last,
+            };
+            let mut ctx = self.piped_context(pos, ctx);
+            let mut argv = Vec::with_capacity(items.len());
+            for item in items {
+                match *item {
+                    fast::Item::Word(raw) => argv.push(self.word(raw, depth, &ctx)),
+                    fast::Item::Redirect(kind, target) => {
+                        let access = match kind {
+                            fast::Redirection::Read => RedirectAccess::Read,
+                            fast::Redirection::Write => RedirectAccess::Write,
+                            fast::Redirection::Append => RedirectAccess::Append,
+                            fast::Redirection::DuplicateOutput => {
+                                self.duplicate_redirect(true, target, depth, &mut ctx);
+                                continue;
+                            }
+                        };
+                        self.file_redirect(Some(access), target, depth, &mut ctx);
+                    }
+                }
+            }
+            let state = CommandState {
+                wrappers: ctx.wrappers.clone(),
+                elevated: ctx.elevated,
+                remote: ctx.remote.clone(),
+                extra_args: false,
+                assignments: Vec::new(),
+            };
+            self.emit(argv, state, pos, depth, &ctx, 0);
         }
     }
 

@@ -82,14 +82,19 @@ pub(crate) fn resolve(raw: &str, parts: &mut WordParts) -> Word {
         ));
         return Word::opaque(raw);
     }
-    let options = super::parser_options();
-    let pieces = match catch(|| brush_parser::word::parse(raw, &options)) {
-        Some(Ok(pieces)) => pieces,
-        Some(Err(_)) | None => {
-            parts
-                .problems
-                .push(format!("word `{}` could not be parsed", shorten(raw)));
-            return Word::opaque(raw);
+    let pieces = match quoted_pieces(raw) {
+        Some(pieces) => pieces,
+        None => {
+            let options = super::parser_options();
+            match catch(|| brush_parser::word::parse(raw, &options)) {
+                Some(Ok(pieces)) => pieces,
+                Some(Err(_)) | None => {
+                    parts
+                        .problems
+                        .push(format!("word `{}` could not be parsed", shorten(raw)));
+                    return Word::opaque(raw);
+                }
+            }
         }
     };
     let mut out = Resolved::default();
@@ -110,6 +115,58 @@ pub(crate) fn resolve(raw: &str, parts: &mut WordParts) -> Word {
         opaque: out.opaque,
         glob: out.glob,
     }
+}
+
+/// The pieces brush-parser's word parser yields for a word made only of unquoted text,
+/// `'…'` and `"…"` without expansions or escapes (`rg -n 'fn main'`, `-m "fix: x"`, `*.rs`),
+/// computed without it: its `word::parse` goes through a global mutex-guarded cache and
+/// allocates a copy of every word. `None` for any other word (`$`, backquote, backslash, an
+/// unterminated quote), which then goes to brush-parser. The two agree on every word this
+/// accepts (tested against brush-parser below).
+fn quoted_pieces(raw: &str) -> Option<Vec<WordPieceWithSource>> {
+    if raw.contains(['$', '`', '\\']) {
+        return None;
+    }
+    let mut pieces = Vec::new();
+    let mut rest = raw;
+    let mut at = 0;
+    while let Some(c) = rest.chars().next() {
+        let (piece, len) = match c {
+            '\'' => {
+                let body = rest.get(1..)?;
+                let close = body.find('\'')?;
+                let text = body.get(..close)?;
+                (WordPiece::SingleQuotedText(text.to_owned()), close + 2)
+            }
+            '"' => {
+                let body = rest.get(1..)?;
+                let close = body.find('"')?;
+                let text = body.get(..close)?;
+                let inner = if text.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![WordPieceWithSource {
+                        piece: WordPiece::Text(text.to_owned()),
+                        start_index: at + 1,
+                        end_index: at + 1 + close,
+                    }]
+                };
+                (WordPiece::DoubleQuotedSequence(inner), close + 2)
+            }
+            _ => {
+                let len = rest.find(['\'', '"']).unwrap_or(rest.len());
+                (WordPiece::Text(rest.get(..len)?.to_owned()), len)
+            }
+        };
+        pieces.push(WordPieceWithSource {
+            piece,
+            start_index: at,
+            end_index: at + len,
+        });
+        at += len;
+        rest = rest.get(len..)?;
+    }
+    Some(pieces)
 }
 
 /// Resolves the body of an unquoted here-document (which expands `$…` and backticks).
@@ -427,4 +484,59 @@ pub(crate) fn decode_ansi_c(body: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// brush-parser's pieces for `raw`, rendered for comparison (its types have no `PartialEq`).
+    fn brush_pieces(raw: &str) -> String {
+        let pieces = brush_parser::word::parse(raw, &crate::shell::parser_options());
+        format!("{:?}", pieces.ok())
+    }
+
+    #[test]
+    fn quoted_pieces_match_brush_parser() {
+        for raw in [
+            "a",
+            "'a b'",
+            "\"a b\"",
+            "\"\"",
+            "''",
+            "a'b'\"c\"d",
+            "*.rs",
+            "~/x",
+            "'~'x",
+            "HEAD~1",
+            "{a,b}",
+            "\"it's\"",
+            "'say \"hi\"'",
+            "--flag='x y'",
+        ] {
+            assert_eq!(
+                format!("{:?}", quoted_pieces(raw)),
+                brush_pieces(raw),
+                "{raw:?}"
+            );
+        }
+        for raw in ["$x", "a\\b", "`id`", "'open", "\"open"] {
+            assert!(quoted_pieces(raw).is_none(), "{raw:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 1024,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// Whenever the quote-only lexer takes a word, it yields brush-parser's pieces.
+        #[test]
+        fn quoted_pieces_agree_with_brush_parser(raw in "[a-z'\" ~*?\\[\\]{},=.:/@#!$`\\\\-]{1,16}") {
+            if let Some(pieces) = quoted_pieces(&raw) {
+                proptest::prop_assert_eq!(format!("{:?}", Some(pieces)), brush_pieces(&raw));
+            }
+        }
+    }
 }
