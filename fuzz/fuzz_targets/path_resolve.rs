@@ -93,7 +93,18 @@ fuzz_target!(|data: &[u8]| {
     let fixture = fixture();
     let options = OpenOptions::new().follow_final_symlink(true);
     for (walk, auto) in &fixture.roots {
-        if let Ok(resolved) = walk.resolve(input) {
+        let resolved_by_walk = walk.resolve(input);
+        assert_eq!(
+            resolved_by_walk
+                .as_ref()
+                .map(|r| (r.path.clone(), r.exists))
+                .map_err(|e| e.kind()),
+            auto.resolve(input)
+                .map(|r| (r.path, r.exists))
+                .map_err(|e| e.kind()),
+            "resolvers disagree on resolving `{input}`"
+        );
+        if let Ok(resolved) = resolved_by_walk {
             let name = resolved.path.as_str();
             assert!(!name.starts_with('/') && !name.split('/').any(|c| c == ".."));
             if resolved.exists {

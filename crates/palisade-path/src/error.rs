@@ -38,11 +38,14 @@ pub enum ErrorKind {
     DeniedByRule,
     /// Any other input/output error (filesystem layer).
     Io,
+    /// A directory on the way was moved out of the root while the path was resolved, so the
+    /// result would have been outside it (filesystem layer; nothing is returned).
+    MovedOutOfRoot,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 13] = [
+    pub const ALL: [ErrorKind; 14] = [
         ErrorKind::Empty,
         ErrorKind::NulByte,
         ErrorKind::TooLong,
@@ -56,6 +59,7 @@ impl ErrorKind {
         ErrorKind::SymlinkLoop,
         ErrorKind::DeniedByRule,
         ErrorKind::Io,
+        ErrorKind::MovedOutOfRoot,
     ];
 
     /// The stable snake-case name of this kind, e.g. `"traversal"`.
@@ -74,6 +78,7 @@ impl ErrorKind {
             ErrorKind::SymlinkLoop => "symlink_loop",
             ErrorKind::DeniedByRule => "denied_by_rule",
             ErrorKind::Io => "io",
+            ErrorKind::MovedOutOfRoot => "moved_out_of_root",
         }
     }
 }

@@ -11,8 +11,8 @@ mod sanitizer;
 pub use crate::error::{Error, ErrorKind, PatternError};
 #[cfg(unix)]
 pub use crate::fs::{
-    DEFAULT_SYMLINK_BUDGET, DirEntry, EntryKind, OpenOptions, ResolveMode, Resolved, Resolver,
-    Root, RootOptions,
+    DEFAULT_SYMLINK_BUDGET, DirEntry, EntryKind, HandleCheck, OpenOptions, ResolveMode, Resolved,
+    Resolver, Root, RootOptions,
 };
 pub use crate::safe_rel_path::SafeRelPath;
 pub use crate::sanitizer::{

@@ -1,7 +1,8 @@
 //! The filesystem half of the corpus: paths resolved in a real tree of directories and
-//! symbolic links, in reject and clamp mode, with `Root::resolve` (portable walk) and
-//! `Root::open` through both resolvers (openat2 and the portable walk). Each case cites its
-//! source.
+//! symbolic links, in reject and clamp mode, with `Root::resolve`, `Root::open` and
+//! `Root::create_dir_all`, each through both resolvers (openat2 and the portable walk) and,
+//! for the portable walk, both handle checks (procfs and the parent walk, the one non-Linux
+//! systems get). Each case cites its source.
 #![cfg(unix)]
 #![allow(
     clippy::unwrap_used,
@@ -13,7 +14,7 @@
 
 mod support;
 
-use palisade_path::{ErrorKind, OpenOptions, ResolveMode, Resolver, Root};
+use palisade_path::{ErrorKind, HandleCheck, OpenOptions, ResolveMode, Resolver, Root};
 
 use ErrorKind::{
     Absolute, Empty, NotADirectory, NotFound, NulByte, SymlinkEscape, SymlinkLoop, Traversal,
@@ -179,20 +180,39 @@ const CASES: &[(&str, ResolveMode, Want, &str)] = &[
     ("filelink", R, F("file"), CAPSTD),
 ];
 
-fn root(tree: &support::Tree, mode: ResolveMode, resolver: Resolver) -> Root {
-    Root::options()
+/// A resolver and a handle check to run the corpus through.
+#[derive(Debug, Clone, Copy)]
+struct Config(Resolver, HandleCheck);
+
+/// procfs on Linux (checked below), the parent walk elsewhere.
+const PORTABLE_AUTO: Config = Config(Resolver::Portable, HandleCheck::Auto);
+const PORTABLE_PARENT_WALK: Config = Config(Resolver::Portable, HandleCheck::ParentWalk);
+const OPENAT2: Config = Config(Resolver::Openat2, HandleCheck::Procfs);
+
+fn root(tree: &support::Tree, mode: ResolveMode, config: Config) -> Root {
+    let root = Root::options()
         .mode(mode)
-        .resolver(resolver)
+        .resolver(config.0)
+        .handle_check(config.1)
         .open(tree.root())
-        .unwrap()
+        // CI runs on Linux >= 5.6 with procfs; say so loudly if not, rather than passing
+        // silently.
+        .unwrap_or_else(|err| panic!("{config:?} is not available here: {err}"));
+    assert_eq!(root.uses_openat2(), matches!(config.0, Resolver::Openat2));
+    let expected_check = match config.1 {
+        HandleCheck::Auto if cfg!(target_os = "linux") => HandleCheck::Procfs,
+        HandleCheck::Auto => HandleCheck::ParentWalk,
+        other => other,
+    };
+    assert_eq!(root.handle_check(), expected_check);
+    root
 }
 
-#[test]
-fn resolve_corpus() {
+fn resolve_corpus(config: Config) {
     let tree = support::build();
     let mut failures = Vec::new();
     for &(input, mode, want, source) in CASES {
-        let got = root(&tree, mode, Resolver::Portable).resolve(input);
+        let got = root(&tree, mode, config).resolve(input);
         let ok = match (&got, want) {
             (Ok(r), Want::Found(path)) => r.exists && r.path.as_str() == path,
             (Ok(r), Want::Missing(path)) => !r.exists && r.path.as_str() == path,
@@ -201,7 +221,7 @@ fn resolve_corpus() {
         };
         if !ok {
             failures.push(format!(
-                "resolve {input:?} {mode:?} [{source}]: want {want:?}, got {got:?}"
+                "resolve {input:?} {mode:?} {config:?} [{source}]: want {want:?}, got {got:?}"
             ));
         }
     }
@@ -213,12 +233,28 @@ fn resolve_corpus() {
     );
 }
 
-fn open_corpus(resolver: Resolver) {
+#[test]
+fn resolve_corpus_portable_walk() {
+    resolve_corpus(PORTABLE_AUTO);
+}
+
+#[test]
+fn resolve_corpus_portable_walk_parent_check() {
+    resolve_corpus(PORTABLE_PARENT_WALK);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn resolve_corpus_openat2() {
+    resolve_corpus(OPENAT2);
+}
+
+fn open_corpus(config: Config) {
     let tree = support::build();
     let mut failures = Vec::new();
     let options = OpenOptions::new().follow_final_symlink(true);
     for &(input, mode, want, source) in CASES {
-        let root = root(&tree, mode, resolver);
+        let root = root(&tree, mode, config);
         let got = root.open(input, &options);
         let ok = match (&got, want) {
             (Ok(file), Want::Found(path)) => {
@@ -230,7 +266,7 @@ fn open_corpus(resolver: Resolver) {
         };
         if !ok {
             failures.push(format!(
-                "open {input:?} {mode:?} {resolver:?} [{source}]: want {want:?}, got {got:?}"
+                "open {input:?} {mode:?} {config:?} [{source}]: want {want:?}, got {got:?}"
             ));
         }
     }
@@ -244,22 +280,79 @@ fn open_corpus(resolver: Resolver) {
 
 #[test]
 fn open_corpus_portable_walk() {
-    open_corpus(Resolver::Portable);
+    open_corpus(PORTABLE_AUTO);
+}
+
+#[test]
+fn open_corpus_portable_walk_parent_check() {
+    open_corpus(PORTABLE_PARENT_WALK);
 }
 
 #[cfg(target_os = "linux")]
 #[test]
 fn open_corpus_openat2() {
-    let tree = support::build();
-    let probe = Root::options()
-        .resolver(Resolver::Openat2)
-        .open(tree.root());
-    match probe {
-        Ok(root) => assert!(root.uses_openat2()),
-        // CI runs on Linux >= 5.6; say so loudly if not, rather than passing silently.
-        Err(err) => panic!("openat2 is not available here ({err}); this test needs it"),
+    open_corpus(OPENAT2);
+}
+
+/// `create_dir_all` on every case: an existing directory comes back as is, a missing path is
+/// created where `resolve` said it would be (a fresh tree for each, so that creating does not
+/// change the later cases), an existing file is `not_a_directory`, errors stay errors.
+fn create_dir_all_corpus(config: Config) {
+    let shared = support::build();
+    let mut failures = Vec::new();
+    for &(input, mode, want, source) in CASES {
+        let fresh;
+        let tree = if matches!(want, Want::Missing(_)) {
+            fresh = support::build();
+            &fresh
+        } else {
+            &shared
+        };
+        let got = root(tree, mode, config).create_dir_all(input);
+        let ok = match (&got, want) {
+            (Ok(made), Want::Found(path)) => {
+                made.as_str() == path && tree.root().join(path).is_dir()
+            }
+            (Err(err), Want::Found(path)) => {
+                err.kind() == NotADirectory && !tree.root().join(path).is_dir()
+            }
+            (Ok(made), Want::Missing(path)) => {
+                made.as_str() == path
+                    && std::fs::symlink_metadata(tree.root().join(path))
+                        .is_ok_and(|meta| meta.is_dir())
+            }
+            (Err(err), Want::Err(kind)) => err.kind() == kind,
+            _ => false,
+        };
+        if !ok {
+            failures.push(format!(
+                "create_dir_all {input:?} {mode:?} {config:?} [{source}]: want {want:?}, got \
+                 {got:?}"
+            ));
+        }
     }
-    open_corpus(Resolver::Openat2);
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn create_dir_all_corpus_portable_walk() {
+    create_dir_all_corpus(PORTABLE_AUTO);
+}
+
+#[test]
+fn create_dir_all_corpus_portable_walk_parent_check() {
+    create_dir_all_corpus(PORTABLE_PARENT_WALK);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn create_dir_all_corpus_openat2() {
+    create_dir_all_corpus(OPENAT2);
 }
 
 #[test]

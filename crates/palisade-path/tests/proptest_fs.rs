@@ -96,6 +96,14 @@ proptest! {
                 if trailing_slash {
                     input.push('/');
                 }
+                // `resolve` agrees between the portable walk and openat2 (when Auto picks
+                // it): same real path and existence, or the same error kind.
+                let resolved_by_auto = auto.resolve(&input);
+                prop_assert_eq!(
+                    portable.resolve(&input).map(|r| (r.path, r.exists)).map_err(|e| e.kind()),
+                    resolved_by_auto.as_ref().map(|r| (r.path.clone(), r.exists)).map_err(|e| e.kind()),
+                    "{} {:?}: resolvers disagree on resolve", input, mode
+                );
                 if let Ok(resolved) = portable.resolve(&input) {
                     let name = resolved.path.as_str();
                     prop_assert!(!name.starts_with('/'));

@@ -17,7 +17,7 @@ use std::os::unix::fs::symlink;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use palisade_path::{ErrorKind, OpenOptions, ResolveMode, Resolver, Root};
+use palisade_path::{ErrorKind, HandleCheck, OpenOptions, ResolveMode, Resolver, Root};
 use rustix::fs::{CWD, RenameFlags, renameat_with};
 
 const ATTEMPTS: usize = 3000;
@@ -111,6 +111,7 @@ fn race(resolver: Resolver, mode: ResolveMode) {
                                 | ErrorKind::NotFound
                                 | ErrorKind::Traversal
                                 | ErrorKind::NotADirectory
+                                | ErrorKind::MovedOutOfRoot
                                 | ErrorKind::Io
                         ),
                         "{resolver:?} {mode:?}: `{input}`: unexpected {err}"
@@ -320,4 +321,239 @@ fn remove_dir_all_race_portable() {
 #[test]
 fn remove_dir_all_race_openat2() {
     remove_dir_all_race(Resolver::Openat2);
+}
+
+/// The move-out race (what libpathrs re-checks the final handle for): a directory that a
+/// resolution has already entered is renamed out of the root. While it is outside, the
+/// attacker exchanges a directory deep inside it with `xe`, a directory that lives outside
+/// the root and is **never** beneath it, then puts everything back. A resolution that keeps
+/// descending in the moved directory reaches `xe`, so a handle on `xe/file` (or anything
+/// created in `xe`) is an escape, whatever happens afterwards: it was outside the root at
+/// every instant. A plain walk of directory handles does not stop this (no `..` is
+/// involved), which `unchecked_walk_escapes_when_a_directory_moves_out` shows; the kernel's
+/// `openat2` does (it checks the final position itself, see there).
+mod move_out {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// Directories between the moved one and the exchanged one: the longer the walk spends
+    /// below `d`, the likelier the attacker acts in the middle of it.
+    const DEPTH: usize = 24;
+
+    pub struct Arena {
+        pub _dir: tempfile::TempDir,
+        pub root: PathBuf,
+        pub xe: PathBuf,
+        pub input_dir: String,
+        pub inside_file: (u64, u64),
+        pub outside_file: (u64, u64),
+    }
+
+    pub fn arena() -> Arena {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        let chain: Vec<String> = (0..DEPTH).map(|i| format!("a{i}")).collect();
+        let input_dir = format!("d/{}/e", chain.join("/"));
+        std::fs::create_dir_all(root.join(&input_dir)).unwrap();
+        std::fs::write(root.join(&input_dir).join("file"), "inside").unwrap();
+        // A decoy that takes `d`'s place while `d` is out (create_dir_all would otherwise
+        // re-create `d` and the attacker could not move it back).
+        std::fs::create_dir_all(dir.path().join("parking/d")).unwrap();
+        let xe = dir.path().join("xe");
+        std::fs::create_dir_all(&xe).unwrap();
+        std::fs::write(xe.join("file"), "outside").unwrap();
+        Arena {
+            inside_file: support::identity(&root.join(&input_dir).join("file")),
+            outside_file: support::identity(&xe.join("file")),
+            _dir: dir,
+            root,
+            xe,
+            input_dir,
+        }
+    }
+
+    /// Moves `d` out (exchanging it with the decoy), exchanges `…/e` with `xe`, exchanges
+    /// back, moves `d` in; again and again until `stop`. Returns the number of cycles.
+    pub fn attack(arena: &Arena, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<usize> {
+        let inside_d = arena.root.join("d");
+        let parking = arena.root.parent().unwrap().join("parking");
+        let parked_d = parking.join("d");
+        let parked_e = parking.join(&arena.input_dir);
+        let xe = arena.xe.clone();
+        std::thread::spawn(move || {
+            let mut cycles = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let swap = |a: &PathBuf, b: &PathBuf| {
+                    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).unwrap();
+                };
+                swap(&inside_d, &parked_d);
+                swap(&parked_e, &xe);
+                swap(&parked_e, &xe);
+                swap(&inside_d, &parked_d);
+                cycles += 1;
+                // Leave `d` inside a little longer now and then, so that some resolutions
+                // succeed and the test is not vacuous.
+                if cycles % 4 == 0 {
+                    std::thread::yield_now();
+                }
+            }
+            cycles
+        })
+    }
+
+    /// The entries of `xe`: only `file`, unless something was created outside the root.
+    pub fn xe_entries(arena: &Arena) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&arena.xe)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+const MOVE_OUT_ATTEMPTS: usize = 4000;
+
+fn move_out_race(resolver: Resolver) {
+    let arena = move_out::arena();
+    let root = Root::options()
+        .resolver(resolver)
+        .handle_check(HandleCheck::Procfs)
+        .open(&arena.root)
+        .unwrap();
+    let input = format!("{}/file", arena.input_dir);
+    let stop = Arc::new(AtomicBool::new(false));
+    let attacker = move_out::attack(&arena, Arc::clone(&stop));
+    let (mut opened, mut moved_out, mut other) = (0, 0, 0);
+    let mut kinds = std::collections::BTreeMap::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut attempt = 0;
+    while (attempt < MOVE_OUT_ATTEMPTS || opened == 0) && std::time::Instant::now() < deadline {
+        attempt += 1;
+        let result = match attempt % 4 {
+            0 => root
+                .create_dir_all(&format!("{}/made{attempt}", arena.input_dir))
+                .map(|_| None),
+            1 => root
+                .open(
+                    &format!("{}/new{attempt}", arena.input_dir),
+                    &OpenOptions::new().write(true).create(true),
+                )
+                .map(|_| None),
+            2 => root.resolve(&input).map(|_| None),
+            _ => root.open(&input, &OpenOptions::new()).map(Some),
+        };
+        match result {
+            Ok(Some(file)) => {
+                let id = support::file_identity(&file);
+                assert_ne!(
+                    id, arena.outside_file,
+                    "{resolver:?}: a handle outside the root was returned (attempt {attempt})"
+                );
+                assert_eq!(id, arena.inside_file);
+                opened += 1;
+            }
+            Ok(None) => {}
+            Err(err) if err.kind() == ErrorKind::MovedOutOfRoot => moved_out += 1,
+            Err(err) => {
+                // `d` is outside most of the time: not found.
+                assert!(
+                    matches!(err.kind(), ErrorKind::NotFound | ErrorKind::Io),
+                    "{resolver:?}: unexpected {err}"
+                );
+                *kinds.entry(err.kind()).or_insert(0) += 1;
+                other += 1;
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let cycles = attacker.join().unwrap();
+    eprintln!(
+        "{resolver:?}: {attempt} attempts, {cycles} attack cycles: {opened} opened inside, \
+         {moved_out} refused as moved out, {other} other errors {kinds:?}"
+    );
+    // Nothing was ever created in `xe` (the checks run before creating).
+    assert_eq!(move_out::xe_entries(&arena), ["file"], "{resolver:?}");
+    assert!(opened > 0, "{resolver:?}: nothing ever opened");
+}
+
+#[test]
+fn move_out_race_portable() {
+    move_out_race(Resolver::Portable);
+}
+
+#[test]
+fn move_out_race_openat2() {
+    move_out_race(Resolver::Openat2);
+}
+
+/// The control: without a final check, the same attack does reach `xe/file`: a plain
+/// `openat(O_NOFOLLOW)` walk of directory handles (our portable walk minus the check)
+/// returns the outside file. If this ever stops happening, the tests above prove nothing.
+///
+/// The kernel's `openat2(RESOLVE_BENEATH)` on its own is *not* fooled: since Linux 5.6 its
+/// `complete_walk()` checks `path_is_under(result, root)` for scoped look-ups and answers
+/// `EXDEV`. Measured here: zero escapes by raw openat2 where the unchecked walk escapes
+/// hundreds of times. The test asserts both.
+#[test]
+fn unchecked_walk_escapes_when_a_directory_moves_out() {
+    use rustix::fs::{Mode, OFlags, ResolveFlags};
+    let arena = move_out::arena();
+    let root_fd = std::fs::File::open(&arena.root).unwrap();
+    let input = format!("{}/file", arena.input_dir);
+    let stop = Arc::new(AtomicBool::new(false));
+    let attacker = move_out::attack(&arena, Arc::clone(&stop));
+    let (mut by_openat2, mut openat2_exdev, mut by_walk, mut attempts) = (0, 0, 0, 0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while (by_walk < 10 || attempts < 2000) && std::time::Instant::now() < deadline {
+        attempts += 1;
+        match rustix::fs::openat2(
+            &root_fd,
+            input.as_str(),
+            OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+            ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS,
+        ) {
+            Ok(ref fd)
+                if support::file_identity(&std::fs::File::from(fd.try_clone().unwrap()))
+                    == arena.outside_file =>
+            {
+                by_openat2 += 1;
+            }
+            Err(rustix::io::Errno::XDEV) => openat2_exdev += 1,
+            _ => {}
+        }
+        // One openat(O_NOFOLLOW) per component, each relative to the last handle.
+        let mut dir: std::os::fd::OwnedFd = root_fd.try_clone().unwrap().into();
+        let mut reached = true;
+        let names: Vec<&str> = input.split('/').collect();
+        for (i, name) in names.iter().enumerate() {
+            let flags = if i + 1 == names.len() {
+                OFlags::RDONLY
+            } else {
+                OFlags::PATH | OFlags::DIRECTORY
+            };
+            match rustix::fs::openat(&dir, *name, flags | OFlags::NOFOLLOW, Mode::empty()) {
+                Ok(next) => dir = next,
+                Err(_) => {
+                    reached = false;
+                    break;
+                }
+            }
+        }
+        if reached && support::file_identity(&std::fs::File::from(dir)) == arena.outside_file {
+            by_walk += 1;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    attacker.join().unwrap();
+    eprintln!(
+        "{attempts} attempts: escapes by the unchecked walk {by_walk}, by raw openat2 \
+         {by_openat2} (EXDEV {openat2_exdev})"
+    );
+    assert!(
+        by_walk > 0,
+        "the unchecked walk never escaped: the attack did not work"
+    );
+    assert_eq!(by_openat2, 0, "raw openat2 escaped");
 }

@@ -15,7 +15,7 @@ mod support;
 use std::io::{Read as _, Write as _};
 use std::os::unix::fs::symlink;
 
-use palisade_path::{EntryKind, ErrorKind, OpenOptions, ResolveMode, Resolver, Root};
+use palisade_path::{EntryKind, ErrorKind, HandleCheck, OpenOptions, ResolveMode, Resolver, Root};
 
 fn resolvers() -> Vec<Resolver> {
     let mut all = vec![Resolver::Portable];
@@ -304,4 +304,41 @@ fn opening_a_root_that_is_not_a_directory() {
             .unwrap()
             .uses_openat2()
     );
+}
+
+/// Which resolver and handle check a root gets (Linux CI has openat2 and procfs): openat2
+/// only together with the procfs check, since it returns no parent to walk `..` from.
+#[cfg(target_os = "linux")]
+#[test]
+fn resolver_and_handle_check_choices() {
+    let tree = support::build();
+    let auto = Root::new(tree.root()).unwrap();
+    assert!(auto.uses_openat2());
+    assert_eq!(auto.handle_check(), HandleCheck::Procfs);
+    let parent_walk = Root::options()
+        .handle_check(HandleCheck::ParentWalk)
+        .open(tree.root())
+        .unwrap();
+    assert!(
+        !parent_walk.uses_openat2(),
+        "Auto must not pair openat2 with the parent walk"
+    );
+    assert_eq!(parent_walk.handle_check(), HandleCheck::ParentWalk);
+    let refused = Root::options()
+        .resolver(Resolver::Openat2)
+        .handle_check(HandleCheck::ParentWalk)
+        .open(tree.root())
+        .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Io);
+    // Every operation still works with the parent-walk check.
+    parent_walk.create_dir_all("made/deeper").unwrap();
+    parent_walk
+        .open(
+            "made/deeper/f",
+            &OpenOptions::new().write(true).create(true),
+        )
+        .unwrap();
+    assert_eq!(parent_walk.read_dir("made/deeper").unwrap().len(), 1);
+    parent_walk.remove_dir_all("made").unwrap();
+    assert!(!tree.root().join("made").exists());
 }

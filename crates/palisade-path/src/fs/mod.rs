@@ -4,6 +4,7 @@
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod openat2;
 mod remove;
+mod verify;
 mod walk;
 
 use std::ffi::OsString;
@@ -17,6 +18,8 @@ use rustix::io::Errno;
 use crate::error::{Error, ErrorKind, quote};
 use crate::safe_rel_path::SafeRelPath;
 use crate::sanitizer::DEFAULT_MAX_PATH_BYTES;
+pub use verify::HandleCheck;
+use verify::Verifier;
 use walk::{Final, Missing, Target, Walk};
 
 /// What happens to a path that would leave the root.
@@ -35,20 +38,22 @@ pub enum ResolveMode {
     Clamp,
 }
 
-/// Which resolver walks paths for [`Root::open`] and the operations built on a directory
-/// handle. [`Root::resolve`] always uses the portable walk, because it reports names.
+/// Which resolver walks paths for every [`Root`] operation. With `openat2`,
+/// [`Root::resolve`] and [`Root::create_dir_all`] learn the real names from procfs, and
+/// leave a dangling symbolic link at the first missing component to the portable walk.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Resolver {
-    /// `openat2` where the kernel offers it (probed once when the root is opened), the
-    /// portable walk elsewhere. Once `openat2` is chosen, its refusals are final: there is
+    /// `openat2` where the kernel offers it and procfs is usable (probed once when the
+    /// root is opened), the portable walk elsewhere. Once `openat2` is chosen, its refusals are final: there is
     /// no retry with a weaker resolver.
     #[default]
     Auto,
     /// Always the portable walk: one `openat(O_NOFOLLOW)` per component relative to a stack
     /// of directory handles (what non-Linux systems get; also for testing it on Linux).
     Portable,
-    /// Always `openat2`; opening the root fails if the kernel does not offer it.
+    /// Always `openat2`; opening the root fails if the kernel does not offer it, or if
+    /// procfs is not usable for the handle check (see [`HandleCheck`]).
     Openat2,
 }
 
@@ -68,6 +73,7 @@ pub const DEFAULT_SYMLINK_BUDGET: usize = 40;
 pub struct RootOptions {
     mode: ResolveMode,
     resolver: Resolver,
+    handle_check: HandleCheck,
     symlink_budget: Option<usize>,
 }
 
@@ -81,6 +87,13 @@ impl RootOptions {
     /// Which resolver to use ([`Resolver::Auto`] by default).
     pub fn resolver(mut self, resolver: Resolver) -> Self {
         self.resolver = resolver;
+        self
+    }
+
+    /// How the handle each resolution reaches is checked to still be beneath the root
+    /// ([`HandleCheck::Auto`] by default: procfs on Linux, the parent walk elsewhere).
+    pub fn handle_check(mut self, check: HandleCheck) -> Self {
+        self.handle_check = check;
         self
     }
 
@@ -118,29 +131,50 @@ impl RootOptions {
                 ),
             }
         })?;
-        let resolver = choose_resolver(self.resolver, fd.as_fd())?;
+        let verifier = Verifier::choose(self.handle_check)?;
+        let resolver = choose_resolver(self.resolver, fd.as_fd(), &verifier)?;
         Ok(Root {
             dir: fd,
             mode: self.mode,
             resolver,
+            verifier,
             symlink_budget: self.symlink_budget.unwrap_or(DEFAULT_SYMLINK_BUDGET),
         })
     }
 }
 
+/// `openat2` hands back only the final handle, with no parent directory to walk `..` from,
+/// so it is used only together with the procfs check.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-fn choose_resolver(wanted: Resolver, dir: BorrowedFd<'_>) -> Result<ResolverInUse, Error> {
+fn choose_resolver(
+    wanted: Resolver,
+    dir: BorrowedFd<'_>,
+    verifier: &Verifier,
+) -> Result<ResolverInUse, Error> {
     match wanted {
         Resolver::Portable => Ok(ResolverInUse::Portable),
-        Resolver::Auto if openat2::available(dir) => Ok(ResolverInUse::Openat2),
+        Resolver::Auto if verifier.is_procfs() && openat2::available(dir) => {
+            Ok(ResolverInUse::Openat2)
+        }
         Resolver::Auto => Ok(ResolverInUse::Portable),
+        Resolver::Openat2 if !verifier.is_procfs() => Err(Error::with_source(
+            ErrorKind::Io,
+            "the `openat2` resolver needs the procfs handle check, which is not in use here; \
+             use the portable resolver"
+                .to_owned(),
+            std::io::Error::from(std::io::ErrorKind::Unsupported),
+        )),
         Resolver::Openat2 if openat2::available(dir) => Ok(ResolverInUse::Openat2),
         Resolver::Openat2 => Err(unsupported()),
     }
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn choose_resolver(wanted: Resolver, _dir: BorrowedFd<'_>) -> Result<ResolverInUse, Error> {
+fn choose_resolver(
+    wanted: Resolver,
+    _dir: BorrowedFd<'_>,
+    _verifier: &Verifier,
+) -> Result<ResolverInUse, Error> {
     match wanted {
         Resolver::Openat2 => Err(unsupported()),
         _ => Ok(ResolverInUse::Portable),
@@ -173,6 +207,7 @@ pub struct Root {
     dir: OwnedFd,
     mode: ResolveMode,
     resolver: ResolverInUse,
+    verifier: Verifier,
     symlink_budget: usize,
 }
 
@@ -355,6 +390,16 @@ impl Root {
         self.resolver != ResolverInUse::Portable
     }
 
+    /// How this root checks that a resolution's result is still beneath it
+    /// ([`HandleCheck::Procfs`] or [`HandleCheck::ParentWalk`], never `Auto`).
+    pub fn handle_check(&self) -> HandleCheck {
+        if self.verifier.is_procfs() {
+            HandleCheck::Procfs
+        } else {
+            HandleCheck::ParentWalk
+        }
+    }
+
     /// The root's directory descriptor.
     pub fn as_fd(&self) -> BorrowedFd<'_> {
         self.dir.as_fd()
@@ -372,8 +417,36 @@ impl Root {
 
     fn resolve_inner(&self, path: &str) -> Result<Resolved, Error> {
         check_input(path)?;
+        match self.resolver {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            ResolverInUse::Openat2 => {
+                self.check_absolute(path)?;
+                let flags = OFlags::PATH | OFlags::CLOEXEC;
+                match self.openat2_prefix(path, flags)? {
+                    Prefix::Whole(fd) => Ok(Resolved {
+                        path: self.real_path(fd.as_fd(), path)?,
+                        exists: true,
+                    }),
+                    Prefix::Partial(dir, tail) => {
+                        let base = self.real_path(dir.as_fd(), path)?;
+                        Ok(Resolved {
+                            path: SafeRelPath::from_checked_components(
+                                base.components().chain(tail.iter().map(String::as_str)),
+                            ),
+                            exists: false,
+                        })
+                    }
+                    Prefix::Walk => self.resolve_portable(path),
+                }
+            }
+            ResolverInUse::Portable => self.resolve_portable(path),
+        }
+    }
+
+    fn resolve_portable(&self, path: &str) -> Result<Resolved, Error> {
         let mut walk = Walk::new(self, path)?;
         let target = walk.run(Final::Follow, Missing::TailAllowed)?;
+        self.check_beneath(walk.current(), walk.current(), path)?;
         let base = walk.current_path();
         let (extra, exists): (Vec<String>, bool) = match target {
             Target::Directory => (Vec::new(), true),
@@ -401,15 +474,31 @@ impl Root {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             ResolverInUse::Openat2 => {
                 self.check_absolute(path)?;
-                openat2::open(
+                let last = path.rsplit('/').next().unwrap_or_default();
+                if options.creates()
+                    && !options.follow_final_symlink
+                    && !matches!(last, "" | "." | "..")
+                {
+                    // Creating: reach (and check) the parent first, then create the name in
+                    // it with O_NOFOLLOW, so nothing is created in a directory that was moved
+                    // out of the root (a single openat2 call would create before any check).
+                    let (parent, name) = self.open_parent(path)?;
+                    let fd =
+                        rustix::fs::openat(&parent, name, options.flags(), options.create_mode())
+                            .map_err(|err| self.classify(path, err))?;
+                    self.check_beneath(fd.as_fd(), parent.as_fd(), path)?;
+                    return Ok(File::from(fd));
+                }
+                let fd = openat2::open(
                     self.dir.as_fd(),
                     path,
                     options.flags(),
                     options.create_mode(),
                     self.mode,
                 )
-                .map(File::from)
-                .map_err(|err| self.classify(path, err))
+                .map_err(|err| self.classify(path, err))?;
+                // Not checked again: the kernel did (see `openat2::open`).
+                Ok(File::from(fd))
             }
             ResolverInUse::Portable => self.open_portable(path, options),
         }
@@ -441,9 +530,14 @@ impl Root {
             Target::Entry { name, .. } => (name.as_str(), options.flags() | OFlags::NOFOLLOW),
             Target::Missing { tail } => return Err(not_found(path, tail.first())),
         };
-        rustix::fs::openat(walk.current(), name, flags, options.create_mode())
-            .map(File::from)
-            .map_err(|err| self.classify(path, err))
+        if options.creates() {
+            // Nothing is created in a directory that was moved out of the root.
+            self.check_beneath(walk.current(), walk.current(), path)?;
+        }
+        let fd = rustix::fs::openat(walk.current(), name, flags, options.create_mode())
+            .map_err(|err| self.classify(path, err))?;
+        self.check_beneath(fd.as_fd(), walk.current(), path)?;
+        Ok(File::from(fd))
     }
 
     /// Opens a directory inside the root as a handle for fd-relative work, following
@@ -455,15 +549,19 @@ impl Root {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             ResolverInUse::Openat2 => {
                 self.check_absolute(path)?;
-                openat2::open(self.dir.as_fd(), path, read_dir, Mode::empty(), self.mode)
-                    .map_err(|err| self.classify(path, err))
+                let fd = openat2::open(self.dir.as_fd(), path, read_dir, Mode::empty(), self.mode)
+                    .map_err(|err| self.classify(path, err))?;
+                // Not checked again: the kernel did (see `openat2::open`).
+                Ok(fd)
             }
             ResolverInUse::Portable => {
                 let mut walk = Walk::new(self, path)?;
                 match walk.run(Final::Follow, Missing::TailAllowed)? {
                     Target::Directory => {
-                        rustix::fs::openat(walk.current(), ".", read_dir, Mode::empty())
-                            .map_err(|err| self.classify(path, err))
+                        let fd = rustix::fs::openat(walk.current(), ".", read_dir, Mode::empty())
+                            .map_err(|err| self.classify(path, err))?;
+                        self.check_beneath(fd.as_fd(), fd.as_fd(), path)?;
+                        Ok(fd)
                     }
                     Target::Entry { name, .. } => Err(not_a_directory(path, &name)),
                     Target::Missing { tail } => Err(not_found(path, tail.first())),
@@ -512,18 +610,149 @@ impl Root {
     /// symbolic links within the root. Returns the created (or existing) directory's real
     /// path relative to the root.
     pub fn create_dir_all(&self, path: &str) -> Result<SafeRelPath, Error> {
+        traced("create_dir_all", self.create_dir_all_inner(path))
+    }
+
+    fn create_dir_all_inner(&self, path: &str) -> Result<SafeRelPath, Error> {
         check_input(path)?;
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.resolver == ResolverInUse::Openat2 {
+            self.check_absolute(path)?;
+            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            match self.openat2_prefix(path, flags)? {
+                Prefix::Whole(fd) => return self.real_path(fd.as_fd(), path),
+                Prefix::Partial(mut dir, tail) => {
+                    // Checked before anything is created in it.
+                    self.real_path(dir.as_fd(), path)?;
+                    for name in &tail {
+                        dir = walk::create_child_dir(dir.as_fd(), name, path)?;
+                    }
+                    return self.real_path(dir.as_fd(), path);
+                }
+                Prefix::Walk => {}
+            }
+        }
         let mut walk = Walk::new(self, path)?;
         match walk.run(Final::Follow, Missing::TailAllowed)? {
-            Target::Directory => Ok(walk.current_path()),
-            Target::Entry { name, .. } => Err(not_a_directory(path, &name)),
+            Target::Directory => {}
+            Target::Entry { name, .. } => return Err(not_a_directory(path, &name)),
             Target::Missing { tail } => {
+                // Checked before anything is created in it.
+                self.check_beneath(walk.current(), walk.current(), path)?;
                 for name in tail {
                     walk.create_and_enter(&name)?;
                 }
-                Ok(walk.current_path())
             }
         }
+        self.check_beneath(walk.current(), walk.current(), path)?;
+        Ok(walk.current_path())
+    }
+
+    /// Fails with [`ErrorKind::MovedOutOfRoot`] unless `handle` (found in directory `dir`,
+    /// or `dir` itself) is still beneath the root; see [`HandleCheck`].
+    fn check_beneath(
+        &self,
+        handle: BorrowedFd<'_>,
+        dir: BorrowedFd<'_>,
+        path: &str,
+    ) -> Result<(), Error> {
+        self.verifier.check(self.dir.as_fd(), handle, dir, path)
+    }
+
+    /// The real path of `handle` relative to the root, read from procfs in one snapshot;
+    /// this is also the handle check ([`ErrorKind::MovedOutOfRoot`] when not beneath).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn real_path(&self, handle: BorrowedFd<'_>, path: &str) -> Result<SafeRelPath, Error> {
+        let Verifier::Procfs(fds) = &self.verifier else {
+            // choose_resolver pairs openat2 with the procfs check only.
+            return Err(io_error(
+                path,
+                "the openat2 resolver lost its procfs check",
+                std::io::Error::from(std::io::ErrorKind::Unsupported),
+            ));
+        };
+        let io = |err: Errno| io_error(path, "reading the resolved path from procfs", err.into());
+        let Some(relative) = fds.relative_path(self.dir.as_fd(), handle).map_err(io)? else {
+            return Err(verify::moved_out(path));
+        };
+        // An entry removed meanwhile reads as `… (deleted)`: not a name to report.
+        if rustix::fs::fstat(handle).map_err(io)?.st_nlink == 0 {
+            return Err(not_found(path, None));
+        }
+        let Ok(relative) = String::from_utf8(relative) else {
+            return Err(Error::new(
+                ErrorKind::Encoding,
+                format!(
+                    "path `{}` resolves to a name that is not UTF-8",
+                    quote(path)
+                ),
+            ));
+        };
+        Ok(SafeRelPath::from_checked_components(
+            relative.split('/').filter(|name| !name.is_empty()),
+        ))
+    }
+
+    /// Resolves as much of `path` as exists with `openat2` (`flags` for every attempt): the
+    /// whole path, or the longest prefix of its components that resolves (a directory) and
+    /// the missing names below it. A first missing component that is a dangling symbolic
+    /// link is left to the portable walk, which reads links itself ([`Prefix::Walk`]).
+    ///
+    /// Prefixes fail monotonically (the kernel walks components in order and never cleans
+    /// `x/..`), so the longest one is found by bisection: `O(log n)` calls.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn openat2_prefix(&self, path: &str, flags: OFlags) -> Result<Prefix, Error> {
+        let open = |prefix: &str, flags: OFlags| {
+            openat2::open(self.dir.as_fd(), prefix, flags, Mode::empty(), self.mode)
+        };
+        match open(path, flags) {
+            Ok(fd) => return Ok(Prefix::Whole(fd)),
+            Err(Errno::NOENT) => {}
+            Err(err) => return Err(self.classify(path, err)),
+        }
+        let mut components: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+        if path.ends_with('/') {
+            components.push(".");
+        }
+        let dir_flags = flags | OFlags::DIRECTORY;
+        // Invariant: `found` (`lo` components) resolves, `hi` components do not.
+        let mut found = open(".", dir_flags).map_err(|err| self.classify(path, err))?;
+        let (mut lo, mut hi) = (0, components.len());
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            let prefix = components.get(..mid).unwrap_or_default().join("/");
+            match open(&prefix, dir_flags) {
+                Ok(fd) => {
+                    found = fd;
+                    lo = mid;
+                }
+                Err(Errno::NOENT) => hi = mid,
+                Err(err) => return Err(self.classify(path, err)),
+            }
+        }
+        let rest = components.get(lo..).unwrap_or_default();
+        let Some(first) = rest.first() else {
+            // The tree changed under us: let the walk decide.
+            return Ok(Prefix::Walk);
+        };
+        if matches!(*first, "." | "..") {
+            return Ok(Prefix::Walk);
+        }
+        match rustix::fs::statat(&found, *first, AtFlags::SYMLINK_NOFOLLOW) {
+            Err(Errno::NOENT) => {}
+            // A dangling link (or something that appeared meanwhile): the walk reads it.
+            _ => return Ok(Prefix::Walk),
+        }
+        let mut tail = Vec::with_capacity(rest.len());
+        for name in rest {
+            match *name {
+                "." => {}
+                // `missing/..` is ENOENT for the kernel too; never clean it lexically.
+                ".." => return Err(not_found(path, tail.last())),
+                name => tail.push(name.to_owned()),
+            }
+        }
+        Ok(Prefix::Partial(found, tail))
     }
 
     /// Removes a file or symbolic link (the link itself, never its target) inside the root.
@@ -592,7 +821,7 @@ impl Root {
                     quote(path)
                 ),
             ),
-            Errno::XDEV => match self.resolve_inner(path) {
+            Errno::XDEV => match self.resolve_portable(path) {
                 Err(found)
                     if matches!(
                         found.kind(),
@@ -601,10 +830,15 @@ impl Root {
                 {
                     found
                 }
+                // The kernel saw an escape that the tree no longer shows: it changed during
+                // the resolution. Since Linux 5.6, `complete_walk()` answers EXDEV when the
+                // result of a scoped look-up is not under the root (a directory on the way
+                // was moved out), which is the case this kind names.
                 _ => Error::new(
-                    ErrorKind::SymlinkEscape,
+                    ErrorKind::MovedOutOfRoot,
                     format!(
-                        "path `{}` leaves the root (the kernel refused it with EXDEV)",
+                        "path `{}` left the root while it was resolved (the kernel refused it \
+                         with EXDEV; the tree changed meanwhile); nothing was returned",
                         quote(path)
                     ),
                 ),
@@ -612,6 +846,18 @@ impl Root {
             err => io_error(path, "the operation failed", err.into()),
         }
     }
+}
+
+/// How much of a path `openat2` resolved.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+enum Prefix {
+    /// All of it: the handle.
+    Whole(OwnedFd),
+    /// A directory handle for the longest existing prefix, and the missing names below it.
+    Partial(OwnedFd, Vec<String>),
+    /// The first missing component is a dangling symbolic link: only the walk can say
+    /// where it leads.
+    Walk,
 }
 
 /// Logs a refused operation's kind at debug level (never the path).

@@ -23,6 +23,15 @@ fn resolve_flags(mode: ResolveMode) -> ResolveFlags {
 }
 
 /// `openat2(dir, path, flags, mode, resolve)` with bounded `EAGAIN` retries.
+///
+/// A handle this returns needs no further "still beneath the root?" check: for scoped
+/// look-ups (`RESOLVE_BENEATH`, `RESOLVE_IN_ROOT`) the kernel's `complete_walk()` ends with
+/// `path_is_under(result, root)` and answers `EXDEV` otherwise — "we won't silently return
+/// an fd completely outside of the requested root" (fs/namei.c, since Linux 5.6). So a
+/// directory moved out of the root mid-resolution makes openat2 fail rather than escape;
+/// the race test `unchecked_walk_escapes_when_a_directory_moves_out` confirms it on the
+/// kernel it runs on. What we open ourselves after an openat2 call (a created file), and the
+/// names `resolve` reports, are still checked through procfs.
 pub(crate) fn open(
     dir: BorrowedFd<'_>,
     path: &str,

@@ -362,33 +362,38 @@ pub(crate) fn dir_flags() -> OFlags {
 }
 
 impl Walk<'_> {
-    /// Creates directory `name` in the current directory (an existing one is fine: another
-    /// process may have raced us) and walks into it without following a link.
+    /// Creates directory `name` in the current directory and walks into it without
+    /// following a link.
     pub(crate) fn create_and_enter(&mut self, name: &str) -> Result<(), Error> {
-        match rustix::fs::mkdirat(self.current(), name, Mode::from_bits_truncate(0o777)) {
-            Ok(()) | Err(Errno::EXIST) => {}
-            Err(err) => return Err(io_error(self.input, "creating a directory", err.into())),
-        }
-        match open_dir(self.current(), name) {
-            Ok(fd) => {
-                self.stack.push((fd, name.to_owned()));
-                Ok(())
-            }
-            // Something that is not a directory took the name (a file, or a symbolic link
-            // swapped in after mkdirat): refuse rather than follow it.
-            Err(Errno::LOOP | Errno::NOTDIR) => Err(Error::new(
-                ErrorKind::NotADirectory,
-                format!(
-                    "path `{}`: `{}` exists and is not a directory",
-                    quote(self.input),
-                    quote(name)
-                ),
-            )),
-            Err(err) => Err(io_error(
-                self.input,
-                "opening a created directory",
-                err.into(),
-            )),
-        }
+        let fd = create_child_dir(self.current(), name, self.input)?;
+        self.stack.push((fd, name.to_owned()));
+        Ok(())
+    }
+}
+
+/// Creates directory `name` in `dir` (an existing one is fine: another process may have
+/// raced us) and opens it without following a link.
+pub(crate) fn create_child_dir(
+    dir: BorrowedFd<'_>,
+    name: &str,
+    input: &str,
+) -> Result<OwnedFd, Error> {
+    match rustix::fs::mkdirat(dir, name, Mode::from_bits_truncate(0o777)) {
+        Ok(()) | Err(Errno::EXIST) => {}
+        Err(err) => return Err(io_error(input, "creating a directory", err.into())),
+    }
+    match open_dir(dir, name) {
+        Ok(fd) => Ok(fd),
+        // Something that is not a directory took the name (a file, or a symbolic link
+        // swapped in after mkdirat): refuse rather than follow it.
+        Err(Errno::LOOP | Errno::NOTDIR) => Err(Error::new(
+            ErrorKind::NotADirectory,
+            format!(
+                "path `{}`: `{}` exists and is not a directory",
+                quote(input),
+                quote(name)
+            ),
+        )),
+        Err(err) => Err(io_error(input, "opening a created directory", err.into())),
     }
 }
