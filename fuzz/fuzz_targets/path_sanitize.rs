@@ -1,36 +1,8 @@
-//! palisade-path's lexical layer on arbitrary bytes: never panics, and every accepted path is
-//! relative, free of dot segments, stable under a second pass, and stays under a root when
-//! joined to it.
+//! Fuzz target `path_sanitize`. What it feeds and asserts is in `../checks/path_sanitize.rs`, which the owning
+//! crate's `tests/fuzz_replay.rs` also runs over the committed corpus and regressions.
 #![no_main]
 
-use std::path::{Component, Path};
+#[path = "../checks/path_sanitize.rs"]
+mod check;
 
-use libfuzzer_sys::fuzz_target;
-use palisade_path::{Profile, Sanitizer};
-
-fuzz_target!(|data: &[u8]| {
-    for profile in [Profile::StrictPortable, Profile::Unix] {
-        let sanitizer = Sanitizer::builder().profile(profile).build().unwrap();
-        let Ok(path) = sanitizer.sanitize_bytes(data) else {
-            continue;
-        };
-        let text = path.as_str();
-        assert!(!text.is_empty());
-        assert!(!text.starts_with('/'));
-        assert!(!text.contains('\0'));
-        if !path.is_root() {
-            assert!(path.components().all(|c| !c.is_empty() && c != "." && c != ".."));
-        }
-        if profile == Profile::StrictPortable {
-            assert!(!text.contains('\\') && !text.contains(':'));
-        }
-        assert_eq!(sanitizer.sanitize(text).unwrap(), path, "not idempotent");
-        let root = Path::new("/srv/root");
-        let joined = root.join(path.to_path_buf());
-        assert!(joined.starts_with(root));
-        assert!(joined
-            .components()
-            .skip(root.components().count())
-            .all(|c| matches!(c, Component::Normal(_))));
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

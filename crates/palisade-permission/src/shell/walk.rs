@@ -154,6 +154,17 @@ impl Walker {
             );
             return;
         }
+        if let Some(fd) = oversized_io_number(&tokens) {
+            self.problem(
+                ProblemKind::Parse,
+                format!(
+                    "cannot parse `{}`: the redirection's file descriptor `{}` is out of range",
+                    shorten(src),
+                    shorten(fd)
+                ),
+            );
+            return;
+        }
         let program = match word::catch(|| brush_parser::parse_tokens(&tokens, &options)) {
             Some(Ok(program)) => program,
             Some(Err(err)) => {
@@ -758,4 +769,24 @@ struct CommandState {
     remote: Option<String>,
     extra_args: bool,
     assignments: Vec<(String, Word)>,
+}
+
+/// The digits of an I/O number (`N>`, `N<`: digits directly followed by a redirection
+/// operator) that don't fit the parser's `i32`. brush-parser 0.4 unwraps that conversion
+/// (`io_number` in its peg.rs), so `echo 99999999999>x` panics inside the parser (found by
+/// fuzzing `shell_assess`). The panic would be caught, but a host built with
+/// `panic = "abort"` would die on it: refuse such a line before parsing.
+fn oversized_io_number(tokens: &[brush_parser::Token]) -> Option<&str> {
+    use brush_parser::Token;
+    tokens.windows(2).find_map(|pair| match pair {
+        [Token::Word(digits, word_at), Token::Operator(op, op_at)]
+            if op.starts_with(['<', '>'])
+                && word_at.end.index == op_at.start.index
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && digits.parse::<i32>().is_err() =>
+        {
+            Some(digits.as_str())
+        }
+        _ => None,
+    })
 }

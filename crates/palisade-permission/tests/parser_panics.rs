@@ -1,0 +1,63 @@
+//! Inputs that made brush-parser panic. The analyzer catches a parser panic and fails closed,
+//! but a host built with `panic = "abort"` would die on one, so these must be refused before
+//! the parser panics at all: a panic hook counts every panic, caught or not.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly"
+)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use palisade_permission::{Gate, PolicySet, ShellAnalyzer, Verdict};
+
+static PANICS: AtomicUsize = AtomicUsize::new(0);
+
+#[test]
+fn oversized_io_numbers_are_refused_without_a_parser_panic() {
+    std::panic::set_hook(Box::new(|_| {
+        PANICS.fetch_add(1, Ordering::SeqCst);
+    }));
+    let lines = [
+        // Found by fuzzing shell_assess (fuzz/regressions/shell_assess/crash-fb608d45…).
+        "echo ${x@P}\u{12}`i $$$$$$$$$$l` d$$$$<(\u{f3}) 66666666666666>(ca\u{f1})",
+        "echo 99999999999>x",
+        "cat 2147483648<in",
+        "echo $(echo 99999999999>x)",
+        "sh -c 'echo 99999999999>x'",
+    ];
+    for line in lines {
+        let analysis = ShellAnalyzer::new().analyze(line);
+        assert!(
+            analysis
+                .problems
+                .iter()
+                .any(|p| p.message.contains("out of range")),
+            "{line}: {:?}",
+            analysis.problems
+        );
+        assert_ne!(
+            Gate::new(PolicySet::new()).decide_shell(line).verdict,
+            Verdict::Allow,
+            "{line}"
+        );
+    }
+    // The largest descriptor that fits is parsed as usual, and a number followed by a space is
+    // an argument, not a descriptor.
+    for line in ["echo 2147483647>x", "echo 99999999999 >x"] {
+        let analysis = ShellAnalyzer::new().analyze(line);
+        assert!(
+            analysis.problems.is_empty(),
+            "{line}: {:?}",
+            analysis.problems
+        );
+    }
+    let _ = std::panic::take_hook();
+    assert_eq!(
+        PANICS.load(Ordering::SeqCst),
+        0,
+        "a parser panic was caught"
+    );
+}
