@@ -55,10 +55,10 @@ pub fn check(data: &[u8]) {
         Answer::AllowAlways(Scope::Prefix(2)),
         Answer::DenyAlways(Scope::Prefix(1)),
     ] {
-        if let Some(rule) = always_rule(&decision, answer) {
-            if let Err(err) = Policy::from_toml(&rule, "always.toml") {
-                panic!("an always rule does not load: {err}\n{rule}");
-            }
+        if let Some(rule) = always_rule(&decision, answer)
+            && let Err(err) = Policy::from_toml(&rule, "always.toml")
+        {
+            panic!("an always rule does not load: {err}\n{rule}");
         }
     }
     // Argv actions quote every word: any argv is analysed without a panic too.

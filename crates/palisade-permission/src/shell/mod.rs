@@ -34,6 +34,11 @@ pub struct Limits {
     pub max_expansions: usize,
     /// Most simple commands reported for one line (default 1,000).
     pub max_commands: usize,
+    /// Deepest nesting of `(` operators in one script, counting those never closed (default
+    /// 8). brush-parser 0.4 backtracks through every `(` that doesn't close cleanly (its
+    /// arithmetic-command rule tries each one both ways), so its time doubles with each level:
+    /// fuzzing found a 96-byte line that took 8 s. Ordinary lines nest a few levels at most.
+    pub max_paren_nesting: usize,
 }
 
 impl Default for Limits {
@@ -44,6 +49,7 @@ impl Default for Limits {
             max_compound: 100,
             max_expansions: 200,
             max_commands: 1000,
+            max_paren_nesting: 8,
         }
     }
 }

@@ -154,6 +154,17 @@ impl Walker {
             );
             return;
         }
+        let nesting = paren_nesting(&tokens);
+        if nesting > self.limits.max_paren_nesting {
+            self.problem(
+                ProblemKind::TooDeep,
+                format!(
+                    "`(` nested {nesting} deep (counting unclosed ones) is over the limit of {}",
+                    self.limits.max_paren_nesting
+                ),
+            );
+            return;
+        }
         if let Some(fd) = oversized_io_number(&tokens) {
             self.problem(
                 ProblemKind::Parse,
@@ -789,4 +800,26 @@ fn oversized_io_number(tokens: &[brush_parser::Token]) -> Option<&str> {
         }
         _ => None,
     })
+}
+
+/// The deepest nesting of `(` operator tokens, counting those never closed (a `)` with no open
+/// `(` is ignored: `case` patterns end that way). brush-parser's time is exponential in it.
+fn paren_nesting(tokens: &[brush_parser::Token]) -> usize {
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    for token in tokens {
+        if let brush_parser::Token::Operator(op, _) = token {
+            for byte in op.bytes() {
+                match byte {
+                    b'(' => {
+                        depth = depth.saturating_add(1);
+                        deepest = deepest.max(depth);
+                    }
+                    b')' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+        }
+    }
+    deepest
 }

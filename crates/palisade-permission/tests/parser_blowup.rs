@@ -1,0 +1,76 @@
+//! Lines whose parse time explodes in brush-parser 0.4: every `(` that doesn't close cleanly
+//! is tried both as an arithmetic-expression piece and as an ordinary token, so the time
+//! doubles with each nesting level (fuzzing found a 96-byte line that took 8 s). The analyzer
+//! refuses such lines before parsing (`Limits::max_paren_nesting`), and fails closed.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly"
+)]
+
+use palisade_permission::shell::ProblemKind;
+use palisade_permission::{Gate, PolicySet, ShellAnalyzer, Verdict};
+
+fn refused(line: &str) {
+    let analysis = ShellAnalyzer::new().analyze(line);
+    assert!(
+        analysis
+            .problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::TooDeep && p.message.contains("nested")),
+        "{line}: {:?}",
+        analysis.problems
+    );
+    assert_ne!(
+        Gate::new(PolicySet::new()).decide_shell(line).verdict,
+        Verdict::Allow
+    );
+}
+
+#[test]
+fn exploding_paren_nesting_is_refused_before_parsing() {
+    // Found by fuzzing shell_assess (fuzz/regressions/shell_assess/slow-7ff6515b…): 8 s.
+    let found = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/regressions/shell_assess/slow-7ff6515b27cf679640cfacd3e2af91001475eecb"
+    ))
+    .unwrap();
+    refused(&String::from_utf8_lossy(&found));
+    // The shapes behind it, each 2^40 steps for the parser: unclosed subshells, an arithmetic
+    // command with unclosed `(`, and balanced parentheses that fail inside (`;`).
+    let n = 40;
+    refused(&format!("{}x", "( ".repeat(n)));
+    refused(&format!("(( {}x", "( x ) ( ".repeat(n)));
+    refused(&format!("(( {}; {}))", "( ".repeat(n), ") ".repeat(n)));
+    // Inside a substitution and a `sh -c` script too.
+    // (`$(` needs its parentheses balanced, so the tokenizer refuses unclosed ones itself.)
+    refused(&format!(
+        "echo $( (( {}; {})) )",
+        "( ".repeat(n),
+        ") ".repeat(n)
+    ));
+    refused(&format!("sh -c '{}x'", "( ".repeat(n)));
+}
+
+#[test]
+fn ordinary_nesting_still_parses() {
+    for line in [
+        "( cd src && ( ls ) )",
+        "( ( ( ( ( ( ( ( ls ) ) ) ) ) ) ) )", // 8 deep: the limit
+        "case $x in a) ls ;; (b) pwd ;; esac",
+        "echo $(( (1 + 2) * (3 + 4) ))",
+        "f() { ( ls ); }; f",
+    ] {
+        let analysis = ShellAnalyzer::new().analyze(line);
+        assert!(
+            !analysis
+                .problems
+                .iter()
+                .any(|p| p.message.contains("nested")),
+            "{line}: {:?}",
+            analysis.problems
+        );
+    }
+}
