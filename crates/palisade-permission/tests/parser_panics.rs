@@ -28,6 +28,13 @@ fn oversized_io_numbers_are_refused_without_a_parser_panic() {
         "echo $(echo 99999999999>x)",
         "sh -c 'echo 99999999999>x'",
     ];
+    let heredocs = [
+        // Found by fuzzing shell_assess (fuzz/regressions/shell_assess/crash-787ace0c…,
+        // minimised): brush-parser's tokenizer unwraps a missing character.
+        "cat <<$(${F}\nF",
+        "<<$(${F} \nF",
+        "cat <<- `x${F}\nF",
+    ];
     for line in lines {
         let analysis = ShellAnalyzer::new().analyze(line);
         assert!(
@@ -42,6 +49,39 @@ fn oversized_io_numbers_are_refused_without_a_parser_panic() {
             Gate::new(PolicySet::new()).decide_shell(line).verdict,
             Verdict::Allow,
             "{line}"
+        );
+    }
+    for line in heredocs {
+        let analysis = ShellAnalyzer::new().analyze(line);
+        assert!(
+            analysis
+                .problems
+                .iter()
+                .any(|p| p.message.contains("here-document delimiter")),
+            "{line}: {:?}",
+            analysis.problems
+        );
+        assert_ne!(
+            Gate::new(PolicySet::new()).decide_shell(line).verdict,
+            Verdict::Allow,
+            "{line}"
+        );
+    }
+    // Ordinary here-documents and here-strings are untouched.
+    for line in [
+        "cat <<EOF\nhello $(date)\nEOF",
+        "cat <<-'EOF'\n\tx\nEOF",
+        "cat <<< \"$(date)\"",
+        "echo $((1<<4))",
+    ] {
+        let analysis = ShellAnalyzer::new().analyze(line);
+        assert!(
+            !analysis
+                .problems
+                .iter()
+                .any(|p| p.message.contains("here-document delimiter")),
+            "{line}: {:?}",
+            analysis.problems
         );
     }
     // The largest descriptor that fits is parsed as usual, and a number followed by a space is

@@ -120,6 +120,16 @@ impl Walker {
             }
             return;
         }
+        if heredoc_delimiter_with_substitution(src) {
+            self.problem(
+                ProblemKind::Parse,
+                format!(
+                    "cannot parse `{}`: a here-document delimiter holds a command substitution",
+                    shorten(src)
+                ),
+            );
+            return;
+        }
         let options = super::parser_options();
         let tokens = match word::catch(|| {
             brush_parser::uncached_tokenize_str(src, &options.tokenizer_options())
@@ -822,4 +832,31 @@ fn paren_nesting(tokens: &[brush_parser::Token]) -> usize {
         }
     }
     deepest
+}
+
+/// Whether a here-document operator (`<<`, `<<-`; not the here-string `<<<`) is followed by a
+/// delimiter word holding `$(` or a backquote. brush-parser 0.4's tokenizer unwraps a missing
+/// character while scanning such a delimiter (`cat <<$(${F}` + newline + body panics; found by
+/// fuzzing `shell_assess`), and bash takes such a delimiter literally, which no real script
+/// wants. A raw scan, before the tokenizer runs: a match inside quotes is refused too, which
+/// only fails closed.
+fn heredoc_delimiter_with_substitution(src: &str) -> bool {
+    let mut rest = src;
+    while let Some(at) = rest.find("<<") {
+        let after = rest.get(at.saturating_add(2)..).unwrap_or_default();
+        if let Some(tail) = after.strip_prefix('<') {
+            rest = tail;
+            continue;
+        }
+        let word = after
+            .strip_prefix('-')
+            .unwrap_or(after)
+            .trim_start_matches([' ', '\t']);
+        let word = word.split([' ', '\t', '\n']).next().unwrap_or_default();
+        if word.contains("$(") || word.contains('`') {
+            return true;
+        }
+        rest = after;
+    }
+    false
 }
