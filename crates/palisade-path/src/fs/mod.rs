@@ -801,7 +801,12 @@ impl Root {
     /// Removes a file or symbolic link (the link itself, never its target) inside the root.
     pub fn remove_file(&self, path: &str) -> Result<(), Error> {
         let (parent, name) = self.open_parent(path)?;
-        rustix::fs::unlinkat(&parent, name, AtFlags::empty()).map_err(|err| match err {
+        let removed = match self.steps {
+            Steps::Rustix => rustix::fs::unlinkat(&parent, name, AtFlags::empty()),
+            Steps::Cap => os::cap_remove_file(&File::from(parent), name)
+                .map_err(|err| Errno::from_io_error(&err).unwrap_or(Errno::IO)),
+        };
+        removed.map_err(|err| match err {
             Errno::ISDIR | Errno::PERM => Error::with_source(
                 ErrorKind::Io,
                 format!(
@@ -821,14 +826,26 @@ impl Root {
     /// link is removed.
     pub fn remove_dir_all(&self, path: &str) -> Result<(), Error> {
         let (parent, name) = self.open_parent(path)?;
-        remove::remove_entry_all(parent.as_fd(), name).map_err(|err| self.classify(path, err))
+        match self.steps {
+            Steps::Rustix => remove::remove_entry_all(parent.as_fd(), name)
+                .map_err(|err| self.classify(path, err)),
+            Steps::Cap => os::cap_remove_entry_all(&File::from(parent), Path::new(name))
+                .map_err(|err| self.classify_io(path, err)),
+        }
     }
 
     /// Lists a directory inside the root (following symbolic links within the root to reach
     /// it). Entries are not sorted; `.` and `..` are left out.
     pub fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, Error> {
         let dir = self.open_directory(path)?;
-        remove::list(dir.as_fd()).map_err(|err| self.classify(path, err))
+        match self.steps {
+            Steps::Rustix => remove::list(dir.as_fd()).map_err(|err| self.classify(path, err)),
+            Steps::Cap => Ok(os::cap_list(&File::from(dir))
+                .map_err(|err| self.classify_io(path, err))?
+                .into_iter()
+                .map(|(name, kind)| DirEntry { name, kind })
+                .collect()),
+        }
     }
 
     fn check_absolute(&self, path: &str) -> Result<(), Error> {

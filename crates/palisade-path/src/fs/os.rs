@@ -253,6 +253,85 @@ pub(crate) fn cap_reopen_dir(dir: &File) -> io::Result<File> {
     cap_primitives::fs::open(dir, Path::new("."), &options)
 }
 
+/// How deep [`cap_remove_entry_all`] descends before it refuses (as `remove.rs`).
+const MAX_REMOVE_DEPTH: usize = 256;
+
+/// How often a directory is emptied again when entries keep appearing in it (as
+/// `remove.rs`).
+const MAX_EMPTY_ROUNDS: usize = 8;
+
+/// The entries of directory `dir` (without `.` and `..`), each with its kind as the listing
+/// reports it, a symbolic link not followed.
+pub(crate) fn cap_list(dir: &File) -> io::Result<Vec<(OsString, crate::fs::EntryKind)>> {
+    use crate::fs::EntryKind;
+    let mut entries = Vec::new();
+    for entry in cap_primitives::fs::read_base_dir(dir)? {
+        let entry = entry?;
+        let file_type = entry.file_type()?;
+        let kind = if file_type.is_symlink() {
+            EntryKind::Symlink
+        } else if file_type.is_dir() {
+            EntryKind::Directory
+        } else if file_type.is_file() {
+            EntryKind::File
+        } else {
+            EntryKind::Other
+        };
+        entries.push((entry.file_name(), kind));
+    }
+    Ok(entries)
+}
+
+/// Removes `name` in `parent` with cap-primitives' functions: a directory with everything
+/// below it, anything else (a symbolic link included) by unlinking it. Each directory is
+/// opened without following a link before it is emptied, so one swapped for a link is
+/// unlinked as a link, never followed (CVE-2022-21658), as in `remove.rs`.
+pub(crate) fn cap_remove_entry_all(parent: &File, name: &Path) -> io::Result<()> {
+    cap_remove_at_depth(parent, name, 0)
+}
+
+fn cap_remove_at_depth(parent: &File, name: &Path, depth: usize) -> io::Result<()> {
+    match cap_primitives::fs::open_dir_nofollow(parent, name).map_err(from_io) {
+        Ok(dir) => {
+            if depth >= MAX_REMOVE_DEPTH {
+                return Err(io::Error::other(
+                    "the directory tree is deeper than the removal limit",
+                ));
+            }
+            cap_empty_directory(&dir, depth)?;
+            cap_primitives::fs::remove_dir(parent, name)
+        }
+        // A symbolic link or a file: unlink it, never follow it.
+        Err(StepError::Changed) => cap_primitives::fs::remove_file(parent, name),
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn cap_empty_directory(dir: &File, depth: usize) -> io::Result<()> {
+    for _ in 0..MAX_EMPTY_ROUNDS {
+        let entries = cap_list(dir)?;
+        if entries.is_empty() {
+            return Ok(());
+        }
+        for (name, _) in entries {
+            match cap_remove_at_depth(dir, Path::new(&name), depth + 1) {
+                // Removed by someone else meanwhile: fine.
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                other => other?,
+            }
+        }
+    }
+    Err(io::Error::other(
+        "the directory kept refilling while it was emptied",
+    ))
+}
+
+/// Removes file or symbolic link `name` in `dir` (the link itself).
+pub(crate) fn cap_remove_file(dir: &File, name: &str) -> io::Result<()> {
+    let name = single_component(name).map_err(io::Error::from)?;
+    cap_primitives::fs::remove_file(dir, name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
