@@ -48,8 +48,8 @@ pub(crate) enum StepError {
     /// The name does not exist.
     NotFound,
     /// The name is not what the previous look at it said (a directory swapped for a link or
-    /// a file, a link swapped for something else): look again.
-    Changed,
+    /// a file, a link swapped for something else): look again. Keeps the system's error.
+    Changed(io::Error),
     /// The name exists (from `create_dir`).
     Exists,
     /// Anything else: the walk ends with an I/O error.
@@ -60,7 +60,7 @@ impl From<StepError> for io::Error {
     fn from(err: StepError) -> io::Error {
         match err {
             StepError::NotFound => io::Error::from(io::ErrorKind::NotFound),
-            StepError::Changed => io::Error::from(io::ErrorKind::Interrupted),
+            StepError::Changed(err) => err,
             StepError::Exists => io::Error::from(io::ErrorKind::AlreadyExists),
             StepError::Io(err) => err,
         }
@@ -74,7 +74,7 @@ fn from_errno(err: rustix::io::Errno) -> StepError {
         Errno::NOENT => StepError::NotFound,
         // ELOOP: O_NOFOLLOW met a link; ENOTDIR: O_DIRECTORY met a file; EINVAL: readlinkat
         // met something that is not a link.
-        Errno::LOOP | Errno::NOTDIR | Errno::INVAL => StepError::Changed,
+        Errno::LOOP | Errno::NOTDIR | Errno::INVAL => StepError::Changed(err.into()),
         Errno::EXIST => StepError::Exists,
         err => StepError::Io(err.into()),
     }
@@ -89,7 +89,7 @@ fn from_io(err: io::Error) -> StepError {
     }
     match err.kind() {
         io::ErrorKind::NotFound => StepError::NotFound,
-        io::ErrorKind::NotADirectory => StepError::Changed,
+        io::ErrorKind::NotADirectory => StepError::Changed(err),
         io::ErrorKind::AlreadyExists => StepError::Exists,
         _ => StepError::Io(err),
     }
@@ -232,7 +232,11 @@ pub(crate) fn cap_open(dir: &File, name: &str, how: CapOpen) -> io::Result<File>
     #[cfg(unix)]
     {
         use cap_primitives::fs::OpenOptionsExt as _;
-        options.mode(how.mode);
+        // As the rustix steps: a terminal device inside the root never becomes our
+        // controlling terminal.
+        options
+            .mode(how.mode)
+            .custom_flags(rustix::fs::OFlags::NOCTTY.bits() as i32);
     }
     #[cfg(not(unix))]
     let _ = how.mode;
@@ -302,7 +306,7 @@ fn cap_remove_at_depth(parent: &File, name: &Path, depth: usize) -> io::Result<(
             cap_primitives::fs::remove_dir(parent, name)
         }
         // A symbolic link or a file: unlink it, never follow it.
-        Err(StepError::Changed) => cap_primitives::fs::remove_file(parent, name),
+        Err(StepError::Changed(_)) => cap_primitives::fs::remove_file(parent, name),
         Err(err) => Err(err.into()),
     }
 }
@@ -358,16 +362,16 @@ mod tests {
             assert_eq!(steps.read_link(&root, "link").unwrap(), "dir/../file");
             assert!(matches!(
                 steps.read_link(&root, "file"),
-                Err(StepError::Changed)
+                Err(StepError::Changed(_))
             ));
             assert!(steps.open_dir(&root, "dir").is_ok(), "{steps:?}");
             assert!(matches!(
                 steps.open_dir(&root, "link"),
-                Err(StepError::Changed)
+                Err(StepError::Changed(_))
             ));
             assert!(matches!(
                 steps.open_dir(&root, "file"),
-                Err(StepError::Changed)
+                Err(StepError::Changed(_))
             ));
             assert!(matches!(
                 steps.create_dir(&root, "dir"),

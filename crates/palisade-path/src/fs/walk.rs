@@ -214,7 +214,7 @@ impl<'r> Walk<'r> {
                             return Ok(None);
                         }
                         // Replaced by something else since fstatat: look again.
-                        Err(StepError::Changed | StepError::NotFound) => continue,
+                        Err(StepError::Changed(_) | StepError::NotFound) => continue,
                         Err(err) => {
                             return Err(io_error(
                                 self.input,
@@ -233,7 +233,7 @@ impl<'r> Walk<'r> {
                         return Ok(None);
                     }
                     // Swapped for a symbolic link or a file since fstatat: look again.
-                    Err(StepError::Changed | StepError::NotFound) => continue,
+                    Err(StepError::Changed(_) | StepError::NotFound) => continue,
                     Err(err) => {
                         return Err(io_error(self.input, "opening a directory", err.into()));
                     }
@@ -379,7 +379,7 @@ pub(crate) fn create_child_dir(
         Ok(dir) => Ok(dir),
         // Something that is not a directory took the name (a file, or a symbolic link
         // swapped in after mkdirat): refuse rather than follow it.
-        Err(StepError::Changed) => Err(Error::new(
+        Err(StepError::Changed(_)) => Err(Error::new(
             ErrorKind::NotADirectory,
             format!(
                 "path `{}`: `{}` exists and is not a directory",
