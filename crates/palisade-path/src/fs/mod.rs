@@ -58,9 +58,10 @@ pub enum Resolver {
     /// The portable walk with each per-component step (look-up without following, reading
     /// a link, opening a directory or the last component without following, creating a
     /// directory) done through cap-primitives' cross-platform functions instead of
-    /// `rustix`: the code meant for Windows, selectable here so that it is built and tested
-    /// on Unix. The handle check, `remove_file`, `remove_dir_all` and `read_dir` still use
-    /// `rustix` (see the crate's Status section).
+    /// `rustix`, also for `remove_file`, `remove_dir_all` and `read_dir`: the code meant for
+    /// Windows, selectable here so that it is built and tested on Unix. Opening the root and
+    /// the handle check ([`HandleCheck`]) still use `rustix` (see the crate's Status
+    /// section).
     PortableCap,
     /// Always `openat2`; opening the root fails if the kernel does not offer it, or if
     /// procfs is not usable for the handle check (see [`HandleCheck`]).
