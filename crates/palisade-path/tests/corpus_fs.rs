@@ -188,6 +188,9 @@ struct Config(Resolver, HandleCheck);
 const PORTABLE_AUTO: Config = Config(Resolver::Portable, HandleCheck::Auto);
 const PORTABLE_PARENT_WALK: Config = Config(Resolver::Portable, HandleCheck::ParentWalk);
 const OPENAT2: Config = Config(Resolver::Openat2, HandleCheck::Procfs);
+/// The portable walk with cap-primitives' steps: the code meant for Windows, run here.
+const PORTABLE_CAP: Config = Config(Resolver::PortableCap, HandleCheck::Auto);
+const PORTABLE_CAP_PARENT_WALK: Config = Config(Resolver::PortableCap, HandleCheck::ParentWalk);
 
 fn root(tree: &support::Tree, mode: ResolveMode, config: Config) -> Root {
     let root = Root::options()
@@ -243,6 +246,16 @@ fn resolve_corpus_portable_walk_parent_check() {
     resolve_corpus(PORTABLE_PARENT_WALK);
 }
 
+#[test]
+fn resolve_corpus_portable_cap() {
+    resolve_corpus(PORTABLE_CAP);
+}
+
+#[test]
+fn resolve_corpus_portable_cap_parent_check() {
+    resolve_corpus(PORTABLE_CAP_PARENT_WALK);
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn resolve_corpus_openat2() {
@@ -286,6 +299,16 @@ fn open_corpus_portable_walk() {
 #[test]
 fn open_corpus_portable_walk_parent_check() {
     open_corpus(PORTABLE_PARENT_WALK);
+}
+
+#[test]
+fn open_corpus_portable_cap() {
+    open_corpus(PORTABLE_CAP);
+}
+
+#[test]
+fn open_corpus_portable_cap_parent_check() {
+    open_corpus(PORTABLE_CAP_PARENT_WALK);
 }
 
 #[cfg(target_os = "linux")]
@@ -347,6 +370,16 @@ fn create_dir_all_corpus_portable_walk() {
 #[test]
 fn create_dir_all_corpus_portable_walk_parent_check() {
     create_dir_all_corpus(PORTABLE_PARENT_WALK);
+}
+
+#[test]
+fn create_dir_all_corpus_portable_cap() {
+    create_dir_all_corpus(PORTABLE_CAP);
+}
+
+#[test]
+fn create_dir_all_corpus_portable_cap_parent_check() {
+    create_dir_all_corpus(PORTABLE_CAP_PARENT_WALK);
 }
 
 #[cfg(target_os = "linux")]

@@ -88,6 +88,7 @@ proptest! {
         for mode in [ResolveMode::Reject, ResolveMode::Clamp] {
             let portable = Root::options().mode(mode).resolver(Resolver::Portable).open(&root_path).unwrap();
             let auto = Root::options().mode(mode).open(&root_path).unwrap();
+            let cap = Root::options().mode(mode).resolver(Resolver::PortableCap).open(&root_path).unwrap();
             for names in &paths {
                 let mut input: String = names.iter().map(|&i| NAMES[i]).collect::<Vec<_>>().join("/");
                 if leading_slash {
@@ -104,6 +105,11 @@ proptest! {
                     resolved_by_auto.as_ref().map(|r| (r.path.clone(), r.exists)).map_err(|e| e.kind()),
                     "{} {:?}: resolvers disagree on resolve", input, mode
                 );
+                prop_assert_eq!(
+                    cap.resolve(&input).map(|r| (r.path, r.exists)).map_err(|e| e.kind()),
+                    resolved_by_auto.as_ref().map(|r| (r.path.clone(), r.exists)).map_err(|e| e.kind()),
+                    "{} {:?}: cap-primitives steps disagree on resolve", input, mode
+                );
                 if let Ok(resolved) = portable.resolve(&input) {
                     let name = resolved.path.as_str();
                     prop_assert!(!name.starts_with('/'));
@@ -116,13 +122,19 @@ proptest! {
                 let options = OpenOptions::new().follow_final_symlink(true);
                 let by_walk = portable.open(&input, &options);
                 let by_auto = auto.open(&input, &options);
-                for file in [&by_walk, &by_auto].into_iter().flatten() {
+                let by_cap = cap.open(&input, &options);
+                for file in [&by_walk, &by_auto, &by_cap].into_iter().flatten() {
                     prop_assert!(inside.contains(&support::file_identity(file)), "{input} {mode:?} escaped");
                 }
                 prop_assert_eq!(
                     by_walk.as_ref().map(support::file_identity).map_err(|e| e.kind()),
                     by_auto.as_ref().map(support::file_identity).map_err(|e| e.kind()),
                     "{} {:?}: resolvers disagree", input, mode
+                );
+                prop_assert_eq!(
+                    by_cap.as_ref().map(support::file_identity).map_err(|e| e.kind()),
+                    by_auto.as_ref().map(support::file_identity).map_err(|e| e.kind()),
+                    "{} {:?}: cap-primitives steps disagree", input, mode
                 );
             }
         }

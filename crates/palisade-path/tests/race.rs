@@ -146,6 +146,16 @@ fn exchange_race_portable_clamp() {
 }
 
 #[test]
+fn exchange_race_portable_cap_reject() {
+    race(Resolver::PortableCap, ResolveMode::Reject);
+}
+
+#[test]
+fn exchange_race_portable_cap_clamp() {
+    race(Resolver::PortableCap, ResolveMode::Clamp);
+}
+
+#[test]
 fn exchange_race_openat2_reject() {
     race(Resolver::Openat2, ResolveMode::Reject);
 }
@@ -207,6 +217,11 @@ fn dotdot_race(resolver: Resolver) {
 #[test]
 fn dotdot_race_portable() {
     dotdot_race(Resolver::Portable);
+}
+
+#[test]
+fn dotdot_race_portable_cap() {
+    dotdot_race(Resolver::PortableCap);
 }
 
 #[test]
@@ -316,6 +331,11 @@ fn root_path_created(path: &std::path::Path) -> std::path::PathBuf {
 #[test]
 fn remove_dir_all_race_portable() {
     remove_dir_all_race(Resolver::Portable);
+}
+
+#[test]
+fn remove_dir_all_race_portable_cap() {
+    remove_dir_all_race(Resolver::PortableCap);
 }
 
 #[test]
@@ -480,6 +500,11 @@ fn move_out_race(resolver: Resolver) {
 #[test]
 fn move_out_race_portable() {
     move_out_race(Resolver::Portable);
+}
+
+#[test]
+fn move_out_race_portable_cap() {
+    move_out_race(Resolver::PortableCap);
 }
 
 #[test]

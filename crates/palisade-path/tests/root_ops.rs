@@ -18,7 +18,7 @@ use std::os::unix::fs::symlink;
 use palisade_path::{EntryKind, ErrorKind, HandleCheck, OpenOptions, ResolveMode, Resolver, Root};
 
 fn resolvers() -> Vec<Resolver> {
-    let mut all = vec![Resolver::Portable];
+    let mut all = vec![Resolver::Portable, Resolver::PortableCap];
     if cfg!(target_os = "linux") {
         all.push(Resolver::Openat2);
     }

@@ -3,6 +3,7 @@
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod openat2;
+mod os;
 mod remove;
 mod verify;
 mod walk;
@@ -10,6 +11,8 @@ mod walk;
 use std::ffi::OsString;
 use std::fs::File;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+use os::Steps;
 use std::path::Path;
 
 use rustix::fs::{AtFlags, Mode, OFlags};
@@ -52,6 +55,14 @@ pub enum Resolver {
     /// Always the portable walk: one `openat(O_NOFOLLOW)` per component relative to a stack
     /// of directory handles (what non-Linux systems get; also for testing it on Linux).
     Portable,
+    /// The portable walk with each per-component step (look-up without following, reading
+    /// a link, opening a directory or the last component without following, creating a
+    /// directory) done through cap-primitives' cross-platform functions instead of
+    /// `rustix`, also for `remove_file`, `remove_dir_all` and `read_dir`: the code meant for
+    /// Windows, selectable here so that it is built and tested on Unix. Opening the root and
+    /// the handle check ([`HandleCheck`]) still use `rustix` (see the crate's Status
+    /// section).
+    PortableCap,
     /// Always `openat2`; opening the root fails if the kernel does not offer it, or if
     /// procfs is not usable for the handle check (see [`HandleCheck`]).
     Openat2,
@@ -133,10 +144,15 @@ impl RootOptions {
         })?;
         let verifier = Verifier::choose(self.handle_check)?;
         let resolver = choose_resolver(self.resolver, fd.as_fd(), &verifier)?;
+        let steps = match self.resolver {
+            Resolver::PortableCap => Steps::Cap,
+            _ => Steps::Rustix,
+        };
         Ok(Root {
-            dir: fd,
+            dir: File::from(fd),
             mode: self.mode,
             resolver,
+            steps,
             verifier,
             symlink_budget: self.symlink_budget.unwrap_or(DEFAULT_SYMLINK_BUDGET),
         })
@@ -152,7 +168,7 @@ fn choose_resolver(
     verifier: &Verifier,
 ) -> Result<ResolverInUse, Error> {
     match wanted {
-        Resolver::Portable => Ok(ResolverInUse::Portable),
+        Resolver::Portable | Resolver::PortableCap => Ok(ResolverInUse::Portable),
         Resolver::Auto if verifier.is_procfs() && openat2::available(dir) => {
             Ok(ResolverInUse::Openat2)
         }
@@ -204,9 +220,11 @@ fn unsupported() -> Error {
 /// resolves it itself, so a magic link's target is treated as an ordinary absolute path.
 #[derive(Debug)]
 pub struct Root {
-    dir: OwnedFd,
+    dir: File,
     mode: ResolveMode,
     resolver: ResolverInUse,
+    /// Who performs the portable walk's steps.
+    steps: Steps,
     verifier: Verifier,
     symlink_budget: usize,
 }
@@ -319,6 +337,19 @@ impl OpenOptions {
             }
         }
         flags
+    }
+
+    /// The same choices for the cap-primitives steps ([`Resolver::PortableCap`]).
+    fn cap_open(&self) -> os::CapOpen {
+        os::CapOpen {
+            read: self.read,
+            write: self.write,
+            append: self.append,
+            truncate: self.truncate,
+            create: self.create,
+            create_new: self.create_new,
+            mode: self.mode.unwrap_or(0o666) & 0o7777,
+        }
     }
 
     fn creates(&self) -> bool {
@@ -534,10 +565,15 @@ impl Root {
             // Nothing is created in a directory that was moved out of the root.
             self.check_beneath(walk.current(), walk.current(), path)?;
         }
-        let fd = rustix::fs::openat(walk.current(), name, flags, options.create_mode())
-            .map_err(|err| self.classify(path, err))?;
-        self.check_beneath(fd.as_fd(), walk.current(), path)?;
-        Ok(File::from(fd))
+        let file = match self.steps {
+            Steps::Rustix => rustix::fs::openat(walk.current(), name, flags, options.create_mode())
+                .map(File::from)
+                .map_err(|err| self.classify(path, err))?,
+            Steps::Cap => os::cap_open(walk.current_dir(), name, options.cap_open())
+                .map_err(|err| self.classify_io(path, err))?,
+        };
+        self.check_beneath(file.as_fd(), walk.current(), path)?;
+        Ok(file)
     }
 
     /// Opens a directory inside the root as a handle for fd-relative work, following
@@ -558,8 +594,15 @@ impl Root {
                 let mut walk = Walk::new(self, path)?;
                 match walk.run(Final::Follow, Missing::TailAllowed)? {
                     Target::Directory => {
-                        let fd = rustix::fs::openat(walk.current(), ".", read_dir, Mode::empty())
-                            .map_err(|err| self.classify(path, err))?;
+                        let fd: OwnedFd = match self.steps {
+                            Steps::Rustix => {
+                                rustix::fs::openat(walk.current(), ".", read_dir, Mode::empty())
+                                    .map_err(|err| self.classify(path, err))?
+                            }
+                            Steps::Cap => os::cap_reopen_dir(walk.current_dir())
+                                .map_err(|err| self.classify_io(path, err))?
+                                .into(),
+                        };
                         self.check_beneath(fd.as_fd(), fd.as_fd(), path)?;
                         Ok(fd)
                     }
@@ -621,11 +664,12 @@ impl Root {
             let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
             match self.openat2_prefix(path, flags)? {
                 Prefix::Whole(fd) => return self.real_path(fd.as_fd(), path),
-                Prefix::Partial(mut dir, tail) => {
+                Prefix::Partial(dir, tail) => {
                     // Checked before anything is created in it.
                     self.real_path(dir.as_fd(), path)?;
+                    let mut dir = File::from(dir);
                     for name in &tail {
-                        dir = walk::create_child_dir(dir.as_fd(), name, path)?;
+                        dir = walk::create_child_dir(Steps::Rustix, &dir, name, path)?;
                     }
                     return self.real_path(dir.as_fd(), path);
                 }
@@ -758,7 +802,12 @@ impl Root {
     /// Removes a file or symbolic link (the link itself, never its target) inside the root.
     pub fn remove_file(&self, path: &str) -> Result<(), Error> {
         let (parent, name) = self.open_parent(path)?;
-        rustix::fs::unlinkat(&parent, name, AtFlags::empty()).map_err(|err| match err {
+        let removed = match self.steps {
+            Steps::Rustix => rustix::fs::unlinkat(&parent, name, AtFlags::empty()),
+            Steps::Cap => os::cap_remove_file(&File::from(parent), name)
+                .map_err(|err| Errno::from_io_error(&err).unwrap_or(Errno::IO)),
+        };
+        removed.map_err(|err| match err {
             Errno::ISDIR | Errno::PERM => Error::with_source(
                 ErrorKind::Io,
                 format!(
@@ -778,14 +827,26 @@ impl Root {
     /// link is removed.
     pub fn remove_dir_all(&self, path: &str) -> Result<(), Error> {
         let (parent, name) = self.open_parent(path)?;
-        remove::remove_entry_all(parent.as_fd(), name).map_err(|err| self.classify(path, err))
+        match self.steps {
+            Steps::Rustix => remove::remove_entry_all(parent.as_fd(), name)
+                .map_err(|err| self.classify(path, err)),
+            Steps::Cap => os::cap_remove_entry_all(&File::from(parent), Path::new(name))
+                .map_err(|err| self.classify_io(path, err)),
+        }
     }
 
     /// Lists a directory inside the root (following symbolic links within the root to reach
     /// it). Entries are not sorted; `.` and `..` are left out.
     pub fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, Error> {
         let dir = self.open_directory(path)?;
-        remove::list(dir.as_fd()).map_err(|err| self.classify(path, err))
+        match self.steps {
+            Steps::Rustix => remove::list(dir.as_fd()).map_err(|err| self.classify(path, err)),
+            Steps::Cap => Ok(os::cap_list(&File::from(dir))
+                .map_err(|err| self.classify_io(path, err))?
+                .into_iter()
+                .map(|(name, kind)| DirEntry { name, kind })
+                .collect()),
+        }
     }
 
     fn check_absolute(&self, path: &str) -> Result<(), Error> {
@@ -794,6 +855,16 @@ impl Root {
             Walk::new(self, path)?;
         }
         Ok(())
+    }
+
+    /// [`Root::classify`] for an error from cap-primitives: the platform's error number
+    /// where there is one (Unix), otherwise an I/O error (fail closed).
+    fn classify_io(&self, path: &str, err: std::io::Error) -> Error {
+        match Errno::from_io_error(&err) {
+            Some(errno) => self.classify(path, errno),
+            None if err.kind() == std::io::ErrorKind::NotFound => not_found(path, None),
+            None => io_error(path, "the operation failed", err),
+        }
     }
 
     /// Turns a failed system call into an error kind. An `EXDEV` from `openat2` (the

@@ -8,12 +8,13 @@
 //! `link/../x` goes through the link's target, never through a lexical shortcut.
 
 use std::collections::VecDeque;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::fs::File;
+use std::os::fd::{AsFd, BorrowedFd};
 
-use rustix::fs::{AtFlags, FileType, Mode, OFlags};
-use rustix::io::Errno;
+use rustix::fs::OFlags;
 
 use crate::error::{Error, ErrorKind, quote};
+use crate::fs::os::{Kind, StepError, Steps};
 use crate::fs::{ResolveMode, Root, io_error};
 use crate::safe_rel_path::SafeRelPath;
 
@@ -56,13 +57,6 @@ pub(crate) enum Missing {
     TailAllowed,
 }
 
-/// Component types a walk cares about, read with `fstatat(AT_SYMLINK_NOFOLLOW)`.
-enum Kind {
-    Directory,
-    Symlink,
-    Other,
-}
-
 /// How often a component that changes type between `fstatat` and `openat`/`readlinkat` is
 /// looked at again before the walk gives up (fail closed).
 const RACE_RETRIES: usize = 16;
@@ -71,7 +65,7 @@ pub(crate) struct Walk<'r> {
     root: &'r Root,
     input: &'r str,
     /// Opened directories below the root, with their names, outermost first.
-    stack: Vec<(OwnedFd, String)>,
+    stack: Vec<(File, String)>,
     queue: VecDeque<(String, Origin)>,
     links_followed: usize,
 }
@@ -116,10 +110,19 @@ impl<'r> Walk<'r> {
 
     /// The directory the walk stands in.
     pub(crate) fn current(&self) -> BorrowedFd<'_> {
+        self.current_dir().as_fd()
+    }
+
+    /// The directory the walk stands in, as a handle.
+    pub(crate) fn current_dir(&self) -> &File {
         match self.stack.last() {
-            Some((fd, _)) => fd.as_fd(),
-            None => self.root.dir.as_fd(),
+            Some((dir, _)) => dir,
+            None => &self.root.dir,
         }
+    }
+
+    fn steps(&self) -> Steps {
+        self.root.steps
     }
 
     /// The path of the directory the walk stands in, relative to the root.
@@ -193,17 +196,11 @@ impl<'r> Walk<'r> {
         missing: Missing,
     ) -> Result<Option<Target>, Error> {
         for _ in 0..RACE_RETRIES {
-            let kind = match rustix::fs::statat(
-                self.current(),
-                name.as_str(),
-                AtFlags::SYMLINK_NOFOLLOW,
-            ) {
-                Ok(stat) => match FileType::from_raw_mode(stat.st_mode as _) {
-                    FileType::Directory => Kind::Directory,
-                    FileType::Symlink => Kind::Symlink,
-                    _ => Kind::Other,
-                },
-                Err(Errno::NOENT) => return self.missing(name, is_last, missing).map(Some),
+            let kind = match self.steps().kind(self.current_dir(), &name) {
+                Ok(kind) => kind,
+                Err(StepError::NotFound) => {
+                    return self.missing(name, is_last, missing).map(Some);
+                }
                 Err(err) => return Err(io_error(self.input, "looking up a component", err.into())),
             };
             match kind {
@@ -211,13 +208,13 @@ impl<'r> Walk<'r> {
                     return Ok(Some(Target::Entry { name, exists: true }));
                 }
                 Kind::Symlink => {
-                    match rustix::fs::readlinkat(self.current(), name.as_str(), Vec::new()) {
+                    match self.steps().read_link(self.current_dir(), &name) {
                         Ok(target) => {
-                            self.follow(target.to_bytes())?;
+                            self.follow(target)?;
                             return Ok(None);
                         }
                         // Replaced by something else since fstatat: look again.
-                        Err(Errno::INVAL | Errno::NOENT) => continue,
+                        Err(StepError::Changed(_) | StepError::NotFound) => continue,
                         Err(err) => {
                             return Err(io_error(
                                 self.input,
@@ -230,13 +227,13 @@ impl<'r> Walk<'r> {
                 Kind::Directory if is_last && last == Final::NoFollow => {
                     return Ok(Some(Target::Entry { name, exists: true }));
                 }
-                Kind::Directory => match open_dir(self.current(), &name) {
-                    Ok(fd) => {
-                        self.stack.push((fd, name));
+                Kind::Directory => match self.steps().open_dir(self.current_dir(), &name) {
+                    Ok(dir) => {
+                        self.stack.push((dir, name));
                         return Ok(None);
                     }
                     // Swapped for a symbolic link or a file since fstatat: look again.
-                    Err(Errno::LOOP | Errno::NOTDIR | Errno::NOENT) => continue,
+                    Err(StepError::Changed(_) | StepError::NotFound) => continue,
                     Err(err) => {
                         return Err(io_error(self.input, "opening a directory", err.into()));
                     }
@@ -294,7 +291,7 @@ impl<'r> Walk<'r> {
     }
 
     /// Splices a symbolic link's target into the queue.
-    fn follow(&mut self, target: &[u8]) -> Result<(), Error> {
+    fn follow(&mut self, target: std::ffi::OsString) -> Result<(), Error> {
         self.links_followed += 1;
         if self.links_followed > self.root.symlink_budget {
             return Err(Error::new(
@@ -306,7 +303,7 @@ impl<'r> Walk<'r> {
                 ),
             ));
         }
-        let Ok(target) = std::str::from_utf8(target) else {
+        let Ok(target) = target.into_string() else {
             return Err(Error::new(
                 ErrorKind::Encoding,
                 format!(
@@ -334,7 +331,7 @@ impl<'r> Walk<'r> {
         if target.ends_with('/') {
             self.queue.push_front((".".to_owned(), Origin::Link));
         }
-        for name in split(target).rev() {
+        for name in split(&target).rev() {
             self.queue.push_front((name.to_owned(), Origin::Link));
         }
         Ok(())
@@ -344,11 +341,6 @@ impl<'r> Walk<'r> {
 /// The components of `path`, skipping empty ones (leading, trailing and doubled `/`).
 fn split(path: &str) -> impl DoubleEndedIterator<Item = &str> {
     path.split('/').filter(|name| !name.is_empty())
-}
-
-/// Opens `name` in `dir` as a directory without following a symbolic link.
-pub(crate) fn open_dir(dir: BorrowedFd<'_>, name: &str) -> Result<OwnedFd, Errno> {
-    rustix::fs::openat(dir, name, dir_flags(), Mode::empty())
 }
 
 /// Flags for a directory handle used only to walk: `O_PATH` on Linux (search permission is
@@ -365,8 +357,8 @@ impl Walk<'_> {
     /// Creates directory `name` in the current directory and walks into it without
     /// following a link.
     pub(crate) fn create_and_enter(&mut self, name: &str) -> Result<(), Error> {
-        let fd = create_child_dir(self.current(), name, self.input)?;
-        self.stack.push((fd, name.to_owned()));
+        let dir = create_child_dir(self.steps(), self.current_dir(), name, self.input)?;
+        self.stack.push((dir, name.to_owned()));
         Ok(())
     }
 }
@@ -374,19 +366,20 @@ impl Walk<'_> {
 /// Creates directory `name` in `dir` (an existing one is fine: another process may have
 /// raced us) and opens it without following a link.
 pub(crate) fn create_child_dir(
-    dir: BorrowedFd<'_>,
+    steps: Steps,
+    dir: &File,
     name: &str,
     input: &str,
-) -> Result<OwnedFd, Error> {
-    match rustix::fs::mkdirat(dir, name, Mode::from_bits_truncate(0o777)) {
-        Ok(()) | Err(Errno::EXIST) => {}
+) -> Result<File, Error> {
+    match steps.create_dir(dir, name) {
+        Ok(()) | Err(StepError::Exists) => {}
         Err(err) => return Err(io_error(input, "creating a directory", err.into())),
     }
-    match open_dir(dir, name) {
-        Ok(fd) => Ok(fd),
+    match steps.open_dir(dir, name) {
+        Ok(dir) => Ok(dir),
         // Something that is not a directory took the name (a file, or a symbolic link
         // swapped in after mkdirat): refuse rather than follow it.
-        Err(Errno::LOOP | Errno::NOTDIR) => Err(Error::new(
+        Err(StepError::Changed(_)) => Err(Error::new(
             ErrorKind::NotADirectory,
             format!(
                 "path `{}`: `{}` exists and is not a directory",
