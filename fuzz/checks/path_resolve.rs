@@ -9,7 +9,7 @@ use std::os::unix::fs::{MetadataExt as _, symlink};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use palisade_path::{OpenOptions, ResolveMode, Resolver, Root};
+use palisade_path::{ErrorKind, OpenOptions, ResolveMode, Resolver, Root};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -86,6 +86,18 @@ fn fixture() -> &'static Fixture {
     })
 }
 
+/// Whether two resolvers' outcomes agree: the same success, or the same error kind. One
+/// exception: openat2 may report a loop (`ELOOP`) for a path with fewer than 40 links where the
+/// portable walk reports the real error (found by fuzzing: the kernel refused 27 links, then
+/// `..` above the root, with `ELOOP`; presumably its link count is not reset when a lookup is
+/// retried in ref-walk mode after RCU-walk mode gave up). Both refuse; only the reason differs.
+fn same_outcome<T: PartialEq>(left: &Result<T, ErrorKind>, right: &Result<T, ErrorKind>) -> bool {
+    match (left, right) {
+        (Err(a), Err(b)) if *a == ErrorKind::SymlinkLoop || *b == ErrorKind::SymlinkLoop => true,
+        _ => left == right,
+    }
+}
+
 /// Runs the target's checks on one input; panics if an invariant is broken.
 pub fn check(data: &[u8]) {
     let Ok(input) = std::str::from_utf8(data) else {
@@ -95,7 +107,7 @@ pub fn check(data: &[u8]) {
     let options = OpenOptions::new().follow_final_symlink(true);
     for (walk, auto) in &fixture.roots {
         let resolved_by_walk = walk.resolve(input);
-        assert_eq!(
+        let (left, right) = (
             resolved_by_walk
                 .as_ref()
                 .map(|r| (r.path.clone(), r.exists))
@@ -103,7 +115,10 @@ pub fn check(data: &[u8]) {
             auto.resolve(input)
                 .map(|r| (r.path, r.exists))
                 .map_err(|e| e.kind()),
-            "resolvers disagree on resolving `{input}`"
+        );
+        assert!(
+            same_outcome(&left, &right),
+            "resolvers disagree on resolving `{input}`: {left:?} vs {right:?}"
         );
         if let Ok(resolved) = resolved_by_walk {
             let name = resolved.path.as_str();
@@ -124,10 +139,13 @@ pub fn check(data: &[u8]) {
         for file in [&by_walk, &by_auto].into_iter().flatten() {
             assert!(fixture.inside.contains(&id(file)), "`{input}` escaped");
         }
-        assert_eq!(
+        let (left, right) = (
             by_walk.as_ref().map(id).map_err(|e| e.kind()),
             by_auto.as_ref().map(id).map_err(|e| e.kind()),
-            "resolvers disagree on `{input}`"
+        );
+        assert!(
+            same_outcome(&left, &right),
+            "resolvers disagree on `{input}`: {left:?} vs {right:?}"
         );
     }
 }

@@ -19,7 +19,11 @@ fn refused(line: &str) {
         analysis
             .problems
             .iter()
-            .any(|p| p.kind == ProblemKind::TooDeep && p.message.contains("nested")),
+            // Refused by the script-level limit, or (inside a `$(…)` word) by the word-level one.
+            .any(
+                |p| (p.kind == ProblemKind::TooDeep && p.message.contains("nested"))
+                    || (p.kind == ProblemKind::Opaque && p.message.contains("nests too deeply"))
+            ),
         "{line}: {:?}",
         analysis.problems
     );
@@ -52,6 +56,44 @@ fn exploding_paren_nesting_is_refused_before_parsing() {
         ") ".repeat(n)
     ));
     refused(&format!("sh -c '{}x'", "( ".repeat(n)));
+}
+
+#[test]
+fn exploding_word_nesting_is_refused_before_parsing() {
+    // Found by fuzzing shell_assess (fuzz/regressions/shell_assess/slow-1b39abf2…): a
+    // here-document body whose `$(` and `(` never close cleanly, seconds in brush-parser's
+    // word parser.
+    let found = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/regressions/shell_assess/slow-1b39abf20f206eca855b45958a3c3e454cfe9e3f"
+    ))
+    .unwrap();
+    let line = String::from_utf8_lossy(&found);
+    let analysis = ShellAnalyzer::new().analyze(&line);
+    assert!(
+        analysis
+            .problems
+            .iter()
+            .any(|p| p.message.contains("nests too deeply")),
+        "{line}: {:?}",
+        analysis.problems
+    );
+    let n = 40;
+    for line in [
+        format!("cat <<EOF\n$({}x\nEOF", "$( ( ".repeat(n)),
+        format!("echo \"$( {}x\"", "$( ( ".repeat(n)),
+    ] {
+        let analysis = ShellAnalyzer::new().analyze(&line);
+        assert!(
+            !analysis.problems.is_empty(),
+            "{line}: {:?}",
+            analysis.problems
+        );
+        assert_ne!(
+            Gate::new(PolicySet::new()).decide_shell(&line).verdict,
+            Verdict::Allow
+        );
+    }
 }
 
 #[test]

@@ -64,6 +64,29 @@ const SPECIAL: &[char] = &['$', '`', '\\', '\'', '"', '~', '*', '?', '[', '{'];
 /// (its recursion is bounded only by the stack).
 pub(crate) const MAX_WORD_NESTING: usize = 200;
 
+/// Deepest `(` nesting (raw characters, unclosed ones included) handed to brush-parser's word
+/// parser. Like its script parser, it backtracks through every `(` that doesn't close cleanly
+/// (a `$(` body is tried as a subshell, then as text), so its time doubles per level: fuzzing
+/// found a here-document that took seconds. Counting quoted parentheses too only fails closed.
+pub(crate) const MAX_WORD_PAREN_DEPTH: usize = 8;
+
+/// The deepest nesting of `(` in `s`; a `)` with nothing open is ignored.
+pub(crate) fn paren_depth(s: &str) -> usize {
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    for byte in s.bytes() {
+        match byte {
+            b'(' => {
+                depth = depth.saturating_add(1);
+                deepest = deepest.max(depth);
+            }
+            b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 fn nesting_chars(s: &str) -> usize {
     s.bytes()
         .filter(|b| matches!(b, b'$' | b'`' | b'(' | b'{'))
@@ -75,7 +98,7 @@ pub(crate) fn resolve(raw: &str, parts: &mut WordParts) -> Word {
     if !raw.contains(SPECIAL) {
         return Word::literal(raw);
     }
-    if nesting_chars(raw) > MAX_WORD_NESTING {
+    if nesting_chars(raw) > MAX_WORD_NESTING || paren_depth(raw) > MAX_WORD_PAREN_DEPTH {
         parts.problems.push(format!(
             "word `{}` nests too deeply to analyse",
             shorten(raw)
@@ -174,7 +197,7 @@ pub(crate) fn resolve_heredoc(body: &str, parts: &mut WordParts) -> Word {
     if !body.contains(['$', '`', '\\']) {
         return Word::literal(body);
     }
-    if nesting_chars(body) > MAX_WORD_NESTING {
+    if nesting_chars(body) > MAX_WORD_NESTING || paren_depth(body) > MAX_WORD_PAREN_DEPTH {
         parts
             .problems
             .push("here-document nests too deeply to analyse".to_owned());
