@@ -120,11 +120,11 @@ impl Walker {
             }
             return;
         }
-        if heredoc_delimiter_with_substitution(src) {
+        if heredoc_with_pending_substitution(src) {
             self.problem(
                 ProblemKind::Parse,
                 format!(
-                    "cannot parse `{}`: a here-document delimiter holds a command substitution",
+                    "cannot parse `{}`: a command substitution on the line of a here-document operator",
                     shorten(src)
                 ),
             );
@@ -834,13 +834,13 @@ fn paren_nesting(tokens: &[brush_parser::Token]) -> usize {
     deepest
 }
 
-/// Whether a here-document operator (`<<`, `<<-`; not the here-string `<<<`) is followed by a
-/// delimiter word holding `$(` or a backquote. brush-parser 0.4's tokenizer unwraps a missing
-/// character while scanning such a delimiter (`cat <<$(${F}` + newline + body panics; found by
-/// fuzzing `shell_assess`), and bash takes such a delimiter literally, which no real script
-/// wants. A raw scan, before the tokenizer runs: a match inside quotes is refused too, which
-/// only fails closed.
-fn heredoc_delimiter_with_substitution(src: &str) -> bool {
+/// Whether a here-document operator (`<<`, `<<-`; not the here-string `<<<`) is followed, on
+/// its own line, by `$(` or a backquote (in its delimiter or anywhere after it, while the
+/// here-document is pending). brush-parser 0.4's tokenizer unwraps a missing character while
+/// scanning nested expansions with a here-document pending (`cat <<$(${F}` + newline + body,
+/// and `x <<EOF … $((…` + newline + body, both found by fuzzing `shell_assess`). A raw scan,
+/// before the tokenizer runs; a match inside quotes is refused too, which only fails closed.
+fn heredoc_with_pending_substitution(src: &str) -> bool {
     let mut rest = src;
     while let Some(at) = rest.find("<<") {
         let after = rest.get(at.saturating_add(2)..).unwrap_or_default();
@@ -848,12 +848,8 @@ fn heredoc_delimiter_with_substitution(src: &str) -> bool {
             rest = tail;
             continue;
         }
-        let word = after
-            .strip_prefix('-')
-            .unwrap_or(after)
-            .trim_start_matches([' ', '\t']);
-        let word = word.split([' ', '\t', '\n']).next().unwrap_or_default();
-        if word.contains("$(") || word.contains('`') {
+        let line = after.split('\n').next().unwrap_or_default();
+        if line.contains("$(") || line.contains('`') {
             return true;
         }
         rest = after;
