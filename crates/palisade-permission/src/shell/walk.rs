@@ -841,18 +841,39 @@ fn paren_nesting(tokens: &[brush_parser::Token]) -> usize {
 /// and `x <<EOF … $((…` + newline + body, both found by fuzzing `shell_assess`). A raw scan,
 /// before the tokenizer runs; a match inside quotes is refused too, which only fails closed.
 fn heredoc_with_pending_substitution(src: &str) -> bool {
-    let mut rest = src;
-    while let Some(at) = rest.find("<<") {
-        let after = rest.get(at.saturating_add(2)..).unwrap_or_default();
-        if let Some(tail) = after.strip_prefix('<') {
-            rest = tail;
-            continue;
+    #[derive(PartialEq)]
+    enum Quote {
+        None,
+        Single,
+        Double,
+    }
+    let bytes = src.as_bytes();
+    let mut quote = Quote::None;
+    let mut pending = false;
+    let mut i = 0usize;
+    while let Some(&byte) = bytes.get(i) {
+        let next = bytes.get(i.saturating_add(1)).copied();
+        match (&quote, byte) {
+            (Quote::Single, b'\'') => quote = Quote::None,
+            (Quote::Single, _) => {}
+            (_, b'\\') => i = i.saturating_add(1), // the escaped byte is literal
+            (Quote::None, b'\'') => quote = Quote::Single,
+            (Quote::None, b'"') => quote = Quote::Double,
+            (Quote::Double, b'"') => quote = Quote::None,
+            (Quote::None, b'\n') => pending = false,
+            (Quote::None, b'<') if next == Some(b'<') => {
+                if bytes.get(i.saturating_add(2)) == Some(&b'<') {
+                    i = i.saturating_add(2); // a here-string `<<<`
+                } else {
+                    pending = true;
+                    i = i.saturating_add(1);
+                }
+            }
+            (_, b'`') if pending => return true,
+            (_, b'$') if pending && next == Some(b'(') => return true,
+            _ => {}
         }
-        let line = after.split('\n').next().unwrap_or_default();
-        if line.contains("$(") || line.contains('`') {
-            return true;
-        }
-        rest = after;
+        i = i.saturating_add(1);
     }
     false
 }
