@@ -37,6 +37,9 @@ fn oversized_io_numbers_are_refused_without_a_parser_panic() {
         // Found by fuzzing shell_assess (crash-9f1e6491…, a `$((` while a here-document is pending).
         "x <<EOF <> y $((rm )\nEOF",
         "cat <<EOF > $(mktemp\nEOF",
+        // Found by fuzzing shell_assess (oom-b5dc4048…): an endless loop in the tokenizer.
+        "x <<\r; y ",
+        "cat <<\r;x\t",
     ];
     for line in lines {
         let analysis = ShellAnalyzer::new().analyze(line);

@@ -124,7 +124,7 @@ impl Walker {
             self.problem(
                 ProblemKind::Parse,
                 format!(
-                    "cannot parse `{}`: a command substitution on the line of a here-document operator",
+                    "cannot parse `{}`: a command substitution or carriage return on the line of a here-document operator",
                     shorten(src)
                 ),
             );
@@ -836,7 +836,7 @@ fn paren_nesting(tokens: &[brush_parser::Token]) -> usize {
 
 /// Whether a here-document operator (`<<`, `<<-`; not the here-string `<<<`) is followed, on
 /// its own line, by `$(` or a backquote (in its delimiter or anywhere after it, while the
-/// here-document is pending). brush-parser 0.4's tokenizer unwraps a missing character while
+/// here-document is pending), or a carriage return. brush-parser 0.4's tokenizer unwraps a missing character while
 /// scanning nested expansions with a here-document pending (`cat <<$(${F}` + newline + body,
 /// and `x <<EOF … $((…` + newline + body, both found by fuzzing `shell_assess`). A raw scan,
 /// before the tokenizer runs; a match inside quotes is refused too, which only fails closed.
@@ -869,7 +869,9 @@ fn heredoc_with_pending_substitution(src: &str) -> bool {
                     i = i.saturating_add(1);
                 }
             }
-            (_, b'`') if pending => return true,
+            // A carriage return after the operator: `x <<\r; y ` sends brush-parser's
+            // tokenizer into an endless, memory-hungry loop (found by fuzzing).
+            (_, b'`' | b'\r') if pending => return true,
             (_, b'$') if pending && next == Some(b'(') => return true,
             _ => {}
         }
