@@ -834,12 +834,15 @@ fn paren_nesting(tokens: &[brush_parser::Token]) -> usize {
     deepest
 }
 
-/// Whether a here-document operator (`<<`, `<<-`; not the here-string `<<<`) is followed, on
-/// its own line, by `$(` or a backquote (in its delimiter or anywhere after it, while the
-/// here-document is pending), or a carriage return. brush-parser 0.4's tokenizer unwraps a missing character while
-/// scanning nested expansions with a here-document pending (`cat <<$(${F}` + newline + body,
-/// and `x <<EOF … $((…` + newline + body, both found by fuzzing `shell_assess`). A raw scan,
-/// before the tokenizer runs; a match inside quotes is refused too, which only fails closed.
+/// Whether an unquoted here-document operator (`<<`, `<<-`; not the here-string `<<<`) is
+/// followed, on its own line, by `$(`, a backquote or a carriage return (in its delimiter or
+/// anywhere after it, while the here-document is pending). brush-parser 0.4's tokenizer
+/// unwraps a missing character while scanning nested expansions with a here-document pending
+/// (`cat <<$(${F}` + newline + body, and `x <<EOF … $((…` + newline + body), and loops until
+/// memory runs out on `x <<\r; y ` (all found by fuzzing `shell_assess`). A scan before the
+/// tokenizer runs that follows quoting (a quoted `<<` is text; a `$(` in double quotes still
+/// expands); it over-approximates (a backquote inside single quotes after the operator is
+/// refused too), which only fails closed.
 fn heredoc_with_pending_substitution(src: &str) -> bool {
     #[derive(PartialEq)]
     enum Quote {
