@@ -841,8 +841,8 @@ fn paren_nesting(tokens: &[brush_parser::Token]) -> usize {
 /// (`cat <<$(${F}` + newline + body, and `x <<EOF … $((…` + newline + body), and loops until
 /// memory runs out on `x <<\r; y ` (all found by fuzzing `shell_assess`). A scan before the
 /// tokenizer runs that follows quoting (a quoted `<<` is text; a `$(` in double quotes still
-/// expands); it over-approximates (a backquote inside single quotes after the operator is
-/// refused too), which only fails closed.
+/// expands). It also refuses lines bash runs fine (`cat <<EOF > "$(pwd)/x"`), which only
+/// fails closed.
 fn heredoc_with_pending_substitution(src: &str) -> bool {
     #[derive(PartialEq)]
     enum Quote {
