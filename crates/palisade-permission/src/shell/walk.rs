@@ -815,23 +815,10 @@ fn oversized_io_number(tokens: &[brush_parser::Token]) -> Option<&str> {
 /// The deepest nesting of `(` operator tokens, counting those never closed (a `)` with no open
 /// `(` is ignored: `case` patterns end that way). brush-parser's time is exponential in it.
 fn paren_nesting(tokens: &[brush_parser::Token]) -> usize {
-    let mut depth = 0usize;
-    let mut deepest = 0usize;
-    for token in tokens {
-        if let brush_parser::Token::Operator(op, _) = token {
-            for byte in op.bytes() {
-                match byte {
-                    b'(' => {
-                        depth = depth.saturating_add(1);
-                        deepest = deepest.max(depth);
-                    }
-                    b')' => depth = depth.saturating_sub(1),
-                    _ => {}
-                }
-            }
-        }
-    }
-    deepest
+    word::paren_depth_of(tokens.iter().flat_map(|token| match token {
+        brush_parser::Token::Operator(op, _) => op.bytes(),
+        brush_parser::Token::Word(..) => "".bytes(),
+    }))
 }
 
 /// Whether an unquoted here-document operator (`<<`, `<<-`; not the here-string `<<<`) is

@@ -72,9 +72,14 @@ pub(crate) const MAX_WORD_PAREN_DEPTH: usize = 8;
 
 /// The deepest nesting of `(` in `s`; a `)` with nothing open is ignored.
 pub(crate) fn paren_depth(s: &str) -> usize {
+    paren_depth_of(s.bytes())
+}
+
+/// The deepest nesting of `(` in a byte sequence; a `)` with nothing open is ignored.
+pub(crate) fn paren_depth_of(bytes: impl IntoIterator<Item = u8>) -> usize {
     let mut depth = 0usize;
     let mut deepest = 0usize;
-    for byte in s.bytes() {
+    for byte in bytes {
         match byte {
             b'(' => {
                 depth = depth.saturating_add(1);
