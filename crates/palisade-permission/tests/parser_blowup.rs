@@ -1,7 +1,8 @@
 //! Lines whose parse time explodes in brush-parser 0.4: every `(` that doesn't close cleanly
 //! is tried both as an arithmetic-expression piece and as an ordinary token, so the time
 //! doubles with each nesting level (fuzzing found a 96-byte line that took 8 s). The analyzer
-//! refuses such lines before parsing (`Limits::max_paren_nesting`), and fails closed.
+//! refuses such lines before parsing (`Limits::max_paren_nesting` and a limit on words and
+//! here-document bodies), and fails closed.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -92,6 +93,52 @@ fn exploding_word_nesting_is_refused_before_parsing() {
         assert_ne!(
             Gate::new(PolicySet::new()).decide_shell(&line).verdict,
             Verdict::Allow
+        );
+    }
+}
+
+#[test]
+fn brackets_that_only_look_closed_are_counted() {
+    // Found by fuzzing shell_assess (fuzz/regressions/shell_assess/slow-ec760ab7…): here-
+    // documents full of unclosed `$($[`, seconds under the fuzzer. `$[` backtracks like `$(`.
+    let found = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/regressions/shell_assess/slow-ec760ab75c8d28f165cb6fe9e959edd17e98f57c"
+    ))
+    .unwrap();
+    refused(&String::from_utf8_lossy(&found));
+    // Each of these took brush-parser 0.1 s to 9 s at 16 to 20 repetitions (measured with
+    // the pre-checks off): brackets whose closer a quote, a backslash, a backquote or a
+    // `case` pattern hides from the parser, though a plain count sees them balanced.
+    let n = 24;
+    for unit in [
+        "$($[", "$[", "$[$[]", "$(\\)", "$(\")\"", "$(')'", "$[\\]", "$[\"]\"", "$[']'", "$(`)`",
+        "$[}", "$(${",
+    ] {
+        refused(&format!("cat <<EOF\n{}\nEOF\n", unit.repeat(n)));
+    }
+    refused(&"( case x in x) ".repeat(n));
+    refused(&format!("sh -c '{}'", "( case x in x) ".repeat(n)));
+}
+
+#[test]
+fn ordinary_here_documents_still_parse() {
+    // Text outside expansions is literal in a here-document: JSON and code with quotes and
+    // brackets don't count, only expansions nest.
+    let json = format!(
+        "cat > package.json <<EOF\n{{\n  \"name\": \"$NAME\",\n{}  \"files\": [\"a\", \"b\"]\n}}\nEOF",
+        "  \"k\": {\"deps\": [\"x\", [\"y\"]]},\n".repeat(20)
+    );
+    let subs =
+        "cat <<EOF\nbuilt $(date -u +%F) from $(git rev-parse --short HEAD) by $(whoami)\nEOF";
+    let nested = "cat <<EOF\n$(echo $(echo $(echo $(echo deep))))\nEOF";
+    let case = "( case $x in a) ls ;; b) pwd ;; esac )";
+    for line in [json.as_str(), subs, nested, case] {
+        let analysis = ShellAnalyzer::new().analyze(line);
+        assert!(
+            !analysis.problems.iter().any(|p| p.message.contains("nest")),
+            "{line}: {:?}",
+            analysis.problems
         );
     }
 }

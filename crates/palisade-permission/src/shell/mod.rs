@@ -34,10 +34,11 @@ pub struct Limits {
     pub max_expansions: usize,
     /// Most simple commands reported for one line (default 1,000).
     pub max_commands: usize,
-    /// Deepest nesting of `(` operators in one script, counting those never closed (default
-    /// 8). brush-parser 0.4 backtracks through every `(` that doesn't close cleanly (its
-    /// arithmetic-command rule tries each one both ways), so its time doubles with each level:
-    /// fuzzing found a 96-byte line that took 8 s. Ordinary lines nest a few levels at most.
+    /// Deepest nesting of `(` operators in one script, counting those never closed and the
+    /// pairs around a `case` (default 8). brush-parser 0.4 backtracks through every `(` that
+    /// doesn't close cleanly (its arithmetic-command rule tries each one both ways, and a
+    /// `case` pattern's `)` closes no `(`), so its time doubles with each level: fuzzing found a
+    /// 96-byte line that took 8 s. Ordinary lines nest a few levels at most.
     pub max_paren_nesting: usize,
 }
 

@@ -812,13 +812,28 @@ fn oversized_io_number(tokens: &[brush_parser::Token]) -> Option<&str> {
     })
 }
 
-/// The deepest nesting of `(` operator tokens, counting those never closed (a `)` with no open
-/// `(` is ignored: `case` patterns end that way). brush-parser's time is exponential in it.
+/// The deepest nesting of `(` operator tokens as [`word::Nesting`] bounds it: unclosed ones
+/// count, and so does every pair around a `case` word (a pattern's `)` closes no `(`, so
+/// brush-parser may pair them differently: `( case x in x) ` repeated 20 times took it 2 s).
+/// A `)` with nothing open is ignored. brush-parser's time is exponential in it.
 fn paren_nesting(tokens: &[brush_parser::Token]) -> usize {
-    word::paren_depth_of(tokens.iter().flat_map(|token| match token {
-        brush_parser::Token::Operator(op, _) => op.bytes(),
-        brush_parser::Token::Word(..) => "".bytes(),
-    }))
+    let mut nesting = word::Nesting::default();
+    for token in tokens {
+        match token {
+            brush_parser::Token::Operator(op, _) => {
+                for byte in op.bytes() {
+                    match byte {
+                        b'(' => nesting.open(b')'),
+                        b')' => nesting.close(b')'),
+                        _ => {}
+                    }
+                }
+            }
+            brush_parser::Token::Word(word, _) if word == "case" => nesting.taint(),
+            brush_parser::Token::Word(..) => {}
+        }
+    }
+    nesting.deepest()
 }
 
 /// Whether an unquoted here-document operator (`<<`, `<<-`; not the here-string `<<<`) is

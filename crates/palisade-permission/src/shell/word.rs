@@ -64,32 +64,104 @@ const SPECIAL: &[char] = &['$', '`', '\\', '\'', '"', '~', '*', '?', '[', '{'];
 /// (its recursion is bounded only by the stack).
 pub(crate) const MAX_WORD_NESTING: usize = 200;
 
-/// Deepest `(` nesting (raw characters, unclosed ones included) handed to brush-parser's word
-/// parser. Like its script parser, it backtracks through every `(` that doesn't close cleanly
-/// (a `$(` body is tried as a subshell, then as text), so its time doubles per level: fuzzing
-/// found a here-document that took seconds. Counting quoted parentheses too only fails closed.
+/// Deepest nesting handed to brush-parser's word parser, as [`word_nesting`] bounds it.
+/// Like its script parser, the word parser backtracks through every `(` and `$[` that doesn't
+/// close cleanly (a `$(` body is tried as a subshell, then as text), so its time multiplies
+/// per level: fuzzing found here-documents that took seconds.
 pub(crate) const MAX_WORD_PAREN_DEPTH: usize = 8;
 
-/// The deepest nesting of `(` in `s`; a `)` with nothing open is ignored.
-pub(crate) fn paren_depth(s: &str) -> usize {
-    paren_depth_of(s.bytes())
+/// An upper bound on how deeply brush-parser nests its attempts at `(…)` and `[…]`: the
+/// deepest nesting of open brackets, plus every bracket whose closing one we cannot trust.
+///
+/// A closing bracket counts only when it matches the innermost open one and nothing between
+/// them could have hidden it from the parser: no quote, backslash, backquote, comment, `<`
+/// or `case` (whose patterns end with an unmatched `)`). Otherwise the pair stays counted,
+/// because brush-parser may not have seen it close: `$(\)`, `$(")"`, `$[']'` or
+/// `( case x in x)` repeated cost it seconds though their brackets look balanced. The bound
+/// only errs high, which fails closed.
+#[derive(Debug, Default)]
+pub(crate) struct Nesting {
+    /// The closing byte each open bracket expects, innermost last.
+    open: Vec<u8>,
+    /// Open brackets below this index have seen something that can hide their closer.
+    clean_from: usize,
+    /// Brackets that closed after such a thing; they stay counted.
+    stuck: usize,
+    deepest: usize,
 }
 
-/// The deepest nesting of `(` in a byte sequence; a `)` with nothing open is ignored.
-pub(crate) fn paren_depth_of(bytes: impl IntoIterator<Item = u8>) -> usize {
-    let mut depth = 0usize;
-    let mut deepest = 0usize;
-    for byte in bytes {
-        match byte {
-            b'(' => {
-                depth = depth.saturating_add(1);
-                deepest = deepest.max(depth);
+impl Nesting {
+    /// Opens a bracket that `closer` closes.
+    pub(crate) fn open(&mut self, closer: u8) {
+        self.open.push(closer);
+        self.deepest = self.deepest.max(self.open.len().saturating_add(self.stuck));
+    }
+
+    /// A closing bracket; one that matches no open bracket taints them all.
+    pub(crate) fn close(&mut self, closer: u8) {
+        match self.open.last() {
+            Some(&expected) if expected == closer => {
+                self.open.pop();
+                let depth = self.open.len();
+                if depth < self.clean_from {
+                    self.stuck = self.stuck.saturating_add(1);
+                    self.clean_from = depth;
+                }
             }
-            b')' => depth = depth.saturating_sub(1),
+            Some(_) => self.taint(),
+            None => {}
+        }
+    }
+
+    /// Something that may hide a closing bracket from the parser: every open bracket's pair
+    /// stays counted.
+    pub(crate) fn taint(&mut self) {
+        self.clean_from = self.open.len();
+    }
+
+    /// Whether some bracket is open.
+    pub(crate) fn is_open(&self) -> bool {
+        !self.open.is_empty()
+    }
+
+    /// The bound so far.
+    pub(crate) fn deepest(&self) -> usize {
+        self.deepest
+    }
+}
+
+/// Where a bracket outside every expansion opens something for brush-parser's word parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outside {
+    /// In a word, where unquoted brackets are globs or patterns: every one counts.
+    Brackets,
+    /// In a here-document body, where only `$(`, `$[` and `${` start anything; other text is
+    /// literal (JSON or code with quotes in it must not count).
+    Literal,
+}
+
+/// [`Nesting`] over a word or here-document body as written: `(`, `[` and `{` open, their
+/// closers close, quotes, backslashes, backquotes, comments, `<` and `case` taint.
+pub(crate) fn word_nesting(s: &str, outside: Outside) -> usize {
+    let bytes = s.as_bytes();
+    let mut nesting = Nesting::default();
+    for (i, &byte) in bytes.iter().enumerate() {
+        let opens = nesting.is_open()
+            || outside == Outside::Brackets
+            || i.checked_sub(1).and_then(|j| bytes.get(j)) == Some(&b'$');
+        match byte {
+            b'(' if opens => nesting.open(b')'),
+            b'[' if opens => nesting.open(b']'),
+            b'{' if opens => nesting.open(b'}'),
+            b')' | b']' | b'}' => nesting.close(byte),
+            b'\\' | b'\'' | b'"' | b'`' | b'#' | b'<' => nesting.taint(),
+            b'c' if bytes.get(i..).is_some_and(|rest| rest.starts_with(b"case")) => {
+                nesting.taint();
+            }
             _ => {}
         }
     }
-    deepest
+    nesting.deepest()
 }
 
 fn nesting_chars(s: &str) -> usize {
@@ -103,7 +175,9 @@ pub(crate) fn resolve(raw: &str, parts: &mut WordParts) -> Word {
     if !raw.contains(SPECIAL) {
         return Word::literal(raw);
     }
-    if nesting_chars(raw) > MAX_WORD_NESTING || paren_depth(raw) > MAX_WORD_PAREN_DEPTH {
+    if nesting_chars(raw) > MAX_WORD_NESTING
+        || word_nesting(raw, Outside::Brackets) > MAX_WORD_PAREN_DEPTH
+    {
         parts.problems.push(format!(
             "word `{}` nests too deeply to analyse",
             shorten(raw)
@@ -202,7 +276,9 @@ pub(crate) fn resolve_heredoc(body: &str, parts: &mut WordParts) -> Word {
     if !body.contains(['$', '`', '\\']) {
         return Word::literal(body);
     }
-    if nesting_chars(body) > MAX_WORD_NESTING || paren_depth(body) > MAX_WORD_PAREN_DEPTH {
+    if nesting_chars(body) > MAX_WORD_NESTING
+        || word_nesting(body, Outside::Literal) > MAX_WORD_PAREN_DEPTH
+    {
         parts
             .problems
             .push("here-document nests too deeply to analyse".to_owned());
