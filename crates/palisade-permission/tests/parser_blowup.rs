@@ -122,6 +122,51 @@ fn brackets_that_only_look_closed_are_counted() {
 }
 
 #[test]
+fn empty_here_document_delimiters_are_refused_before_parsing() {
+    // Found by fuzzing shell_assess (fuzz/regressions/shell_assess/oom-65ed0979…): an empty
+    // delimiter followed by blanks or a comment at the end of the line sends brush-parser's
+    // tokenizer into a loop that allocates until memory runs out (no panic to catch).
+    let found = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/regressions/shell_assess/oom-65ed0979da0f8e5ea910b6664666d710ab23e220"
+    ))
+    .unwrap();
+    let found = String::from_utf8_lossy(&found).into_owned();
+    for line in [
+        found.as_str(),
+        "cat <<'' ",
+        "cat <<-\"\" #",
+        "cat <<''\"\" >f ",
+        "cat << $'' ;#",
+        "echo \"$(cat <<'' #)\"",
+        "sh -c \"cat <<'' \"",
+    ] {
+        let analysis = ShellAnalyzer::new().analyze(line);
+        assert!(
+            analysis
+                .problems
+                .iter()
+                .any(|p| p.kind == ProblemKind::Parse && p.message.contains("empty delimiter")),
+            "{line}: {:?}",
+            analysis.problems
+        );
+        assert_ne!(
+            Gate::new(PolicySet::new()).decide_shell(line).verdict,
+            Verdict::Allow
+        );
+    }
+    // Quoted delimiters with text, and here-strings of an empty word, still parse.
+    for line in ["cat <<'EOF'\nx\nEOF\n", "cat <<\"E\"\nx\nE\n", "cat <<<''"] {
+        let analysis = ShellAnalyzer::new().analyze(line);
+        assert!(
+            analysis.problems.is_empty(),
+            "{line}: {:?}",
+            analysis.problems
+        );
+    }
+}
+
+#[test]
 fn ordinary_here_documents_still_parse() {
     // Text outside expansions is literal in a here-document: JSON and code with quotes and
     // brackets don't count, only expansions nest.

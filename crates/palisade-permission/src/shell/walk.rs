@@ -120,6 +120,16 @@ impl Walker {
             }
             return;
         }
+        if empty_heredoc_delimiter(src) {
+            self.problem(
+                ProblemKind::Parse,
+                format!(
+                    "cannot parse `{}`: a here-document with an empty delimiter",
+                    shorten(src)
+                ),
+            );
+            return;
+        }
         if heredoc_with_pending_substitution(src) {
             self.problem(
                 ProblemKind::Parse,
@@ -834,6 +844,73 @@ fn paren_nesting(tokens: &[brush_parser::Token]) -> usize {
         }
     }
     nesting.deepest()
+}
+
+/// Whether a here-document operator (`<<`, `<<-`; anywhere, quoted or not) is followed by a
+/// delimiter that is empty after quote removal (`''`, `""`, `''""`). bash ends such a
+/// here-document at the first empty line; brush-parser 0.4's tokenizer loops until memory
+/// runs out when the line ends after it with blanks or a comment (`cat <<'' ` and
+/// `echo "$(cat <<'' #)"`, found by fuzzing). Operators inside quotes are checked too, as the
+/// tokenizer rescans the text of command substitutions; a string that only mentions one is
+/// refused with them, which fails closed.
+fn empty_heredoc_delimiter(src: &str) -> bool {
+    let bytes = src.as_bytes();
+    let mut from = 0usize;
+    while let Some(at) = bytes
+        .get(from..)
+        .and_then(|rest| rest.windows(2).position(|pair| pair == b"<<"))
+    {
+        let mut i = from.saturating_add(at).saturating_add(2);
+        from = i;
+        match bytes.get(i) {
+            Some(b'<') => {
+                // A here-string `<<<`.
+                from = i.saturating_add(1);
+                continue;
+            }
+            Some(b'-') => i = i.saturating_add(1),
+            _ => {}
+        }
+        while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+            i = i.saturating_add(1);
+        }
+        if delimiter_is_empty(bytes.get(i..).unwrap_or_default()) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether the word at the start of `rest` is empty after quote removal and has at least one
+/// quote (an unquoted empty word is no delimiter at all, which brush-parser reports).
+fn delimiter_is_empty(rest: &[u8]) -> bool {
+    let mut quoted = false;
+    let mut i = 0usize;
+    while let Some(&byte) = rest.get(i) {
+        match byte {
+            b'\'' | b'"' => {
+                let Some(len) = rest
+                    .get(i.saturating_add(1)..)
+                    .and_then(|inner| inner.iter().position(|&b| b == byte))
+                else {
+                    // Unterminated: the tokenizer reports it.
+                    return false;
+                };
+                if len > 0 {
+                    return false;
+                }
+                quoted = true;
+                i = i.saturating_add(2);
+            }
+            // `$''` and `$""` are quoted too.
+            b'$' if matches!(rest.get(i.saturating_add(1)), Some(b'\'' | b'"')) => {
+                i = i.saturating_add(1);
+            }
+            b' ' | b'\t' | b'\n' | b'\r' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')' => break,
+            _ => return false,
+        }
+    }
+    quoted
 }
 
 /// Whether an unquoted here-document operator (`<<`, `<<-`; not the here-string `<<<`) is
