@@ -140,9 +140,20 @@ impl Walker {
             );
             return;
         }
+        // brush-parser 0.4's tokenizer has looped, allocating until memory ran out, at the
+        // end of input with a here-document pending (both loops fuzzing found, refused
+        // above, end that way). A final newline ends a script the same way for bash, and
+        // takes that path away from shapes not yet found.
+        let terminated;
+        let tokenized = if src.ends_with('\n') {
+            src
+        } else {
+            terminated = format!("{src}\n");
+            terminated.as_str()
+        };
         let options = super::parser_options();
         let tokens = match word::catch(|| {
-            brush_parser::uncached_tokenize_str(src, &options.tokenizer_options())
+            brush_parser::uncached_tokenize_str(tokenized, &options.tokenizer_options())
         }) {
             Some(Ok(tokens)) => tokens,
             Some(Err(err)) => {
