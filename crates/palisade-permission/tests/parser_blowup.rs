@@ -122,6 +122,36 @@ fn brackets_that_only_look_closed_are_counted() {
 }
 
 #[test]
+fn words_are_bounded_before_the_script_parser_reads_them() {
+    // Found by fuzzing shell_assess (fuzz/regressions/shell_assess/slow-1193c78e…): brush-
+    // parser's script parser tries every word as a `name[index]=value` assignment with its
+    // word parser, before our per-word check runs; this 203-byte word took it 20 s.
+    let found = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/regressions/shell_assess/slow-1193c78e41c825b858e1a1d09ecde288c4dc778d"
+    ))
+    .unwrap();
+    // Balanced ones the tokenizer takes, too: 18 brackets deep.
+    for line in [
+        String::from_utf8_lossy(&found).into_owned(),
+        format!("{}x{}=1 true", "a[${b[".repeat(6), "]}]".repeat(6)),
+        format!("echo {}x{}", "a[${b[".repeat(6), "]}]".repeat(6)),
+    ] {
+        refused(&line);
+        // Refused before the script parser ran (the per-word check after it says "nests").
+        let analysis = ShellAnalyzer::new().analyze(&line);
+        assert!(
+            analysis
+                .problems
+                .iter()
+                .any(|p| p.kind == ProblemKind::TooDeep && p.message.contains("brackets nested")),
+            "{line}: {:?}",
+            analysis.problems
+        );
+    }
+}
+
+#[test]
 fn empty_here_document_delimiters_are_refused_before_parsing() {
     // Found by fuzzing shell_assess (fuzz/regressions/shell_assess/oom-65ed0979…): an empty
     // delimiter followed by blanks or a comment at the end of the line sends brush-parser's

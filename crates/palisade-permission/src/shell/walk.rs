@@ -196,6 +196,17 @@ impl Walker {
             );
             return;
         }
+        if let Some((word, nesting)) = deepest_word(&tokens) {
+            self.problem(
+                ProblemKind::TooDeep,
+                format!(
+                    "word `{}` has brackets nested {nesting} deep (counting ones that may not close) over the limit of {}",
+                    shorten(word),
+                    word::MAX_WORD_PAREN_DEPTH
+                ),
+            );
+            return;
+        }
         if let Some(fd) = oversized_io_number(&tokens) {
             self.problem(
                 ProblemKind::Parse,
@@ -855,6 +866,31 @@ fn paren_nesting(tokens: &[brush_parser::Token]) -> usize {
         }
     }
     nesting.deepest()
+}
+
+/// The first word token (here-document bodies aside) nesting brackets deeper than
+/// [`word::MAX_WORD_PAREN_DEPTH`] as [`word::word_nesting`] counts them, with its count.
+/// brush-parser's script parser runs its word parser on words itself (to recognise
+/// `name[index]=value` assignments), before our per-word check could: a 203-byte word of
+/// `name[…${name[…` took it 20 s (found by fuzzing).
+fn deepest_word(tokens: &[brush_parser::Token]) -> Option<(&str, usize)> {
+    use brush_parser::Token;
+    // After `<<` come the delimiter, the body and the closing delimiter as three words.
+    let mut heredoc_words = 0u8;
+    for token in tokens {
+        match token {
+            Token::Operator(op, _) if op == "<<" || op == "<<-" => heredoc_words = 3,
+            Token::Operator(..) => {}
+            Token::Word(..) if heredoc_words > 0 => heredoc_words -= 1,
+            Token::Word(word, _) => {
+                let nesting = word::word_nesting(word, word::Outside::Brackets);
+                if nesting > word::MAX_WORD_PAREN_DEPTH {
+                    return Some((word, nesting));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Whether a here-document operator (`<<`, `<<-`; anywhere, quoted or not) is followed by a
