@@ -41,6 +41,35 @@ fn oversized_io_numbers_are_refused_without_a_parser_panic() {
         "x <<\r; y ",
         "cat <<\r;x\t",
     ];
+    let in_substitutions = [
+        // Found by fuzzing shell_assess (crash-c2fbb767…, minimised): a here-document inside a
+        // substitution the line never closes; the tokenizer unwraps a missing character.
+        "$(<<EOF\n)\nEOF",
+        "echo \"$(cat <<EOF\n)\nEOF\"",
+        "`cat <<EOF\n`\nEOF",
+    ];
+    for line in in_substitutions {
+        let analysis = ShellAnalyzer::new().analyze(line);
+        assert!(
+            analysis
+                .problems
+                .iter()
+                .any(|p| p.message.contains("unterminated substitution")),
+            "{line}: {:?}",
+            analysis.problems
+        );
+    }
+    let found = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/regressions/shell_assess/crash-c2fbb7678558acf1d20ec6a712607e43980df447"
+    ))
+    .unwrap();
+    assert_ne!(
+        Gate::new(PolicySet::new())
+            .decide_shell(&String::from_utf8_lossy(&found))
+            .verdict,
+        Verdict::Allow
+    );
     for line in lines {
         let analysis = ShellAnalyzer::new().analyze(line);
         assert!(
@@ -79,13 +108,16 @@ fn oversized_io_numbers_are_refused_without_a_parser_panic() {
         "cat <<-'EOF'\n\tx\nEOF",
         "cat <<< \"$(date)\"",
         "echo $((1<<4))",
+        // Closed substitutions holding here-documents (a `)` in the body closes nothing).
+        "git commit -m \"$(cat <<'EOF'\nfeat(x): y)\nEOF\n)\"",
+        "x=$(cat <<EOF\n)\nEOF\n)",
     ] {
         let analysis = ShellAnalyzer::new().analyze(line);
         assert!(
             !analysis
                 .problems
                 .iter()
-                .any(|p| p.message.contains("here-document operator")),
+                .any(|p| p.message.contains("here-document")),
             "{line}: {:?}",
             analysis.problems
         );

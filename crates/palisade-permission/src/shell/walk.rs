@@ -130,6 +130,16 @@ impl Walker {
             );
             return;
         }
+        if heredoc_in_unclosed_expansion(src) {
+            self.problem(
+                ProblemKind::Parse,
+                format!(
+                    "cannot parse `{}`: a here-document inside an unterminated substitution",
+                    shorten(src)
+                ),
+            );
+            return;
+        }
         if heredoc_with_pending_substitution(src) {
             self.problem(
                 ProblemKind::Parse,
@@ -958,6 +968,133 @@ fn delimiter_is_empty(rest: &[u8]) -> bool {
         }
     }
     quoted
+}
+
+/// Whether a here-document operator sits inside a `$(`, `$[`, `${` or backquote that the
+/// line never closes, reading here-document bodies as bash does (a `)` in a body closes
+/// nothing). bash refuses such a line; brush-parser 0.4's tokenizer unwraps a missing
+/// character on it (`$(<<EOF` + newline + `)` + newline + `EOF`, found by fuzzing). Closed
+/// ones, like the common `git commit -m "$(cat <<'EOF' … EOF` + newline + `)"`, pass.
+fn heredoc_in_unclosed_expansion(src: &str) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Quote {
+        None,
+        Single,
+        Double,
+    }
+    let bytes = src.as_bytes();
+    // Each open construct: the byte that closes it and the quoting outside it.
+    let mut open: Vec<(u8, Quote)> = Vec::new();
+    let mut quote = Quote::None;
+    // Delimiters of here-documents whose bodies start after the next newline.
+    let mut pending: Vec<(Vec<u8>, bool)> = Vec::new();
+    let mut inside = false;
+    let mut i = 0usize;
+    while let Some(&byte) = bytes.get(i) {
+        let next = bytes.get(i.saturating_add(1)).copied();
+        let closes = open.last().map(|&(closer, _)| closer) == Some(byte);
+        match (quote, byte) {
+            (Quote::Single, b'\'') => quote = Quote::None,
+            (Quote::Single, _) => {}
+            (_, b'\\') => i = i.saturating_add(1),
+            (_, b'`') if closes => {
+                if let Some((_, outside)) = open.pop() {
+                    quote = outside;
+                }
+            }
+            (_, b'`') => {
+                open.push((b'`', quote));
+                quote = Quote::None;
+            }
+            (_, b'$') if matches!(next, Some(b'(' | b'[' | b'{')) => {
+                let closer = match next {
+                    Some(b'(') => b')',
+                    Some(b'[') => b']',
+                    _ => b'}',
+                };
+                open.push((closer, quote));
+                quote = Quote::None;
+                i = i.saturating_add(1);
+            }
+            (Quote::None, b'\'') => quote = Quote::Single,
+            (Quote::None, b'"') => quote = Quote::Double,
+            (Quote::Double, b'"') => quote = Quote::None,
+            (Quote::None, b'(') if !open.is_empty() => open.push((b')', Quote::None)),
+            (Quote::None, b')' | b']' | b'}') if closes => {
+                if let Some((_, outside)) = open.pop() {
+                    quote = outside;
+                }
+            }
+            (Quote::None, b'<') if next == Some(b'<') => {
+                let mut at = i.saturating_add(2);
+                if bytes.get(at) == Some(&b'<') {
+                    i = at; // a here-string `<<<`
+                } else {
+                    let strip_tabs = bytes.get(at) == Some(&b'-');
+                    if strip_tabs {
+                        at = at.saturating_add(1);
+                    }
+                    while matches!(bytes.get(at), Some(b' ' | b'\t')) {
+                        at = at.saturating_add(1);
+                    }
+                    let (delimiter, end) = heredoc_delimiter(bytes, at);
+                    pending.push((delimiter, strip_tabs));
+                    inside |= !open.is_empty();
+                    i = end.saturating_sub(1);
+                }
+            }
+            (Quote::None, b'\n') if !pending.is_empty() => {
+                // Skip each body up to its delimiter line.
+                let mut line_start = i.saturating_add(1);
+                for (delimiter, strip_tabs) in pending.drain(..) {
+                    loop {
+                        let Some(rest) = bytes.get(line_start..).filter(|r| !r.is_empty()) else {
+                            // An unterminated body: the line is refused anyway.
+                            return inside;
+                        };
+                        let len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+                        let mut line = rest.get(..len).unwrap_or_default();
+                        if strip_tabs {
+                            while let [b'\t', tail @ ..] = line {
+                                line = tail;
+                            }
+                        }
+                        line_start = line_start.saturating_add(len).saturating_add(1);
+                        if line == delimiter.as_slice() {
+                            break;
+                        }
+                    }
+                }
+                i = line_start.saturating_sub(1);
+            }
+            _ => {}
+        }
+        i = i.saturating_add(1);
+    }
+    inside && !open.is_empty()
+}
+
+/// A here-document delimiter starting at `at` after quote removal, and where it ends.
+fn heredoc_delimiter(bytes: &[u8], mut at: usize) -> (Vec<u8>, usize) {
+    let mut word = Vec::new();
+    let mut quote: Option<u8> = None;
+    while let Some(&byte) = bytes.get(at) {
+        match (quote, byte) {
+            (Some(q), b) if b == q => quote = None,
+            (Some(_), b) => word.push(b),
+            (None, b'\'' | b'"') => quote = Some(byte),
+            (None, b'\\') => {
+                at = at.saturating_add(1);
+                if let Some(&escaped) = bytes.get(at) {
+                    word.push(escaped);
+                }
+            }
+            (None, b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')') => break,
+            (None, b) => word.push(b),
+        }
+        at = at.saturating_add(1);
+    }
+    (word, at)
 }
 
 /// Whether an unquoted here-document operator (`<<`, `<<-`; not the here-string `<<<`) is
