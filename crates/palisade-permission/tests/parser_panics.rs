@@ -37,6 +37,11 @@ fn oversized_io_numbers_are_refused_without_a_parser_panic() {
         // Found by fuzzing shell_assess (crash-9f1e6491…, a `$((` while a here-document is pending).
         "x <<EOF <> y $((rm )\nEOF",
         "cat <<EOF > $(mktemp\nEOF",
+        // Found by fuzzing shell_assess (crash-8bd13bfd…, minimised): a `${` the operator's
+        // line doesn't close.
+        "<<${\u{c}}${",
+        "<<E ${x}${\nE",
+        "<<E \"${x}${\"\nE",
         // Found by fuzzing shell_assess (oom-b5dc4048…): an endless loop in the tokenizer.
         "x <<\r; y ",
         "cat <<\r;x\t",
@@ -108,6 +113,7 @@ fn oversized_io_numbers_are_refused_without_a_parser_panic() {
         "cat <<-'EOF'\n\tx\nEOF",
         "cat <<< \"$(date)\"",
         "echo $((1<<4))",
+        "cat <<EOF > \"${dir}/out\"\nbody ${x}\nEOF",
         // Closed substitutions holding here-documents (a `)` in the body closes nothing).
         "git commit -m \"$(cat <<'EOF'\nfeat(x): y)\nEOF\n)\"",
         "x=$(cat <<EOF\n)\nEOF\n)",

@@ -144,7 +144,7 @@ impl Walker {
             self.problem(
                 ProblemKind::Parse,
                 format!(
-                    "cannot parse `{}`: a command substitution or carriage return on the line of a here-document operator",
+                    "cannot parse `{}`: a substitution, an unclosed `${{` or a carriage return on the line of a here-document operator",
                     shorten(src)
                 ),
             );
@@ -1098,10 +1098,11 @@ fn heredoc_delimiter(bytes: &[u8], mut at: usize) -> (Vec<u8>, usize) {
 }
 
 /// Whether an unquoted here-document operator (`<<`, `<<-`; not the here-string `<<<`) is
-/// followed, on its own line, by `$(`, a backquote or a carriage return (in its delimiter or
-/// anywhere after it, while the here-document is pending). brush-parser 0.4's tokenizer
-/// unwraps a missing character while scanning nested expansions with a here-document pending
-/// (`cat <<$(${F}` + newline + body, and `x <<EOF … $((…` + newline + body), and loops until
+/// followed, on its own line, by `$(`, a backquote, a carriage return (in its delimiter or
+/// anywhere after it, while the here-document is pending) or a `${` that the line doesn't
+/// close. brush-parser 0.4's tokenizer unwraps a missing character while scanning nested
+/// expansions with a here-document pending (`cat <<$(${F}` + newline + body,
+/// `x <<EOF … $((…` + newline + body, `<<E ${x}${` + newline + `E`), and loops until
 /// memory runs out on `x <<\r; y ` (all found by fuzzing `shell_assess`). A scan before the
 /// tokenizer runs that follows quoting (a quoted `<<` is text; a `$(` in double quotes still
 /// expands). It also refuses lines bash runs fine (`cat <<EOF > "$(pwd)/x"`), which only
@@ -1116,6 +1117,8 @@ fn heredoc_with_pending_substitution(src: &str) -> bool {
     let bytes = src.as_bytes();
     let mut quote = Quote::None;
     let mut pending = false;
+    // `${` opened after the operator and not yet closed.
+    let mut braces = 0usize;
     let mut i = 0usize;
     while let Some(&byte) = bytes.get(i) {
         let next = bytes.get(i.saturating_add(1)).copied();
@@ -1126,6 +1129,7 @@ fn heredoc_with_pending_substitution(src: &str) -> bool {
             (Quote::None, b'\'') => quote = Quote::Single,
             (Quote::None, b'"') => quote = Quote::Double,
             (Quote::Double, b'"') => quote = Quote::None,
+            (Quote::None, b'\n') if pending && braces > 0 => return true,
             (Quote::None, b'\n') => pending = false,
             (Quote::None, b'<') if next == Some(b'<') => {
                 if bytes.get(i.saturating_add(2)) == Some(&b'<') {
@@ -1139,9 +1143,14 @@ fn heredoc_with_pending_substitution(src: &str) -> bool {
             // tokenizer into an endless, memory-hungry loop (found by fuzzing).
             (_, b'`' | b'\r') if pending => return true,
             (_, b'$') if pending && next == Some(b'(') => return true,
+            (_, b'$') if pending && next == Some(b'{') => {
+                braces = braces.saturating_add(1);
+                i = i.saturating_add(1);
+            }
+            (_, b'}') if pending && braces > 0 => braces -= 1,
             _ => {}
         }
         i = i.saturating_add(1);
     }
-    false
+    pending && braces > 0
 }
