@@ -47,9 +47,12 @@ pub enum ResolveMode {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Resolver {
-    /// `openat2` where the kernel offers it and procfs is usable (probed once when the
-    /// root is opened), the portable walk elsewhere. Once `openat2` is chosen, its refusals are final: there is
-    /// no retry with a weaker resolver.
+    /// `openat2` where the kernel offers it, procfs is usable (probed once when the root is
+    /// opened) and the symbolic link budget is the kernel's (40), the portable walk
+    /// elsewhere. Once `openat2` is chosen, its refusals are final: there is no retry with
+    /// a weaker resolver. The portable walk only *names* a refusal the kernel does not
+    /// explain (`EXDEV`, `ELOOP`, `EAGAIN` after its retries), and the answer stays a
+    /// refusal whatever the walk finds: see the crate's "openat2 and the walk" section.
     #[default]
     Auto,
     /// Always the portable walk: one `openat(O_NOFOLLOW)` per component relative to a stack
@@ -63,8 +66,9 @@ pub enum Resolver {
     /// the handle check ([`HandleCheck`]) still use `rustix` (see the crate's Status
     /// section).
     PortableCap,
-    /// Always `openat2`; opening the root fails if the kernel does not offer it, or if
-    /// procfs is not usable for the handle check (see [`HandleCheck`]).
+    /// Always `openat2`; opening the root fails if the kernel does not offer it, if procfs
+    /// is not usable for the handle check (see [`HandleCheck`]), or if the symbolic link
+    /// budget is not the kernel's 40.
     Openat2,
 }
 
@@ -109,7 +113,9 @@ impl RootOptions {
     }
 
     /// How many symbolic links one resolution may follow ([`DEFAULT_SYMLINK_BUDGET`] by
-    /// default). The kernel's `openat2` has its own fixed limit of 40.
+    /// default). The kernel's `openat2` has its own fixed limit of 40 that cannot be
+    /// changed, so with any other budget [`Resolver::Auto`] uses the portable walk, and
+    /// [`Resolver::Openat2`] refuses to open the root.
     pub fn symlink_budget(mut self, budget: usize) -> Self {
         self.symlink_budget = Some(budget);
         self
@@ -143,7 +149,8 @@ impl RootOptions {
             }
         })?;
         let verifier = Verifier::choose(self.handle_check)?;
-        let resolver = choose_resolver(self.resolver, fd.as_fd(), &verifier)?;
+        let symlink_budget = self.symlink_budget.unwrap_or(DEFAULT_SYMLINK_BUDGET);
+        let resolver = choose_resolver(self.resolver, fd.as_fd(), &verifier, symlink_budget)?;
         let steps = match self.resolver {
             Resolver::PortableCap => Steps::Cap,
             _ => Steps::Rustix,
@@ -154,25 +161,36 @@ impl RootOptions {
             resolver,
             steps,
             verifier,
-            symlink_budget: self.symlink_budget.unwrap_or(DEFAULT_SYMLINK_BUDGET),
+            symlink_budget,
         })
     }
 }
 
 /// `openat2` hands back only the final handle, with no parent directory to walk `..` from,
-/// so it is used only together with the procfs check.
+/// so it is used only together with the procfs check, and only with the kernel's own
+/// symbolic link limit (40) as the budget.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn choose_resolver(
     wanted: Resolver,
     dir: BorrowedFd<'_>,
     verifier: &Verifier,
+    symlink_budget: usize,
 ) -> Result<ResolverInUse, Error> {
+    let kernel_budget = symlink_budget == DEFAULT_SYMLINK_BUDGET;
     match wanted {
         Resolver::Portable | Resolver::PortableCap => Ok(ResolverInUse::Portable),
-        Resolver::Auto if verifier.is_procfs() && openat2::available(dir) => {
+        Resolver::Auto if kernel_budget && verifier.is_procfs() && openat2::available(dir) => {
             Ok(ResolverInUse::Openat2)
         }
         Resolver::Auto => Ok(ResolverInUse::Portable),
+        Resolver::Openat2 if !kernel_budget => Err(Error::new(
+            ErrorKind::Io,
+            format!(
+                "the `openat2` resolver cannot follow a symbolic link budget of \
+                 {symlink_budget} (the kernel's limit is {DEFAULT_SYMLINK_BUDGET}); use the \
+                 portable resolver"
+            ),
+        )),
         Resolver::Openat2 if !verifier.is_procfs() => Err(Error::with_source(
             ErrorKind::Io,
             "the `openat2` resolver needs the procfs handle check, which is not in use here; \
@@ -190,6 +208,7 @@ fn choose_resolver(
     wanted: Resolver,
     _dir: BorrowedFd<'_>,
     _verifier: &Verifier,
+    _symlink_budget: usize,
 ) -> Result<ResolverInUse, Error> {
     match wanted {
         Resolver::Openat2 => Err(unsupported()),
@@ -349,6 +368,15 @@ impl OpenOptions {
             create: self.create,
             create_new: self.create_new,
             mode: self.mode.unwrap_or(0o666) & 0o7777,
+        }
+    }
+
+    /// How the walk treats the last component for these options.
+    fn final_component(&self) -> Final {
+        if self.follow_final_symlink {
+            Final::Follow
+        } else {
+            Final::NoFollow
         }
     }
 
@@ -527,7 +555,7 @@ impl Root {
                     options.create_mode(),
                     self.mode,
                 )
-                .map_err(|err| self.classify(path, err))?;
+                .map_err(|err| self.classify_openat2(path, err, options.final_component()))?;
                 // Not checked again: the kernel did (see `openat2::open`).
                 Ok(File::from(fd))
             }
@@ -537,11 +565,7 @@ impl Root {
 
     fn open_portable(&self, path: &str, options: &OpenOptions) -> Result<File, Error> {
         let mut walk = Walk::new(self, path)?;
-        let last = if options.follow_final_symlink {
-            Final::Follow
-        } else {
-            Final::NoFollow
-        };
+        let last = options.final_component();
         let missing = if options.creates() {
             Missing::LastMayBeMissing
         } else {
@@ -586,7 +610,7 @@ impl Root {
             ResolverInUse::Openat2 => {
                 self.check_absolute(path)?;
                 let fd = openat2::open(self.dir.as_fd(), path, read_dir, Mode::empty(), self.mode)
-                    .map_err(|err| self.classify(path, err))?;
+                    .map_err(|err| self.classify_openat2(path, err, Final::Follow))?;
                 // Not checked again: the kernel did (see `openat2::open`).
                 Ok(fd)
             }
@@ -752,7 +776,7 @@ impl Root {
         match open(path, flags) {
             Ok(fd) => return Ok(Prefix::Whole(fd)),
             Err(Errno::NOENT) => {}
-            Err(err) => return Err(self.classify(path, err)),
+            Err(err) => return Err(self.classify_openat2(path, err, Final::Follow)),
         }
         let mut components: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
         if path.ends_with('/') {
@@ -760,7 +784,8 @@ impl Root {
         }
         let dir_flags = flags | OFlags::DIRECTORY;
         // Invariant: `found` (`lo` components) resolves, `hi` components do not.
-        let mut found = open(".", dir_flags).map_err(|err| self.classify(path, err))?;
+        let mut found =
+            open(".", dir_flags).map_err(|err| self.classify_openat2(path, err, Final::Follow))?;
         let (mut lo, mut hi) = (0, components.len());
         while hi - lo > 1 {
             let mid = lo + (hi - lo) / 2;
@@ -771,7 +796,7 @@ impl Root {
                     lo = mid;
                 }
                 Err(Errno::NOENT) => hi = mid,
-                Err(err) => return Err(self.classify(path, err)),
+                Err(err) => return Err(self.classify_openat2(path, err, Final::Follow)),
             }
         }
         let rest = components.get(lo..).unwrap_or_default();
@@ -849,6 +874,7 @@ impl Root {
         }
     }
 
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     fn check_absolute(&self, path: &str) -> Result<(), Error> {
         if self.mode == ResolveMode::Reject && path.starts_with('/') {
             // Walk::new says it the same way for both resolvers.
@@ -867,9 +893,74 @@ impl Root {
         }
     }
 
-    /// Turns a failed system call into an error kind. An `EXDEV` from `openat2` (the
-    /// kernel's "would leave the root") is explained by re-walking with the portable
-    /// resolver; whatever that finds, the result stays an error.
+    /// Turns an error of an `openat2` call into an error kind, for an operation that treats
+    /// the last component as `last` says. The kernel's refusals that do not name their
+    /// reason precisely are explained by walking the same path with the portable walk
+    /// (which counts links exactly as our budget does); **whatever the walk finds, the
+    /// result stays an error** — openat2's refusals are final, the walk only names them:
+    ///
+    /// - `EXDEV` ("would leave the root"): the walk's escape ([`ErrorKind::Traversal`],
+    ///   [`ErrorKind::SymlinkEscape`], [`ErrorKind::Absolute`]), or
+    ///   [`ErrorKind::MovedOutOfRoot`] when the tree no longer shows one.
+    /// - `ELOOP` (after [`openat2::ELOOP_RETRIES`]): the kernel may count the links of a
+    ///   restarted look-up twice (see there), e.g. 21 links followed by `..` above the root
+    ///   are `ELOOP` for the kernel (RCU-walk gives up at the `..`, ref-walk starts again
+    ///   with 21 links counted) but [`ErrorKind::Traversal`] for the walk. The walk's error
+    ///   is reported when it finds one; when the walk succeeds (a symbolic link as the last
+    ///   component under `O_NOFOLLOW`, or a kernel count above ours three times in a row),
+    ///   the kernel's [`ErrorKind::SymlinkLoop`] stands.
+    /// - `EAGAIN` after [`openat2::EAGAIN_RETRIES`] attempts (renames elsewhere on the
+    ///   system kept racing with `..` steps): the walk's error when it finds one, otherwise
+    ///   [`ErrorKind::Io`] whose source is the `EAGAIN` [`std::io::Error`]
+    ///   ([`std::io::ErrorKind::WouldBlock`]): nothing is returned, the caller may retry.
+    ///   Never the walk's success (libpathrs also errors out after 128 attempts).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn classify_openat2(&self, path: &str, err: Errno, last: Final) -> Error {
+        let explained = |accept: &[ErrorKind]| {
+            let mut walk = Walk::new(self, path).ok()?;
+            match walk.run(last, Missing::TailAllowed) {
+                Err(found) if accept.contains(&found.kind()) => Some(found),
+                _ => None,
+            }
+        };
+        match err {
+            Errno::XDEV => explained(&[
+                ErrorKind::Traversal,
+                ErrorKind::SymlinkEscape,
+                ErrorKind::Absolute,
+            ])
+            .unwrap_or_else(|| {
+                // The kernel saw an escape that the tree no longer shows: it changed during
+                // the resolution. Since Linux 5.6, `complete_walk()` answers EXDEV when the
+                // result of a scoped look-up is not under the root (a directory on the way
+                // was moved out), which is the case this kind names.
+                Error::new(
+                    ErrorKind::MovedOutOfRoot,
+                    format!(
+                        "path `{}` left the root while it was resolved (the kernel refused it \
+                         with EXDEV; the tree changed meanwhile); nothing was returned",
+                        quote(path)
+                    ),
+                )
+            }),
+            Errno::LOOP => explained(&PATH_VERDICTS).unwrap_or_else(|| self.classify(path, err)),
+            Errno::AGAIN => explained(&PATH_VERDICTS).unwrap_or_else(|| {
+                io_error(
+                    path,
+                    &format!(
+                        "the kernel could not resolve it safely: a rename somewhere on the \
+                         system raced with a `..` step on each of {} attempts (EAGAIN); \
+                         nothing was returned, try again",
+                        openat2::EAGAIN_RETRIES
+                    ),
+                    err.into(),
+                )
+            }),
+            err => self.classify(path, err),
+        }
+    }
+
+    /// Turns a failed system call into an error kind.
     fn classify(&self, path: &str, err: Errno) -> Error {
         match err {
             Errno::NOENT => not_found(path, None),
@@ -892,32 +983,24 @@ impl Root {
                     quote(path)
                 ),
             ),
-            Errno::XDEV => match self.resolve_portable(path) {
-                Err(found)
-                    if matches!(
-                        found.kind(),
-                        ErrorKind::Traversal | ErrorKind::SymlinkEscape | ErrorKind::Absolute
-                    ) =>
-                {
-                    found
-                }
-                // The kernel saw an escape that the tree no longer shows: it changed during
-                // the resolution. Since Linux 5.6, `complete_walk()` answers EXDEV when the
-                // result of a scoped look-up is not under the root (a directory on the way
-                // was moved out), which is the case this kind names.
-                _ => Error::new(
-                    ErrorKind::MovedOutOfRoot,
-                    format!(
-                        "path `{}` left the root while it was resolved (the kernel refused it \
-                         with EXDEV; the tree changed meanwhile); nothing was returned",
-                        quote(path)
-                    ),
-                ),
-            },
             err => io_error(path, "the operation failed", err.into()),
         }
     }
 }
+
+/// The error kinds that are a verdict on the path itself (not on the system's state): what
+/// the portable walk may contribute when it explains an `openat2` refusal.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const PATH_VERDICTS: [ErrorKind; 8] = [
+    ErrorKind::Traversal,
+    ErrorKind::SymlinkEscape,
+    ErrorKind::Absolute,
+    ErrorKind::SymlinkLoop,
+    ErrorKind::NotFound,
+    ErrorKind::NotADirectory,
+    ErrorKind::TooLong,
+    ErrorKind::Encoding,
+];
 
 /// How much of a path `openat2` resolved.
 #[cfg(any(target_os = "linux", target_os = "android"))]
