@@ -117,7 +117,8 @@ impl RootOptions {
     }
 
     /// How the handle each resolution reaches is checked to still be beneath the root
-    /// ([`HandleCheck::Auto`] by default: procfs on Linux, the parent walk elsewhere).
+    /// ([`HandleCheck::Auto`] by default: procfs on Linux, the parent walk on other Unix
+    /// systems, the final path on Windows).
     pub fn handle_check(mut self, check: HandleCheck) -> Self {
         self.handle_check = check;
         self

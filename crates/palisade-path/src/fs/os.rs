@@ -306,6 +306,14 @@ pub(crate) fn cap_open(dir: &File, name: &str, how: CapOpen) -> io::Result<File>
             .mode(how.mode)
             .custom_flags(rustix::fs::OFlags::NOCTTY.bits() as i32);
     }
+    #[cfg(windows)]
+    if name == Path::new(".") {
+        use cap_primitives::fs::OpenOptionsExt as _;
+        // FILE_FLAG_BACKUP_SEMANTICS (winbase.h): CreateFile opens a directory only with it
+        // (the walk ended on a directory: `open` hands it back, as on Unix).
+        const FILE_FLAG_BACKUP_SEMANTICS: u32 = 0x0200_0000;
+        options.custom_flags(FILE_FLAG_BACKUP_SEMANTICS);
+    }
     #[cfg(not(unix))]
     let _ = how.mode;
     cap_primitives::fs::open(dir, name, &options)
@@ -313,6 +321,7 @@ pub(crate) fn cap_open(dir: &File, name: &str, how: CapOpen) -> io::Result<File>
 
 /// Opens the directory `dir` itself again, readable so that it can be listed (`.` through
 /// cap-primitives; its `open_dir` may give a search-only handle, `O_PATH` on Linux).
+#[cfg(not(windows))]
 pub(crate) fn cap_reopen_dir(dir: &File) -> io::Result<File> {
     let mut options = cap_primitives::fs::OpenOptions::new();
     options.read(true);
@@ -323,6 +332,14 @@ pub(crate) fn cap_reopen_dir(dir: &File) -> io::Result<File> {
         options.custom_flags(rustix::fs::OFlags::DIRECTORY.bits() as i32);
     }
     cap_primitives::fs::open(dir, Path::new("."), &options)
+}
+
+/// Windows: cap-primitives' own directory handle on `.` (readable, without
+/// `FILE_SHARE_DELETE`); cap-primitives lists a directory through the handle's path there,
+/// so no listing right on the handle is needed.
+#[cfg(windows)]
+pub(crate) fn cap_reopen_dir(dir: &File) -> io::Result<File> {
+    cap_primitives::fs::open_dir_nofollow(dir, Path::new("."))
 }
 
 /// How deep [`cap_remove_entry_all`] descends before it refuses (as `remove.rs`).
