@@ -3,13 +3,13 @@
 //! `File::open` (the naive, racy check). The portable walk is measured too, for reference.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "benchmark setup")]
 
-use std::hint::black_box;
-
 use criterion::{Criterion, criterion_group, criterion_main};
-use palisade_path::{OpenOptions, Resolver, Root};
 
 #[cfg(target_os = "linux")]
 fn bench(c: &mut Criterion) {
+    use std::hint::black_box;
+
+    use palisade_path::{OpenOptions, Resolver, Root};
     use rustix::fs::{Mode, OFlags, ResolveFlags};
 
     let dir = tempfile::tempdir().unwrap();

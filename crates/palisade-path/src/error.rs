@@ -36,7 +36,11 @@ pub enum ErrorKind {
     SymlinkLoop,
     /// An allow or deny rule of the sanitizer refused the path.
     DeniedByRule,
-    /// Any other input/output error (filesystem layer).
+    /// Any other input/output error (filesystem layer). Among them, with the `openat2`
+    /// resolver: renames elsewhere on the system raced with the path's `..` steps on every
+    /// attempt (the kernel's `EAGAIN`, retried 128 times); the error's
+    /// [`source`](std::error::Error::source) is then an [`std::io::Error`] of kind
+    /// [`WouldBlock`](std::io::ErrorKind::WouldBlock), and trying again later may succeed.
     Io,
     /// A directory on the way was moved out of the root while the path was resolved, so the
     /// result would have been outside it (filesystem layer; nothing is returned).

@@ -2,14 +2,14 @@
 #![forbid(unsafe_code)]
 
 mod error;
-#[cfg(unix)]
+#[cfg(any(unix, windows))]
 mod fs;
 mod rules;
 mod safe_rel_path;
 mod sanitizer;
 
 pub use crate::error::{Error, ErrorKind, PatternError};
-#[cfg(unix)]
+#[cfg(any(unix, windows))]
 pub use crate::fs::{
     DEFAULT_SYMLINK_BUDGET, DirEntry, EntryKind, HandleCheck, OpenOptions, ResolveMode, Resolved,
     Resolver, Root, RootOptions,
@@ -32,7 +32,7 @@ mod tests {
         check::<crate::Sanitizer>();
         check::<crate::SafeRelPath>();
         check::<crate::Error>();
-        #[cfg(unix)]
+        #[cfg(any(unix, windows))]
         check::<crate::Root>();
     }
 }

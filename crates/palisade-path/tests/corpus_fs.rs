@@ -187,6 +187,7 @@ struct Config(Resolver, HandleCheck);
 /// procfs on Linux (checked below), the parent walk elsewhere.
 const PORTABLE_AUTO: Config = Config(Resolver::Portable, HandleCheck::Auto);
 const PORTABLE_PARENT_WALK: Config = Config(Resolver::Portable, HandleCheck::ParentWalk);
+#[cfg(target_os = "linux")]
 const OPENAT2: Config = Config(Resolver::Openat2, HandleCheck::Procfs);
 /// The portable walk with cap-primitives' steps: the code meant for Windows, run here.
 const PORTABLE_CAP: Config = Config(Resolver::PortableCap, HandleCheck::Auto);

@@ -15,7 +15,7 @@ mod support;
 use std::io::{Read as _, Write as _};
 use std::os::unix::fs::symlink;
 
-use palisade_path::{EntryKind, ErrorKind, HandleCheck, OpenOptions, ResolveMode, Resolver, Root};
+use palisade_path::{EntryKind, ErrorKind, OpenOptions, ResolveMode, Resolver, Root};
 
 fn resolvers() -> Vec<Resolver> {
     let mut all = vec![Resolver::Portable, Resolver::PortableCap];
@@ -314,19 +314,22 @@ fn resolver_and_handle_check_choices() {
     let tree = support::build();
     let auto = Root::new(tree.root()).unwrap();
     assert!(auto.uses_openat2());
-    assert_eq!(auto.handle_check(), HandleCheck::Procfs);
+    assert_eq!(auto.handle_check(), palisade_path::HandleCheck::Procfs);
     let parent_walk = Root::options()
-        .handle_check(HandleCheck::ParentWalk)
+        .handle_check(palisade_path::HandleCheck::ParentWalk)
         .open(tree.root())
         .unwrap();
     assert!(
         !parent_walk.uses_openat2(),
         "Auto must not pair openat2 with the parent walk"
     );
-    assert_eq!(parent_walk.handle_check(), HandleCheck::ParentWalk);
+    assert_eq!(
+        parent_walk.handle_check(),
+        palisade_path::HandleCheck::ParentWalk
+    );
     let refused = Root::options()
         .resolver(Resolver::Openat2)
-        .handle_check(HandleCheck::ParentWalk)
+        .handle_check(palisade_path::HandleCheck::ParentWalk)
         .open(tree.root())
         .unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::Io);

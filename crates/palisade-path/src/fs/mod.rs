@@ -4,18 +4,26 @@
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod openat2;
 mod os;
+#[cfg(unix)]
 mod remove;
 mod verify;
 mod walk;
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use std::os::fd::OwnedFd;
+#[cfg(unix)]
+use std::os::fd::{AsFd, BorrowedFd};
+#[cfg(windows)]
+use std::os::windows::io::{AsHandle, BorrowedHandle};
 
 use os::Steps;
 use std::path::Path;
 
+#[cfg(unix)]
 use rustix::fs::{AtFlags, Mode, OFlags};
+#[cfg(unix)]
 use rustix::io::Errno;
 
 use crate::error::{Error, ErrorKind, quote};
@@ -44,12 +52,19 @@ pub enum ResolveMode {
 /// Which resolver walks paths for every [`Root`] operation. With `openat2`,
 /// [`Root::resolve`] and [`Root::create_dir_all`] learn the real names from procfs, and
 /// leave a dangling symbolic link at the first missing component to the portable walk.
+///
+/// On Windows `Auto`, `Portable` and `PortableCap` are all the portable walk with
+/// cap-primitives' steps (the only steps there), and `Openat2` refuses to open the root;
+/// see the crate's "Windows" section for what differs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Resolver {
-    /// `openat2` where the kernel offers it and procfs is usable (probed once when the
-    /// root is opened), the portable walk elsewhere. Once `openat2` is chosen, its refusals are final: there is
-    /// no retry with a weaker resolver.
+    /// `openat2` where the kernel offers it, procfs is usable (probed once when the root is
+    /// opened) and the symbolic link budget is the kernel's (40), the portable walk
+    /// elsewhere. Once `openat2` is chosen, its refusals are final: there is no retry with
+    /// a weaker resolver. The portable walk only *names* a refusal the kernel does not
+    /// explain (`EXDEV`, `ELOOP`, `EAGAIN` after its retries), and the answer stays a
+    /// refusal whatever the walk finds: see the crate's "openat2 and the walk" section.
     #[default]
     Auto,
     /// Always the portable walk: one `openat(O_NOFOLLOW)` per component relative to a stack
@@ -58,13 +73,13 @@ pub enum Resolver {
     /// The portable walk with each per-component step (look-up without following, reading
     /// a link, opening a directory or the last component without following, creating a
     /// directory) done through cap-primitives' cross-platform functions instead of
-    /// `rustix`, also for `remove_file`, `remove_dir_all` and `read_dir`: the code meant for
-    /// Windows, selectable here so that it is built and tested on Unix. Opening the root and
-    /// the handle check ([`HandleCheck`]) still use `rustix` (see the crate's Status
-    /// section).
+    /// `rustix`, also for `remove_file`, `remove_dir_all` and `read_dir`: the code Windows
+    /// runs, selectable on Unix so that it is built and tested here. On Unix, opening the
+    /// root and the handle check ([`HandleCheck`]) still use `rustix`.
     PortableCap,
-    /// Always `openat2`; opening the root fails if the kernel does not offer it, or if
-    /// procfs is not usable for the handle check (see [`HandleCheck`]).
+    /// Always `openat2`; opening the root fails if the kernel does not offer it, if procfs
+    /// is not usable for the handle check (see [`HandleCheck`]), or if the symbolic link
+    /// budget is not the kernel's 40.
     Openat2,
 }
 
@@ -102,14 +117,17 @@ impl RootOptions {
     }
 
     /// How the handle each resolution reaches is checked to still be beneath the root
-    /// ([`HandleCheck::Auto`] by default: procfs on Linux, the parent walk elsewhere).
+    /// ([`HandleCheck::Auto`] by default: procfs on Linux, the parent walk on other Unix
+    /// systems, the final path on Windows).
     pub fn handle_check(mut self, check: HandleCheck) -> Self {
         self.handle_check = check;
         self
     }
 
     /// How many symbolic links one resolution may follow ([`DEFAULT_SYMLINK_BUDGET`] by
-    /// default). The kernel's `openat2` has its own fixed limit of 40.
+    /// default). The kernel's `openat2` has its own fixed limit of 40 that cannot be
+    /// changed, so with any other budget [`Resolver::Auto`] uses the portable walk, and
+    /// [`Resolver::Openat2`] refuses to open the root.
     pub fn symlink_budget(mut self, budget: usize) -> Self {
         self.symlink_budget = Some(budget);
         self
@@ -117,62 +135,109 @@ impl RootOptions {
 
     /// Opens `dir` (a trusted path, resolved normally) as the root.
     pub fn open(self, dir: impl AsRef<Path>) -> Result<Root, Error> {
-        let dir = dir.as_ref();
-        let fd = rustix::fs::openat(
-            rustix::fs::CWD,
-            dir,
-            walk::dir_flags() & !OFlags::NOFOLLOW,
-            Mode::empty(),
-        )
-        .map_err(|err| {
-            let shown = dir.display().to_string();
-            match err {
-                Errno::NOENT => Error::new(
-                    ErrorKind::NotFound,
-                    format!("root directory `{}` does not exist", quote(&shown)),
-                ),
-                Errno::NOTDIR => Error::new(
-                    ErrorKind::NotADirectory,
-                    format!("root `{}` is not a directory", quote(&shown)),
-                ),
-                err => Error::with_source(
-                    ErrorKind::Io,
-                    format!("could not open root directory `{}`", quote(&shown)),
-                    err.into(),
-                ),
-            }
-        })?;
+        let dir = open_root_dir(dir.as_ref())?;
         let verifier = Verifier::choose(self.handle_check)?;
-        let resolver = choose_resolver(self.resolver, fd.as_fd(), &verifier)?;
+        let symlink_budget = self.symlink_budget.unwrap_or(DEFAULT_SYMLINK_BUDGET);
+        let resolver = choose_resolver(self.resolver, &dir, &verifier, symlink_budget)?;
+        // Windows has only the cap-primitives steps.
+        #[cfg(unix)]
         let steps = match self.resolver {
             Resolver::PortableCap => Steps::Cap,
             _ => Steps::Rustix,
         };
+        #[cfg(not(unix))]
+        let steps = Steps::Cap;
         Ok(Root {
-            dir: File::from(fd),
+            dir,
             mode: self.mode,
             resolver,
             steps,
             verifier,
-            symlink_budget: self.symlink_budget.unwrap_or(DEFAULT_SYMLINK_BUDGET),
+            symlink_budget,
         })
     }
 }
 
+/// Opens the root directory itself (a trusted path, symbolic links followed).
+#[cfg(unix)]
+fn open_root_dir(dir: &Path) -> Result<File, Error> {
+    rustix::fs::openat(
+        rustix::fs::CWD,
+        dir,
+        walk::dir_flags() & !OFlags::NOFOLLOW,
+        Mode::empty(),
+    )
+    .map(File::from)
+    .map_err(|err| {
+        let shown = dir.display().to_string();
+        match err {
+            Errno::NOENT => Error::new(
+                ErrorKind::NotFound,
+                format!("root directory `{}` does not exist", quote(&shown)),
+            ),
+            Errno::NOTDIR => Error::new(
+                ErrorKind::NotADirectory,
+                format!("root `{}` is not a directory", quote(&shown)),
+            ),
+            err => Error::with_source(
+                ErrorKind::Io,
+                format!("could not open root directory `{}`", quote(&shown)),
+                err.into(),
+            ),
+        }
+    })
+}
+
+/// Opens the root directory itself (a trusted path) with cap-primitives' ambient-authority
+/// entry point, the only path-based open.
+#[cfg(windows)]
+fn open_root_dir(dir: &Path) -> Result<File, Error> {
+    cap_primitives::fs::open_ambient_dir(dir, cap_primitives::ambient_authority()).map_err(|err| {
+        let shown = dir.display().to_string();
+        match os::windows_kind(&err) {
+            Some(ErrorKind::NotFound) => Error::new(
+                ErrorKind::NotFound,
+                format!("root directory `{}` does not exist", quote(&shown)),
+            ),
+            Some(ErrorKind::NotADirectory) => Error::new(
+                ErrorKind::NotADirectory,
+                format!("root `{}` is not a directory", quote(&shown)),
+            ),
+            _ => Error::with_source(
+                ErrorKind::Io,
+                format!("could not open root directory `{}`", quote(&shown)),
+                err,
+            ),
+        }
+    })
+}
+
 /// `openat2` hands back only the final handle, with no parent directory to walk `..` from,
-/// so it is used only together with the procfs check.
+/// so it is used only together with the procfs check, and only with the kernel's own
+/// symbolic link limit (40) as the budget.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn choose_resolver(
     wanted: Resolver,
-    dir: BorrowedFd<'_>,
+    dir: &File,
     verifier: &Verifier,
+    symlink_budget: usize,
 ) -> Result<ResolverInUse, Error> {
+    let dir = dir.as_fd();
+    let kernel_budget = symlink_budget == DEFAULT_SYMLINK_BUDGET;
     match wanted {
         Resolver::Portable | Resolver::PortableCap => Ok(ResolverInUse::Portable),
-        Resolver::Auto if verifier.is_procfs() && openat2::available(dir) => {
+        Resolver::Auto if kernel_budget && verifier.is_procfs() && openat2::available(dir) => {
             Ok(ResolverInUse::Openat2)
         }
         Resolver::Auto => Ok(ResolverInUse::Portable),
+        Resolver::Openat2 if !kernel_budget => Err(Error::new(
+            ErrorKind::Io,
+            format!(
+                "the `openat2` resolver cannot follow a symbolic link budget of \
+                 {symlink_budget} (the kernel's limit is {DEFAULT_SYMLINK_BUDGET}); use the \
+                 portable resolver"
+            ),
+        )),
         Resolver::Openat2 if !verifier.is_procfs() => Err(Error::with_source(
             ErrorKind::Io,
             "the `openat2` resolver needs the procfs handle check, which is not in use here; \
@@ -188,8 +253,9 @@ fn choose_resolver(
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 fn choose_resolver(
     wanted: Resolver,
-    _dir: BorrowedFd<'_>,
+    _dir: &File,
     _verifier: &Verifier,
+    _symlink_budget: usize,
 ) -> Result<ResolverInUse, Error> {
     match wanted {
         Resolver::Openat2 => Err(unsupported()),
@@ -218,6 +284,15 @@ fn unsupported() -> Error {
 /// [`DEFAULT_SYMLINK_BUDGET`] of them per resolution. Magic links (`/proc/self/fd/N`) are
 /// never followed by the `openat2` resolver; the portable walk reads every link's text and
 /// resolves it itself, so a magic link's target is treated as an ordinary absolute path.
+///
+/// **Windows** (compiled, never run here): every step goes through cap-primitives, which
+/// opens and inspects entries relative to the directory handle but creates directories,
+/// removes entries, reads links and lists directories through the handle's current path;
+/// those stay inside the root only because the root and every directory the walk holds are
+/// opened without `FILE_SHARE_DELETE`, so they cannot be renamed meanwhile (cap-primitives'
+/// design, not verified here). The move-out check is [`HandleCheck::FinalPath`]. A link
+/// target containing `\` or `:` is refused. The open root directory cannot be renamed or
+/// deleted while the `Root` exists. See the crate's "Windows" section and Status table.
 #[derive(Debug)]
 pub struct Root {
     dir: File,
@@ -229,9 +304,18 @@ pub struct Root {
     symlink_budget: usize,
 }
 
+#[cfg(unix)]
 impl AsFd for Root {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.dir.as_fd()
+    }
+}
+
+/// The root directory's handle (Windows).
+#[cfg(windows)]
+impl AsHandle for Root {
+    fn as_handle(&self) -> BorrowedHandle<'_> {
+        self.dir.as_handle()
     }
 }
 
@@ -312,12 +396,14 @@ impl OpenOptions {
         self
     }
 
-    /// Permission bits for a created file (default `0o666`, less the umask).
+    /// Permission bits for a created file (default `0o666`, less the umask). Ignored on
+    /// Windows.
     pub fn mode(mut self, mode: u32) -> Self {
         self.mode = Some(mode);
         self
     }
 
+    #[cfg(unix)]
     fn flags(&self) -> OFlags {
         let access = match (self.read, self.write || self.append) {
             (true, true) => OFlags::RDWR,
@@ -352,11 +438,21 @@ impl OpenOptions {
         }
     }
 
+    /// How the walk treats the last component for these options.
+    fn final_component(&self) -> Final {
+        if self.follow_final_symlink {
+            Final::Follow
+        } else {
+            Final::NoFollow
+        }
+    }
+
     fn creates(&self) -> bool {
         self.create || self.create_new
     }
 
     /// `openat2` refuses a non-zero mode without `O_CREAT` (EINVAL).
+    #[cfg(unix)]
     fn create_mode(&self) -> Mode {
         if self.creates() {
             Mode::from_bits_truncate((self.mode.unwrap_or(0o666) & 0o7777) as _)
@@ -422,16 +518,14 @@ impl Root {
     }
 
     /// How this root checks that a resolution's result is still beneath it
-    /// ([`HandleCheck::Procfs`] or [`HandleCheck::ParentWalk`], never `Auto`).
+    /// ([`HandleCheck::Procfs`], [`HandleCheck::ParentWalk`] or [`HandleCheck::FinalPath`],
+    /// never `Auto`).
     pub fn handle_check(&self) -> HandleCheck {
-        if self.verifier.is_procfs() {
-            HandleCheck::Procfs
-        } else {
-            HandleCheck::ParentWalk
-        }
+        self.verifier.kind()
     }
 
     /// The root's directory descriptor.
+    #[cfg(unix)]
     pub fn as_fd(&self) -> BorrowedFd<'_> {
         self.dir.as_fd()
     }
@@ -477,7 +571,7 @@ impl Root {
     fn resolve_portable(&self, path: &str) -> Result<Resolved, Error> {
         let mut walk = Walk::new(self, path)?;
         let target = walk.run(Final::Follow, Missing::TailAllowed)?;
-        self.check_beneath(walk.current(), walk.current(), path)?;
+        self.check_beneath(walk.current_dir(), walk.current_dir(), path)?;
         let base = walk.current_path();
         let (extra, exists): (Vec<String>, bool) = match target {
             Target::Directory => (Vec::new(), true),
@@ -514,11 +608,12 @@ impl Root {
                     // it with O_NOFOLLOW, so nothing is created in a directory that was moved
                     // out of the root (a single openat2 call would create before any check).
                     let (parent, name) = self.open_parent(path)?;
-                    let fd =
+                    let file = File::from(
                         rustix::fs::openat(&parent, name, options.flags(), options.create_mode())
-                            .map_err(|err| self.classify(path, err))?;
-                    self.check_beneath(fd.as_fd(), parent.as_fd(), path)?;
-                    return Ok(File::from(fd));
+                            .map_err(|err| self.classify(path, err))?,
+                    );
+                    self.check_beneath(&file, &parent, path)?;
+                    return Ok(file);
                 }
                 let fd = openat2::open(
                     self.dir.as_fd(),
@@ -527,7 +622,7 @@ impl Root {
                     options.create_mode(),
                     self.mode,
                 )
-                .map_err(|err| self.classify(path, err))?;
+                .map_err(|err| self.classify_openat2(path, err, options.final_component()))?;
                 // Not checked again: the kernel did (see `openat2::open`).
                 Ok(File::from(fd))
             }
@@ -537,74 +632,78 @@ impl Root {
 
     fn open_portable(&self, path: &str, options: &OpenOptions) -> Result<File, Error> {
         let mut walk = Walk::new(self, path)?;
-        let last = if options.follow_final_symlink {
-            Final::Follow
-        } else {
-            Final::NoFollow
-        };
+        let last = options.final_component();
         let missing = if options.creates() {
             Missing::LastMayBeMissing
         } else {
             Missing::TailAllowed
         };
         let target = walk.run(last, missing)?;
-        let (name, flags) = match &target {
+        let name = match &target {
             // The kernel answers `O_CREAT` on an existing directory with EEXIST (`O_EXCL`)
             // or EISDIR; say the same as the openat2 resolver would.
-            Target::Directory if options.create_new => {
-                return Err(self.classify(path, Errno::EXIST));
-            }
             Target::Directory if options.creates() => {
-                return Err(self.classify(path, Errno::ISDIR));
+                return Err(self.create_on_directory(path, options.create_new));
             }
-            Target::Directory => (".", options.flags() & !OFlags::NOFOLLOW),
-            Target::Entry { name, .. } => (name.as_str(), options.flags() | OFlags::NOFOLLOW),
+            Target::Directory => ".",
+            Target::Entry { name, .. } => name.as_str(),
             Target::Missing { tail } => return Err(not_found(path, tail.first())),
         };
         if options.creates() {
             // Nothing is created in a directory that was moved out of the root.
-            self.check_beneath(walk.current(), walk.current(), path)?;
+            self.check_beneath(walk.current_dir(), walk.current_dir(), path)?;
         }
         let file = match self.steps {
-            Steps::Rustix => rustix::fs::openat(walk.current(), name, flags, options.create_mode())
-                .map(File::from)
-                .map_err(|err| self.classify(path, err))?,
+            #[cfg(unix)]
+            Steps::Rustix => {
+                // The directory the walk reached is opened as itself; an entry never through
+                // a link.
+                let flags = if name == "." {
+                    options.flags() & !OFlags::NOFOLLOW
+                } else {
+                    options.flags() | OFlags::NOFOLLOW
+                };
+                rustix::fs::openat(walk.current(), name, flags, options.create_mode())
+                    .map(File::from)
+                    .map_err(|err| self.classify(path, err))?
+            }
             Steps::Cap => os::cap_open(walk.current_dir(), name, options.cap_open())
                 .map_err(|err| self.classify_io(path, err))?,
         };
-        self.check_beneath(file.as_fd(), walk.current(), path)?;
+        self.check_beneath(&file, walk.current_dir(), path)?;
         Ok(file)
     }
 
     /// Opens a directory inside the root as a handle for fd-relative work, following
     /// symbolic links within the root (also in the last component).
-    fn open_directory(&self, path: &str) -> Result<OwnedFd, Error> {
+    fn open_directory(&self, path: &str) -> Result<File, Error> {
         check_input(path)?;
+        #[cfg(unix)]
         let read_dir = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
         match self.resolver {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             ResolverInUse::Openat2 => {
                 self.check_absolute(path)?;
                 let fd = openat2::open(self.dir.as_fd(), path, read_dir, Mode::empty(), self.mode)
-                    .map_err(|err| self.classify(path, err))?;
+                    .map_err(|err| self.classify_openat2(path, err, Final::Follow))?;
                 // Not checked again: the kernel did (see `openat2::open`).
-                Ok(fd)
+                Ok(File::from(fd))
             }
             ResolverInUse::Portable => {
                 let mut walk = Walk::new(self, path)?;
                 match walk.run(Final::Follow, Missing::TailAllowed)? {
                     Target::Directory => {
-                        let fd: OwnedFd = match self.steps {
-                            Steps::Rustix => {
+                        let dir = match self.steps {
+                            #[cfg(unix)]
+                            Steps::Rustix => File::from(
                                 rustix::fs::openat(walk.current(), ".", read_dir, Mode::empty())
-                                    .map_err(|err| self.classify(path, err))?
-                            }
+                                    .map_err(|err| self.classify(path, err))?,
+                            ),
                             Steps::Cap => os::cap_reopen_dir(walk.current_dir())
-                                .map_err(|err| self.classify_io(path, err))?
-                                .into(),
+                                .map_err(|err| self.classify_io(path, err))?,
                         };
-                        self.check_beneath(fd.as_fd(), fd.as_fd(), path)?;
-                        Ok(fd)
+                        self.check_beneath(&dir, &dir, path)?;
+                        Ok(dir)
                     }
                     Target::Entry { name, .. } => Err(not_a_directory(path, &name)),
                     Target::Missing { tail } => Err(not_found(path, tail.first())),
@@ -615,7 +714,7 @@ impl Root {
 
     /// Opens the directory that contains `path`'s last component, and returns that
     /// component. The last component must be a plain name (not `.`, `..` or empty).
-    fn open_parent<'p>(&self, path: &'p str) -> Result<(OwnedFd, &'p str), Error> {
+    fn open_parent<'p>(&self, path: &'p str) -> Result<(File, &'p str), Error> {
         check_input(path)?;
         let trimmed = path.trim_end_matches('/');
         let (parent, name) = match trimmed.rsplit_once('/') {
@@ -682,25 +781,20 @@ impl Root {
             Target::Entry { name, .. } => return Err(not_a_directory(path, &name)),
             Target::Missing { tail } => {
                 // Checked before anything is created in it.
-                self.check_beneath(walk.current(), walk.current(), path)?;
+                self.check_beneath(walk.current_dir(), walk.current_dir(), path)?;
                 for name in tail {
                     walk.create_and_enter(&name)?;
                 }
             }
         }
-        self.check_beneath(walk.current(), walk.current(), path)?;
+        self.check_beneath(walk.current_dir(), walk.current_dir(), path)?;
         Ok(walk.current_path())
     }
 
     /// Fails with [`ErrorKind::MovedOutOfRoot`] unless `handle` (found in directory `dir`,
     /// or `dir` itself) is still beneath the root; see [`HandleCheck`].
-    fn check_beneath(
-        &self,
-        handle: BorrowedFd<'_>,
-        dir: BorrowedFd<'_>,
-        path: &str,
-    ) -> Result<(), Error> {
-        self.verifier.check(self.dir.as_fd(), handle, dir, path)
+    fn check_beneath(&self, handle: &File, dir: &File, path: &str) -> Result<(), Error> {
+        self.verifier.check(&self.dir, handle, dir, path)
     }
 
     /// The real path of `handle` relative to the root, read from procfs in one snapshot;
@@ -752,7 +846,7 @@ impl Root {
         match open(path, flags) {
             Ok(fd) => return Ok(Prefix::Whole(fd)),
             Err(Errno::NOENT) => {}
-            Err(err) => return Err(self.classify(path, err)),
+            Err(err) => return Err(self.classify_openat2(path, err, Final::Follow)),
         }
         let mut components: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
         if path.ends_with('/') {
@@ -760,7 +854,8 @@ impl Root {
         }
         let dir_flags = flags | OFlags::DIRECTORY;
         // Invariant: `found` (`lo` components) resolves, `hi` components do not.
-        let mut found = open(".", dir_flags).map_err(|err| self.classify(path, err))?;
+        let mut found =
+            open(".", dir_flags).map_err(|err| self.classify_openat2(path, err, Final::Follow))?;
         let (mut lo, mut hi) = (0, components.len());
         while hi - lo > 1 {
             let mid = lo + (hi - lo) / 2;
@@ -771,7 +866,7 @@ impl Root {
                     lo = mid;
                 }
                 Err(Errno::NOENT) => hi = mid,
-                Err(err) => return Err(self.classify(path, err)),
+                Err(err) => return Err(self.classify_openat2(path, err, Final::Follow)),
             }
         }
         let rest = components.get(lo..).unwrap_or_default();
@@ -802,22 +897,27 @@ impl Root {
     /// Removes a file or symbolic link (the link itself, never its target) inside the root.
     pub fn remove_file(&self, path: &str) -> Result<(), Error> {
         let (parent, name) = self.open_parent(path)?;
-        let removed = match self.steps {
-            Steps::Rustix => rustix::fs::unlinkat(&parent, name, AtFlags::empty()),
-            Steps::Cap => os::cap_remove_file(&File::from(parent), name)
-                .map_err(|err| Errno::from_io_error(&err).unwrap_or(Errno::IO)),
-        };
-        removed.map_err(|err| match err {
-            Errno::ISDIR | Errno::PERM => Error::with_source(
-                ErrorKind::Io,
-                format!(
-                    "path `{}` is a directory; use remove_dir_all for directories",
-                    quote(path)
+        #[cfg(unix)]
+        {
+            let removed = match self.steps {
+                Steps::Rustix => rustix::fs::unlinkat(&parent, name, AtFlags::empty()),
+                Steps::Cap => os::cap_remove_file(&parent, name)
+                    .map_err(|err| Errno::from_io_error(&err).unwrap_or(Errno::IO)),
+            };
+            removed.map_err(|err| match err {
+                Errno::ISDIR | Errno::PERM => Error::with_source(
+                    ErrorKind::Io,
+                    format!(
+                        "path `{}` is a directory; use remove_dir_all for directories",
+                        quote(path)
+                    ),
+                    err.into(),
                 ),
-                err.into(),
-            ),
-            err => self.classify(path, err),
-        })
+                err => self.classify(path, err),
+            })
+        }
+        #[cfg(not(unix))]
+        os::cap_remove_file(&parent, name).map_err(|err| self.classify_io(path, err))
     }
 
     /// Removes a directory and everything below it, inside the root. Every step works on a
@@ -828,9 +928,10 @@ impl Root {
     pub fn remove_dir_all(&self, path: &str) -> Result<(), Error> {
         let (parent, name) = self.open_parent(path)?;
         match self.steps {
+            #[cfg(unix)]
             Steps::Rustix => remove::remove_entry_all(parent.as_fd(), name)
                 .map_err(|err| self.classify(path, err)),
-            Steps::Cap => os::cap_remove_entry_all(&File::from(parent), Path::new(name))
+            Steps::Cap => os::cap_remove_entry_all(&parent, Path::new(name))
                 .map_err(|err| self.classify_io(path, err)),
         }
     }
@@ -840,8 +941,9 @@ impl Root {
     pub fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, Error> {
         let dir = self.open_directory(path)?;
         match self.steps {
+            #[cfg(unix)]
             Steps::Rustix => remove::list(dir.as_fd()).map_err(|err| self.classify(path, err)),
-            Steps::Cap => Ok(os::cap_list(&File::from(dir))
+            Steps::Cap => Ok(os::cap_list(&dir)
                 .map_err(|err| self.classify_io(path, err))?
                 .into_iter()
                 .map(|(name, kind)| DirEntry { name, kind })
@@ -849,6 +951,7 @@ impl Root {
         }
     }
 
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     fn check_absolute(&self, path: &str) -> Result<(), Error> {
         if self.mode == ResolveMode::Reject && path.starts_with('/') {
             // Walk::new says it the same way for both resolvers.
@@ -859,6 +962,7 @@ impl Root {
 
     /// [`Root::classify`] for an error from cap-primitives: the platform's error number
     /// where there is one (Unix), otherwise an I/O error (fail closed).
+    #[cfg(unix)]
     fn classify_io(&self, path: &str, err: std::io::Error) -> Error {
         match Errno::from_io_error(&err) {
             Some(errno) => self.classify(path, errno),
@@ -867,9 +971,127 @@ impl Root {
         }
     }
 
-    /// Turns a failed system call into an error kind. An `EXDEV` from `openat2` (the
-    /// kernel's "would leave the root") is explained by re-walking with the portable
-    /// resolver; whatever that finds, the result stays an error.
+    /// An error from cap-primitives on Windows: the system error codes of
+    /// [`os::windows_kind`]'s table, anything else an I/O error (fail closed).
+    #[cfg(not(unix))]
+    fn classify_io(&self, path: &str, err: std::io::Error) -> Error {
+        match os::windows_kind(&err) {
+            Some(ErrorKind::NotFound) => not_found(path, None),
+            Some(ErrorKind::NotADirectory) => Error::new(
+                ErrorKind::NotADirectory,
+                format!("path `{}`: a component is not a directory", quote(path)),
+            ),
+            Some(ErrorKind::SymlinkLoop) => Error::new(
+                ErrorKind::SymlinkLoop,
+                format!(
+                    "path `{}`: a symbolic link as the last component where following it was \
+                     not asked",
+                    quote(path)
+                ),
+            ),
+            Some(ErrorKind::TooLong) => Error::new(
+                ErrorKind::TooLong,
+                format!(
+                    "path `{}` or one of its components is too long",
+                    quote(path)
+                ),
+            ),
+            _ => io_error(path, "the operation failed", err),
+        }
+    }
+
+    /// What `open` says when the walk ends on a directory and the options create a file:
+    /// `EEXIST` with `create_new`, otherwise `EISDIR`, as the kernel answers.
+    fn create_on_directory(&self, path: &str, create_new: bool) -> Error {
+        #[cfg(unix)]
+        return self.classify(
+            path,
+            if create_new {
+                Errno::EXIST
+            } else {
+                Errno::ISDIR
+            },
+        );
+        #[cfg(not(unix))]
+        {
+            let kind = if create_new {
+                std::io::ErrorKind::AlreadyExists
+            } else {
+                std::io::ErrorKind::IsADirectory
+            };
+            io_error(path, "the operation failed", std::io::Error::from(kind))
+        }
+    }
+
+    /// Turns an error of an `openat2` call into an error kind, for an operation that treats
+    /// the last component as `last` says. The kernel's refusals that do not name their
+    /// reason precisely are explained by walking the same path with the portable walk
+    /// (which counts links exactly as our budget does); **whatever the walk finds, the
+    /// result stays an error** — openat2's refusals are final, the walk only names them:
+    ///
+    /// - `EXDEV` ("would leave the root"): the walk's escape ([`ErrorKind::Traversal`],
+    ///   [`ErrorKind::SymlinkEscape`], [`ErrorKind::Absolute`]), or
+    ///   [`ErrorKind::MovedOutOfRoot`] when the tree no longer shows one.
+    /// - `ELOOP` (after [`openat2::ELOOP_RETRIES`]): the kernel may count the links of a
+    ///   restarted look-up twice (see there), e.g. 21 links followed by `..` above the root
+    ///   are `ELOOP` for the kernel (RCU-walk gives up at the `..`, ref-walk starts again
+    ///   with 21 links counted) but [`ErrorKind::Traversal`] for the walk. The walk's error
+    ///   is reported when it finds one; when the walk succeeds (a symbolic link as the last
+    ///   component under `O_NOFOLLOW`, or a kernel count above ours three times in a row),
+    ///   the kernel's [`ErrorKind::SymlinkLoop`] stands.
+    /// - `EAGAIN` after [`openat2::EAGAIN_RETRIES`] attempts (renames elsewhere on the
+    ///   system kept racing with `..` steps): the walk's error when it finds one, otherwise
+    ///   [`ErrorKind::Io`] whose source is the `EAGAIN` [`std::io::Error`]
+    ///   ([`std::io::ErrorKind::WouldBlock`]): nothing is returned, the caller may retry.
+    ///   Never the walk's success (libpathrs also errors out after 128 attempts).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn classify_openat2(&self, path: &str, err: Errno, last: Final) -> Error {
+        let explained = |accept: &[ErrorKind]| {
+            let mut walk = Walk::new(self, path).ok()?;
+            match walk.run(last, Missing::TailAllowed) {
+                Err(found) if accept.contains(&found.kind()) => Some(found),
+                _ => None,
+            }
+        };
+        match err {
+            Errno::XDEV => explained(&[
+                ErrorKind::Traversal,
+                ErrorKind::SymlinkEscape,
+                ErrorKind::Absolute,
+            ])
+            .unwrap_or_else(|| {
+                // The kernel saw an escape that the tree no longer shows: it changed during
+                // the resolution. Since Linux 5.6, `complete_walk()` answers EXDEV when the
+                // result of a scoped look-up is not under the root (a directory on the way
+                // was moved out), which is the case this kind names.
+                Error::new(
+                    ErrorKind::MovedOutOfRoot,
+                    format!(
+                        "path `{}` left the root while it was resolved (the kernel refused it \
+                         with EXDEV; the tree changed meanwhile); nothing was returned",
+                        quote(path)
+                    ),
+                )
+            }),
+            Errno::LOOP => explained(&PATH_VERDICTS).unwrap_or_else(|| self.classify(path, err)),
+            Errno::AGAIN => explained(&PATH_VERDICTS).unwrap_or_else(|| {
+                io_error(
+                    path,
+                    &format!(
+                        "the kernel could not resolve it safely: a rename somewhere on the \
+                         system raced with a `..` step on each of {} attempts (EAGAIN); \
+                         nothing was returned, try again",
+                        openat2::EAGAIN_RETRIES
+                    ),
+                    err.into(),
+                )
+            }),
+            err => self.classify(path, err),
+        }
+    }
+
+    /// Turns a failed system call into an error kind.
+    #[cfg(unix)]
     fn classify(&self, path: &str, err: Errno) -> Error {
         match err {
             Errno::NOENT => not_found(path, None),
@@ -892,32 +1114,24 @@ impl Root {
                     quote(path)
                 ),
             ),
-            Errno::XDEV => match self.resolve_portable(path) {
-                Err(found)
-                    if matches!(
-                        found.kind(),
-                        ErrorKind::Traversal | ErrorKind::SymlinkEscape | ErrorKind::Absolute
-                    ) =>
-                {
-                    found
-                }
-                // The kernel saw an escape that the tree no longer shows: it changed during
-                // the resolution. Since Linux 5.6, `complete_walk()` answers EXDEV when the
-                // result of a scoped look-up is not under the root (a directory on the way
-                // was moved out), which is the case this kind names.
-                _ => Error::new(
-                    ErrorKind::MovedOutOfRoot,
-                    format!(
-                        "path `{}` left the root while it was resolved (the kernel refused it \
-                         with EXDEV; the tree changed meanwhile); nothing was returned",
-                        quote(path)
-                    ),
-                ),
-            },
             err => io_error(path, "the operation failed", err.into()),
         }
     }
 }
+
+/// The error kinds that are a verdict on the path itself (not on the system's state): what
+/// the portable walk may contribute when it explains an `openat2` refusal.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const PATH_VERDICTS: [ErrorKind; 8] = [
+    ErrorKind::Traversal,
+    ErrorKind::SymlinkEscape,
+    ErrorKind::Absolute,
+    ErrorKind::SymlinkLoop,
+    ErrorKind::NotFound,
+    ErrorKind::NotADirectory,
+    ErrorKind::TooLong,
+    ErrorKind::Encoding,
+];
 
 /// How much of a path `openat2` resolved.
 #[cfg(any(target_os = "linux", target_os = "android"))]

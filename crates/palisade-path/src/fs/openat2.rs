@@ -22,7 +22,18 @@ fn resolve_flags(mode: ResolveMode) -> ResolveFlags {
     containment | ResolveFlags::NO_MAGICLINKS
 }
 
-/// `openat2(dir, path, flags, mode, resolve)` with bounded `EAGAIN` retries.
+/// How often `ELOOP` is tried again. A look-up the kernel restarts (RCU-walk gave up with
+/// `ECHILD`, ref-walk starts over in the same `nameidata`) keeps the links the first attempt
+/// counted: `__set_nameidata` sets `total_link_count` once per system call and `path_init`
+/// does not reset it (fs/namei.c). So a path with 21 to 40 links can get `ELOOP` although it
+/// follows at most 40; a fresh call counts from zero. A real loop, more than 40 links, or a
+/// symbolic link as the last component under `O_NOFOLLOW` answer `ELOOP` every time, so
+/// the retries cost two calls on an error path only. What stays `ELOOP` after them is
+/// explained by the portable walk (see `Root::classify_openat2`).
+pub(crate) const ELOOP_RETRIES: usize = 2;
+
+/// `openat2(dir, path, flags, mode, resolve)` with bounded `EAGAIN` and `ELOOP` retries
+/// (the same call each time; never another resolver).
 ///
 /// A handle this returns needs no further "still beneath the root?" check: for scoped
 /// look-ups (`RESOLVE_BENEATH`, `RESOLVE_IN_ROOT`) the kernel's `complete_walk()` ends with
@@ -41,11 +52,16 @@ pub(crate) fn open(
 ) -> Result<OwnedFd, Errno> {
     let resolve = resolve_flags(mode);
     let mut last = Errno::AGAIN;
+    let mut loops = 0;
     for _ in 0..EAGAIN_RETRIES {
         match rustix::fs::openat2(dir, path, flags, create_mode, resolve) {
             Err(Errno::AGAIN) => last = Errno::AGAIN,
             // EINTR: a signal; the call had no effect.
             Err(Errno::INTR) => last = Errno::INTR,
+            Err(Errno::LOOP) if loops < ELOOP_RETRIES => {
+                loops += 1;
+                last = Errno::LOOP;
+            }
             other => return other,
         }
     }

@@ -80,12 +80,80 @@ fn from_errno(err: rustix::io::Errno) -> StepError {
     }
 }
 
+/// Windows system error codes (winerror.h) that cap-primitives returns for the walk's
+/// decisions, and what each means to the walk. Anything not listed is an I/O error.
+#[cfg(windows)]
+const WINDOWS_STEP_ERRORS: [(i32, WindowsStep); 7] = [
+    // ERROR_FILE_NOT_FOUND, ERROR_PATH_NOT_FOUND
+    (2, WindowsStep::NotFound),
+    (3, WindowsStep::NotFound),
+    // ERROR_DIRECTORY: "the directory name is invalid", cap-primitives' "not a directory"
+    // for a directory open that met a file.
+    (267, WindowsStep::Changed),
+    // ERROR_STOPPED_ON_SYMLINK: cap-primitives' answer to a no-follow open of a link.
+    (681, WindowsStep::Changed),
+    // ERROR_NOT_A_REPARSE_POINT: reading a link that is not (or no longer) one.
+    (4390, WindowsStep::Changed),
+    // ERROR_FILE_EXISTS, ERROR_ALREADY_EXISTS
+    (80, WindowsStep::Exists),
+    (183, WindowsStep::Exists),
+];
+
+#[cfg(windows)]
+#[derive(Debug, Clone, Copy)]
+enum WindowsStep {
+    NotFound,
+    Changed,
+    Exists,
+}
+
+/// Windows system error codes (winerror.h) that name a verdict on the path at the level of a
+/// [`Root`](crate::Root) operation. Anything not listed is an I/O error.
+#[cfg(windows)]
+const WINDOWS_ROOT_ERRORS: [(i32, crate::ErrorKind); 6] = [
+    // ERROR_FILE_NOT_FOUND, ERROR_PATH_NOT_FOUND
+    (2, crate::ErrorKind::NotFound),
+    (3, crate::ErrorKind::NotFound),
+    // ERROR_DIRECTORY (cap-primitives' "not a directory")
+    (267, crate::ErrorKind::NotADirectory),
+    // ERROR_STOPPED_ON_SYMLINK (cap-primitives' no-follow open of a link: our `O_NOFOLLOW`)
+    (681, crate::ErrorKind::SymlinkLoop),
+    // ERROR_TOO_MANY_LINKS (cap-primitives' "too many symlinks")
+    (1142, crate::ErrorKind::SymlinkLoop),
+    // ERROR_FILENAME_EXCED_RANGE
+    (206, crate::ErrorKind::TooLong),
+];
+
+/// The error kind [`WINDOWS_ROOT_ERRORS`] gives a Windows error, if any.
+#[cfg(windows)]
+pub(crate) fn windows_kind(err: &io::Error) -> Option<crate::ErrorKind> {
+    let code = err.raw_os_error()?;
+    WINDOWS_ROOT_ERRORS
+        .iter()
+        .find(|(known, _)| *known == code)
+        .map(|(_, kind)| *kind)
+}
+
 /// cap-primitives reports the platform's error; only the kinds std names portably are
-/// interpreted (plus, on Unix, the raw `errno`), anything else fails closed as I/O.
+/// interpreted (plus the raw `errno` on Unix and the table above on Windows), anything else
+/// fails closed as I/O.
 fn from_io(err: io::Error) -> StepError {
     #[cfg(unix)]
     if err.raw_os_error().is_some() {
         return from_errno(rustix::io::Errno::from_io_error(&err).unwrap_or(rustix::io::Errno::IO));
+    }
+    #[cfg(windows)]
+    if let Some(code) = err.raw_os_error() {
+        return match WINDOWS_STEP_ERRORS
+            .iter()
+            .find(|(known, _)| *known == code)
+            .map(|(_, step)| *step)
+        {
+            Some(WindowsStep::NotFound) => StepError::NotFound,
+            Some(WindowsStep::Changed) => StepError::Changed(err),
+            Some(WindowsStep::Exists) => StepError::Exists,
+            None => StepError::Io(err),
+        };
     }
     match err.kind() {
         io::ErrorKind::NotFound => StepError::NotFound,
@@ -238,6 +306,14 @@ pub(crate) fn cap_open(dir: &File, name: &str, how: CapOpen) -> io::Result<File>
             .mode(how.mode)
             .custom_flags(rustix::fs::OFlags::NOCTTY.bits() as i32);
     }
+    #[cfg(windows)]
+    if name == Path::new(".") {
+        use cap_primitives::fs::OpenOptionsExt as _;
+        // FILE_FLAG_BACKUP_SEMANTICS (winbase.h): CreateFile opens a directory only with it
+        // (the walk ended on a directory: `open` hands it back, as on Unix).
+        const FILE_FLAG_BACKUP_SEMANTICS: u32 = 0x0200_0000;
+        options.custom_flags(FILE_FLAG_BACKUP_SEMANTICS);
+    }
     #[cfg(not(unix))]
     let _ = how.mode;
     cap_primitives::fs::open(dir, name, &options)
@@ -245,6 +321,7 @@ pub(crate) fn cap_open(dir: &File, name: &str, how: CapOpen) -> io::Result<File>
 
 /// Opens the directory `dir` itself again, readable so that it can be listed (`.` through
 /// cap-primitives; its `open_dir` may give a search-only handle, `O_PATH` on Linux).
+#[cfg(not(windows))]
 pub(crate) fn cap_reopen_dir(dir: &File) -> io::Result<File> {
     let mut options = cap_primitives::fs::OpenOptions::new();
     options.read(true);
@@ -255,6 +332,14 @@ pub(crate) fn cap_reopen_dir(dir: &File) -> io::Result<File> {
         options.custom_flags(rustix::fs::OFlags::DIRECTORY.bits() as i32);
     }
     cap_primitives::fs::open(dir, Path::new("."), &options)
+}
+
+/// Windows: cap-primitives' own directory handle on `.` (readable, without
+/// `FILE_SHARE_DELETE`); cap-primitives lists a directory through the handle's path there,
+/// so no listing right on the handle is needed.
+#[cfg(windows)]
+pub(crate) fn cap_reopen_dir(dir: &File) -> io::Result<File> {
+    cap_primitives::fs::open_dir_nofollow(dir, Path::new("."))
 }
 
 /// How deep [`cap_remove_entry_all`] descends before it refuses (as `remove.rs`).
@@ -336,7 +421,7 @@ pub(crate) fn cap_remove_file(dir: &File, name: &str) -> io::Result<()> {
     cap_primitives::fs::remove_file(dir, name)
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 

@@ -26,15 +26,26 @@
 //!   not beneath). It needs no procfs, but it is **not atomic**: each `..` is a separate
 //!   look-up, so two renames timed between our look-ups can make a directory that was never
 //!   beneath the root at any single instant look as if it were. It still catches the plain
-//!   move-out this check is for. Used where procfs is unavailable, and on non-Linux systems.
+//!   move-out this check is for. Used where procfs is unavailable, and on non-Linux Unix
+//!   systems.
+//! - **final path** (Windows): `GetFinalPathNameByHandleW` (through `winx`) for the handle
+//!   and for the root, compared component by component as a path prefix: the same idea as
+//!   the procfs check. **Compiled, never run or tested**: no Windows machine was available,
+//!   and whether Windows computes that path in one consistent snapshot under concurrent
+//!   renames is not established here.
 
+use std::fs::File;
+#[cfg(unix)]
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
+#[cfg(unix)]
 use rustix::fs::{Mode, OFlags};
+#[cfg(unix)]
 use rustix::io::Errno;
 
 use crate::error::{Error, ErrorKind, quote};
 use crate::fs::io_error;
+#[cfg(unix)]
 use crate::fs::walk::dir_flags;
 
 /// How a [`Root`](crate::Root) checks, after each resolution, that the handle it reached is
@@ -42,7 +53,8 @@ use crate::fs::walk::dir_flags;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum HandleCheck {
-    /// procfs where it is usable (Linux, Android), the parent walk elsewhere.
+    /// procfs where it is usable (Linux, Android), the parent walk on other Unix systems
+    /// and without procfs, the final-path check on Windows.
     #[default]
     Auto,
     /// `readlink` of `/proc/self/fd/N` compared with the root's: atomic with respect to
@@ -50,8 +62,11 @@ pub enum HandleCheck {
     Procfs,
     /// `..` walked by descriptor up to the root, comparing device and inode numbers. Needs no
     /// procfs, but is not atomic (see the crate documentation). The `openat2` resolver
-    /// cannot use it (it returns no parent directory to walk from).
+    /// cannot use it (it returns no parent directory to walk from). Unix only.
     ParentWalk,
+    /// The handle's final path (`GetFinalPathNameByHandleW`) compared with the root's.
+    /// Windows only; compiled but never run or tested (see the crate's Status section).
+    FinalPath,
 }
 
 /// The check a root actually uses.
@@ -59,12 +74,16 @@ pub enum HandleCheck {
 pub(crate) enum Verifier {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     Procfs(procfs::ProcFds),
+    #[cfg(unix)]
     ParentWalk,
+    #[cfg(windows)]
+    FinalPath,
 }
 
 impl Verifier {
     pub(crate) fn choose(wanted: HandleCheck) -> Result<Verifier, Error> {
         match wanted {
+            #[cfg(unix)]
             HandleCheck::ParentWalk => Ok(Verifier::ParentWalk),
             #[cfg(any(target_os = "linux", target_os = "android"))]
             HandleCheck::Auto => {
@@ -82,19 +101,36 @@ impl Verifier {
                         err.into(),
                     )
                 }),
-            #[cfg(not(any(target_os = "linux", target_os = "android")))]
+            #[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
             HandleCheck::Auto => Ok(Verifier::ParentWalk),
-            #[cfg(not(any(target_os = "linux", target_os = "android")))]
-            HandleCheck::Procfs => Err(Error::with_source(
+            #[cfg(windows)]
+            HandleCheck::Auto | HandleCheck::FinalPath => Ok(Verifier::FinalPath),
+            other => Err(Error::with_source(
                 ErrorKind::Io,
-                "procfs handle checks exist only on Linux; use the parent-walk check".to_owned(),
+                format!(
+                    "the handle check {other:?} does not exist on this system; use \
+                     `HandleCheck::Auto`"
+                ),
                 std::io::Error::from(std::io::ErrorKind::Unsupported),
             )),
         }
     }
 
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     pub(crate) fn is_procfs(&self) -> bool {
-        !matches!(self, Verifier::ParentWalk)
+        matches!(self, Verifier::Procfs(_))
+    }
+
+    /// The check as the public enum.
+    pub(crate) fn kind(&self) -> HandleCheck {
+        match self {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Verifier::Procfs(_) => HandleCheck::Procfs,
+            #[cfg(unix)]
+            Verifier::ParentWalk => HandleCheck::ParentWalk,
+            #[cfg(windows)]
+            Verifier::FinalPath => HandleCheck::FinalPath,
+        }
     }
 
     /// Checks that `handle` (found in directory `dir`, or `dir` itself) is beneath `root`.
@@ -102,20 +138,28 @@ impl Verifier {
     /// directory.
     pub(crate) fn check(
         &self,
-        root: BorrowedFd<'_>,
-        handle: BorrowedFd<'_>,
-        dir: BorrowedFd<'_>,
+        root: &File,
+        handle: &File,
+        dir: &File,
         input: &str,
     ) -> Result<(), Error> {
-        let beneath = match self {
+        let beneath: std::io::Result<bool> = match self {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Verifier::Procfs(fds) => {
                 let _ = dir;
-                fds.relative_path(root, handle).map(|rel| rel.is_some())
+                fds.relative_path(root.as_fd(), handle.as_fd())
+                    .map(|rel| rel.is_some())
+                    .map_err(std::io::Error::from)
             }
+            #[cfg(unix)]
             Verifier::ParentWalk => {
                 let _ = handle;
-                beneath_by_parents(root, dir)
+                beneath_by_parents(root.as_fd(), dir.as_fd()).map_err(std::io::Error::from)
+            }
+            #[cfg(windows)]
+            Verifier::FinalPath => {
+                let _ = dir;
+                final_path_beneath(root, handle)
             }
         };
         match beneath {
@@ -124,10 +168,20 @@ impl Verifier {
             Err(err) => Err(io_error(
                 input,
                 "checking that the result is still beneath the root",
-                err.into(),
+                err,
             )),
         }
     }
+}
+
+/// The final-path check (Windows): `handle`'s path has the root's path as a prefix, compared
+/// component by component (`Path::strip_prefix`), both read with `GetFinalPathNameByHandleW`
+/// in the same form (normalised, with the drive letter).
+#[cfg(windows)]
+fn final_path_beneath(root: &File, handle: &File) -> std::io::Result<bool> {
+    let handle_path = winx::file::get_file_path(handle)?;
+    let root_path = winx::file::get_file_path(root)?;
+    Ok(handle_path.strip_prefix(&root_path).is_ok())
 }
 
 pub(crate) fn moved_out(input: &str) -> Error {
@@ -141,11 +195,13 @@ pub(crate) fn moved_out(input: &str) -> Error {
     )
 }
 
+#[cfg(unix)]
 /// At most this many `..` steps from a handle up to the root or the filesystem's root
 /// (a path of `PATH_MAX` bytes has at most 2048 components). Deeper: not beneath.
 const MAX_PARENT_STEPS: usize = 4096;
 
 /// The parent walk: see the module documentation (best effort, not atomic).
+#[cfg(unix)]
 fn beneath_by_parents(root: BorrowedFd<'_>, dir: BorrowedFd<'_>) -> Result<bool, Errno> {
     let identity = |fd: BorrowedFd<'_>| rustix::fs::fstat(fd).map(|st| (st.st_dev, st.st_ino));
     let root_id = identity(root)?;
@@ -306,7 +362,7 @@ pub(crate) mod procfs {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
@@ -317,9 +373,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root_path = dir.path().join("root");
         std::fs::create_dir_all(root_path.join("a/b")).unwrap();
-        let root =
-            rustix::fs::openat(rustix::fs::CWD, &root_path, dir_flags(), Mode::empty()).unwrap();
-        let handle = rustix::fs::openat(&root, "a/b", dir_flags(), Mode::empty()).unwrap();
+        let root = File::from(
+            rustix::fs::openat(rustix::fs::CWD, &root_path, dir_flags(), Mode::empty()).unwrap(),
+        );
+        let handle =
+            File::from(rustix::fs::openat(&root, "a/b", dir_flags(), Mode::empty()).unwrap());
         let checks = [
             Verifier::choose(HandleCheck::Auto).unwrap(),
             Verifier::ParentWalk,
@@ -331,7 +389,7 @@ mod tests {
                 .iter()
                 .map(|check| {
                     check
-                        .check(root.as_fd(), handle.as_fd(), handle.as_fd(), "a/b")
+                        .check(&root, &handle, &handle, "a/b")
                         .map_err(|err| err.kind())
                 })
                 .collect::<Vec<_>>()

@@ -9,8 +9,10 @@
 
 use std::collections::VecDeque;
 use std::fs::File;
+#[cfg(unix)]
 use std::os::fd::{AsFd, BorrowedFd};
 
+#[cfg(unix)]
 use rustix::fs::OFlags;
 
 use crate::error::{Error, ErrorKind, quote};
@@ -109,6 +111,7 @@ impl<'r> Walk<'r> {
     }
 
     /// The directory the walk stands in.
+    #[cfg(unix)]
     pub(crate) fn current(&self) -> BorrowedFd<'_> {
         self.current_dir().as_fd()
     }
@@ -345,6 +348,7 @@ fn split(path: &str) -> impl DoubleEndedIterator<Item = &str> {
 
 /// Flags for a directory handle used only to walk: `O_PATH` on Linux (search permission is
 /// enough, as for the kernel's own walk), read-only elsewhere.
+#[cfg(unix)]
 pub(crate) fn dir_flags() -> OFlags {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     let access = OFlags::PATH;
