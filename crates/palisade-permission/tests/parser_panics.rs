@@ -42,6 +42,9 @@ fn oversized_io_numbers_are_refused_without_a_parser_panic() {
         "<<${\u{c}}${",
         "<<E ${x}${\nE",
         "<<E \"${x}${\"\nE",
+        // Found by fuzzing shell_assess (crash-809a033a…, minimised): `$[` after the operator.
+        "$(<<  k)<<$[ ",
+        "cat <<EOF $[1]\nEOF",
         // Found by fuzzing shell_assess (oom-b5dc4048…): an endless loop in the tokenizer.
         "x <<\r; y ",
         "cat <<\r;x\t",

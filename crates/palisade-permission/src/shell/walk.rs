@@ -1098,15 +1098,14 @@ fn heredoc_delimiter(bytes: &[u8], mut at: usize) -> (Vec<u8>, usize) {
 }
 
 /// Whether an unquoted here-document operator (`<<`, `<<-`; not the here-string `<<<`) is
-/// followed, on its own line, by `$(`, a backquote, a carriage return (in its delimiter or
-/// anywhere after it, while the here-document is pending) or a `${` that the line doesn't
+/// followed, on its own line, by `$(`, `$[`, a backquote, a carriage return (in its delimiter
+/// or anywhere after it, while the here-document is pending) or a `${` that the line doesn't
 /// close. brush-parser 0.4's tokenizer unwraps a missing character while scanning nested
-/// expansions with a here-document pending (`cat <<$(${F}` + newline + body,
-/// `x <<EOF … $((…` + newline + body, `<<E ${x}${` + newline + `E`), and loops until
-/// memory runs out on `x <<\r; y ` (all found by fuzzing `shell_assess`). A scan before the
-/// tokenizer runs that follows quoting (a quoted `<<` is text; a `$(` in double quotes still
-/// expands). It also refuses lines bash runs fine (`cat <<EOF > "$(pwd)/x"`), which only
-/// fails closed.
+/// expansions with a here-document pending (`cat <<$(${F}` + newline + body, `x <<EOF … $((…` +
+/// newline + body, `<<E ${x}${` + newline + `E`, `$(<<  k)<<$[ `), and loops until memory runs
+/// out on `x <<\r; y ` (all found by fuzzing `shell_assess`). A scan before the tokenizer runs
+/// that follows quoting (a quoted `<<` is text; a `$(` in double quotes still expands). It also
+/// refuses lines bash runs fine (`cat <<EOF > "$(pwd)/x"`), which only fails closed.
 fn heredoc_with_pending_substitution(src: &str) -> bool {
     #[derive(PartialEq)]
     enum Quote {
@@ -1142,7 +1141,7 @@ fn heredoc_with_pending_substitution(src: &str) -> bool {
             // A carriage return after the operator: `x <<\r; y ` sends brush-parser's
             // tokenizer into an endless, memory-hungry loop (found by fuzzing).
             (_, b'`' | b'\r') if pending => return true,
-            (_, b'$') if pending && next == Some(b'(') => return true,
+            (_, b'$') if pending && matches!(next, Some(b'(' | b'[')) => return true,
             (_, b'$') if pending && next == Some(b'{') => {
                 braces = braces.saturating_add(1);
                 i = i.saturating_add(1);
