@@ -55,6 +55,10 @@ fn oversized_io_numbers_are_refused_without_a_parser_panic() {
         "$(<<EOF\n)\nEOF",
         "echo \"$(cat <<EOF\n)\nEOF\"",
         "`cat <<EOF\n`\nEOF",
+        // Found by fuzzing shell_assess (crash-d0535f64…, minimised): a substitution closes
+        // before its here-document's body, and a comment hides the next one's `)`.
+        "\"$(<<  E)$(#)",
+        "echo $(cat <<E) x\nbody\nE",
     ];
     for line in in_substitutions {
         let analysis = ShellAnalyzer::new().analyze(line);
@@ -100,7 +104,7 @@ fn oversized_io_numbers_are_refused_without_a_parser_panic() {
             analysis
                 .problems
                 .iter()
-                .any(|p| p.message.contains("here-document operator")),
+                .any(|p| p.message.contains("here-document")),
             "{line}: {:?}",
             analysis.problems
         );
@@ -116,6 +120,7 @@ fn oversized_io_numbers_are_refused_without_a_parser_panic() {
         "cat <<-'EOF'\n\tx\nEOF",
         "cat <<< \"$(date)\"",
         "echo $((1<<4))",
+        "echo $(( (1<<4) + 2 ))",
         "cat <<EOF > \"${dir}/out\"\nbody ${x}\nEOF",
         // Closed substitutions holding here-documents (a `)` in the body closes nothing).
         "git commit -m \"$(cat <<'EOF'\nfeat(x): y)\nEOF\n)\"",

@@ -972,9 +972,11 @@ fn delimiter_is_empty(rest: &[u8]) -> bool {
 
 /// Whether a here-document operator sits inside a `$(`, `$[`, `${` or backquote that the
 /// line never closes, reading here-document bodies as bash does (a `)` in a body closes
-/// nothing). bash refuses such a line; brush-parser 0.4's tokenizer unwraps a missing
-/// character on it (`$(<<EOF` + newline + `)` + newline + `EOF`, found by fuzzing). Closed
-/// ones, like the common `git commit -m "$(cat <<'EOF' … EOF` + newline + `)"`, pass.
+/// nothing, a comment hides the rest of its line), or inside one that closes before the
+/// here-document's body starts. bash refuses the first and rarely sees the second;
+/// brush-parser 0.4's tokenizer unwraps a missing character on both (`$(<<EOF` + newline +
+/// `)` + newline + `EOF`, `$(<<  E)$(#)`, found by fuzzing). Substitutions that close after
+/// the body, like the common `git commit -m "$(cat <<'EOF' … EOF` + newline + `)"`, pass.
 fn heredoc_in_unclosed_expansion(src: &str) -> bool {
     #[derive(Clone, Copy, PartialEq)]
     enum Quote {
@@ -983,27 +985,33 @@ fn heredoc_in_unclosed_expansion(src: &str) -> bool {
         Double,
     }
     let bytes = src.as_bytes();
-    // Each open construct: the byte that closes it and the quoting outside it.
-    let mut open: Vec<(u8, Quote)> = Vec::new();
+    // Each open construct: the byte that closes it, the quoting outside it, and whether it is
+    // arithmetic (`$((`, `$[`, `((`), where `<<` is a shift.
+    let mut open: Vec<(u8, Quote, bool)> = Vec::new();
     let mut quote = Quote::None;
-    // Delimiters of here-documents whose bodies start after the next newline.
-    let mut pending: Vec<(Vec<u8>, bool)> = Vec::new();
+    // Delimiters of here-documents whose bodies start after the next newline, with the
+    // number of constructs open at their operator.
+    let mut pending: Vec<(Vec<u8>, bool, usize)> = Vec::new();
     let mut inside = false;
     let mut i = 0usize;
     while let Some(&byte) = bytes.get(i) {
         let next = bytes.get(i.saturating_add(1)).copied();
-        let closes = open.last().map(|&(closer, _)| closer) == Some(byte);
+        let closes = open.last().map(|&(closer, _, _)| closer) == Some(byte);
+        let arithmetic = open.last().is_some_and(|&(_, _, arithmetic)| arithmetic);
         match (quote, byte) {
             (Quote::Single, b'\'') => quote = Quote::None,
             (Quote::Single, _) => {}
             (_, b'\\') => i = i.saturating_add(1),
             (_, b'`') if closes => {
-                if let Some((_, outside)) = open.pop() {
+                if let Some((_, outside, _)) = open.pop() {
                     quote = outside;
+                }
+                if pending.iter().any(|&(_, _, depth)| depth > open.len()) {
+                    return true;
                 }
             }
             (_, b'`') => {
-                open.push((b'`', quote));
+                open.push((b'`', quote, false));
                 quote = Quote::None;
             }
             (_, b'$') if matches!(next, Some(b'(' | b'[' | b'{')) => {
@@ -1012,20 +1020,43 @@ fn heredoc_in_unclosed_expansion(src: &str) -> bool {
                     Some(b'[') => b']',
                     _ => b'}',
                 };
-                open.push((closer, quote));
+                let after = bytes.get(i.saturating_add(2)).copied();
+                open.push((
+                    closer,
+                    quote,
+                    closer == b']' || (closer == b')' && after == Some(b'(')),
+                ));
                 quote = Quote::None;
                 i = i.saturating_add(1);
             }
             (Quote::None, b'\'') => quote = Quote::Single,
             (Quote::None, b'"') => quote = Quote::Double,
             (Quote::Double, b'"') => quote = Quote::None,
-            (Quote::None, b'(') if !open.is_empty() => open.push((b')', Quote::None)),
+            (Quote::None, b'(') if !open.is_empty() => {
+                open.push((b')', Quote::None, arithmetic || next == Some(b'(')));
+            }
             (Quote::None, b')' | b']' | b'}') if closes => {
-                if let Some((_, outside)) = open.pop() {
+                if let Some((_, outside, _)) = open.pop() {
                     quote = outside;
                 }
+                // A construct holding a here-document closes before its body was read.
+                if pending.iter().any(|&(_, _, depth)| depth > open.len()) {
+                    return true;
+                }
             }
-            (Quote::None, b'<') if next == Some(b'<') => {
+            // A comment runs to the end of the line (`$(#)` never closes).
+            (Quote::None, b'#')
+                if i == 0
+                    || matches!(
+                        i.checked_sub(1).and_then(|j| bytes.get(j)),
+                        Some(b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')')
+                    ) =>
+            {
+                let rest = bytes.get(i..).unwrap_or_default();
+                let len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+                i = i.saturating_add(len).saturating_sub(1);
+            }
+            (Quote::None, b'<') if next == Some(b'<') && !arithmetic => {
                 let mut at = i.saturating_add(2);
                 if bytes.get(at) == Some(&b'<') {
                     i = at; // a here-string `<<<`
@@ -1038,7 +1069,7 @@ fn heredoc_in_unclosed_expansion(src: &str) -> bool {
                         at = at.saturating_add(1);
                     }
                     let (delimiter, end) = heredoc_delimiter(bytes, at);
-                    pending.push((delimiter, strip_tabs));
+                    pending.push((delimiter, strip_tabs, open.len()));
                     inside |= !open.is_empty();
                     i = end.saturating_sub(1);
                 }
@@ -1046,7 +1077,7 @@ fn heredoc_in_unclosed_expansion(src: &str) -> bool {
             (Quote::None, b'\n') if !pending.is_empty() => {
                 // Skip each body up to its delimiter line.
                 let mut line_start = i.saturating_add(1);
-                for (delimiter, strip_tabs) in pending.drain(..) {
+                for (delimiter, strip_tabs, _) in pending.drain(..) {
                     loop {
                         let Some(rest) = bytes.get(line_start..).filter(|r| !r.is_empty()) else {
                             // An unterminated body: the line is refused anyway.
