@@ -16,7 +16,7 @@ use palisade_permission::{Gate, PolicySet, ShellAnalyzer, Verdict};
 static PANICS: AtomicUsize = AtomicUsize::new(0);
 
 #[test]
-fn oversized_io_numbers_are_refused_without_a_parser_panic() {
+fn known_parser_panics_are_refused_before_parsing() {
     std::panic::set_hook(Box::new(|_| {
         PANICS.fetch_add(1, Ordering::SeqCst);
     }));
