@@ -48,6 +48,18 @@ fn known_parser_panics_are_refused_before_parsing() {
         // Found by fuzzing shell_assess (oom-b5dc4048…): an endless loop in the tokenizer.
         "x <<\r; y ",
         "cat <<\r;x\t",
+        // Found by fuzzing shell_assess (crash-4a511049…, minimised): a delimiter that is an
+        // expansion holding a form feed. The tokenizer unwraps a missing `}`.
+        "<<${${\u{c}}\"}\"",
+        // Delimiters that are not plain words, and operators inside `${…}`.
+        "cat <<$x\nhi\n$x",
+        "cat <<`x`\nhi\n`x`",
+        "cat <<E\u{c}X\nhi\nE\u{c}X",
+        "cat <<\"E O F\"\nhi\nE O F",
+        "cat <<'EOF\nhi\nEOF",
+        "cat <<@(x)\nhi\n@(x)",
+        "cat <<\nhi",
+        "echo \"${x:-$(cat <<EOF\nhi\nEOF\n)}\"",
     ];
     let in_substitutions = [
         // Found by fuzzing shell_assess (crash-c2fbb767…, minimised): a here-document inside a
@@ -122,6 +134,16 @@ fn known_parser_panics_are_refused_before_parsing() {
         "echo $((1<<4))",
         "echo $(( (1<<4) + 2 ))",
         "cat <<EOF > \"${dir}/out\"\nbody ${x}\nEOF",
+        // Plain delimiters, quoted, escaped or not.
+        "cat <<\"EOF\"\nhi\nEOF",
+        "cat <<\\EOF\nhi\nEOF",
+        "cat << END_OF-TEXT.1\nhi\nEND_OF-TEXT.1",
+        "cat <<E\"O\"F>out\nhi\nEOF",
+        "cat <<EOF|wc -l\nhi\nEOF",
+        // `<<` quoted, or in arithmetic, is no operator.
+        "git log --format='<<%h>>'",
+        "echo \"<<$x\"",
+        "echo $(( 1 << (2) ))",
         // Closed substitutions holding here-documents (a `)` in the body closes nothing).
         "git commit -m \"$(cat <<'EOF'\nfeat(x): y)\nEOF\n)\"",
         "x=$(cat <<EOF\n)\nEOF\n)",

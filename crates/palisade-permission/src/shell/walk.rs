@@ -130,13 +130,19 @@ impl Walker {
             );
             return;
         }
-        if heredoc_in_unclosed_expansion(src) {
+        if let Some(hazard) = heredoc_hazard(src) {
+            let what = match hazard {
+                HeredocHazard::UnclosedExpansion => {
+                    "a here-document inside an unterminated substitution"
+                }
+                HeredocHazard::UnusualDelimiter => {
+                    "a here-document delimiter that is not a plain word (letters, digits, `_.,:=%^/~-`, quoted or not)"
+                }
+                HeredocHazard::InParameterExpansion => "a here-document inside `${…}`",
+            };
             self.problem(
                 ProblemKind::Parse,
-                format!(
-                    "cannot parse `{}`: a here-document inside an unterminated substitution",
-                    shorten(src)
-                ),
+                format!("cannot parse `{}`: {what}", shorten(src)),
             );
             return;
         }
@@ -970,14 +976,41 @@ fn delimiter_is_empty(rest: &[u8]) -> bool {
     quoted
 }
 
-/// Whether a here-document operator sits inside a `$(`, `$[`, `${` or backquote that the
-/// line never closes, reading here-document bodies as bash does (a `)` in a body closes
-/// nothing, a comment hides the rest of its line), or inside one that closes before the
-/// here-document's body starts. bash refuses the first and rarely sees the second;
-/// brush-parser 0.4's tokenizer unwraps a missing character on both (`$(<<EOF` + newline +
-/// `)` + newline + `EOF`, `$(<<  E)$(#)`, found by fuzzing). Substitutions that close after
-/// the body, like the common `git commit -m "$(cat <<'EOF' … EOF` + newline + `)"`, pass.
-fn heredoc_in_unclosed_expansion(src: &str) -> bool {
+/// What [`heredoc_hazard`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HeredocHazard {
+    /// A here-document operator inside a substitution the line never closes, or one that
+    /// closes before the here-document's body.
+    UnclosedExpansion,
+    /// A here-document delimiter that is not a plain word.
+    UnusualDelimiter,
+    /// A here-document operator inside `${…}`.
+    InParameterExpansion,
+}
+
+/// Scans the here-document operators brush-parser 0.4's tokenizer sees (unquoted `<<` and
+/// `<<-` outside arithmetic, in the line or in any substitution) and reports the first shape
+/// that tokenizer is known to mishandle. It reads here-document bodies as bash does (a `)` in
+/// a body closes nothing, a comment hides the rest of its line). Each shape was found by
+/// fuzzing `shell_assess`, where the tokenizer unwrapped a missing character:
+///
+/// - [`HeredocHazard::UnclosedExpansion`]: inside a `$(`, `$[`, `${` or backquote that the
+///   line never closes (`$(<<EOF` + newline + `)` + newline + `EOF`), or that closes before
+///   the body starts (`$(<<  E)$(#)`). bash refuses the first and rarely sees the second.
+///   Substitutions that close after the body, like the common `git commit -m "$(cat <<'EOF'
+///   … EOF` + newline + `)"`, pass.
+/// - [`HeredocHazard::UnusualDelimiter`]: a delimiter that is not a plain word
+///   (`<<${${` + form feed + `}"}"`): the tokenizer reads the delimiter with its
+///   here-document state still pending, so any expansion, odd blank or glob inside one trips
+///   it. Plain words (letters, digits and `_.,:=%^/~-`, quoted or escaped or not) are what
+///   scripts use (`EOF`, `'EOF'`, `"END_OF_TEXT"`, `\EOF`).
+/// - [`HeredocHazard::InParameterExpansion`]: an operator inside `${…}`, where the
+///   tokenizer's here-document bookkeeping is a separate copy. bash scripts don't put one
+///   there.
+///
+/// Every shape refused here is one bash scripts practically never use, so refusing fails
+/// closed at little cost.
+fn heredoc_hazard(src: &str) -> Option<HeredocHazard> {
     #[derive(Clone, Copy, PartialEq)]
     enum Quote {
         None,
@@ -1007,7 +1040,7 @@ fn heredoc_in_unclosed_expansion(src: &str) -> bool {
                     quote = outside;
                 }
                 if pending.iter().any(|&(_, _, depth)| depth > open.len()) {
-                    return true;
+                    return Some(HeredocHazard::UnclosedExpansion);
                 }
             }
             (_, b'`') => {
@@ -1041,7 +1074,7 @@ fn heredoc_in_unclosed_expansion(src: &str) -> bool {
                 }
                 // A construct holding a here-document closes before its body was read.
                 if pending.iter().any(|&(_, _, depth)| depth > open.len()) {
-                    return true;
+                    return Some(HeredocHazard::UnclosedExpansion);
                 }
             }
             // A comment runs to the end of the line (`$(#)` never closes).
@@ -1068,6 +1101,12 @@ fn heredoc_in_unclosed_expansion(src: &str) -> bool {
                     while matches!(bytes.get(at), Some(b' ' | b'\t')) {
                         at = at.saturating_add(1);
                     }
+                    if !plain_heredoc_delimiter(bytes, at) {
+                        return Some(HeredocHazard::UnusualDelimiter);
+                    }
+                    if open.iter().any(|&(closer, _, _)| closer == b'}') {
+                        return Some(HeredocHazard::InParameterExpansion);
+                    }
                     let (delimiter, end) = heredoc_delimiter(bytes, at);
                     pending.push((delimiter, strip_tabs, open.len()));
                     inside |= !open.is_empty();
@@ -1081,7 +1120,7 @@ fn heredoc_in_unclosed_expansion(src: &str) -> bool {
                     loop {
                         let Some(rest) = bytes.get(line_start..).filter(|r| !r.is_empty()) else {
                             // An unterminated body: the line is refused anyway.
-                            return inside;
+                            return inside.then_some(HeredocHazard::UnclosedExpansion);
                         };
                         let len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
                         let mut line = rest.get(..len).unwrap_or_default();
@@ -1102,7 +1141,42 @@ fn heredoc_in_unclosed_expansion(src: &str) -> bool {
         }
         i = i.saturating_add(1);
     }
-    inside && !open.is_empty()
+    (inside && !open.is_empty()).then_some(HeredocHazard::UnclosedExpansion)
+}
+
+/// Whether the here-document delimiter starting at `at` is a plain word: at least one byte of
+/// ASCII letters, digits and `_.,:=%^/~-`, where any part may be single- or double-quoted
+/// and any byte escaped with a backslash, ending at a blank, newline, `;`, `&`, `|`, `<`,
+/// `>`, `)` or the end of input.
+fn plain_heredoc_delimiter(bytes: &[u8], mut at: usize) -> bool {
+    fn plain(byte: u8) -> bool {
+        byte.is_ascii_alphanumeric() || b"_.,:=%^/~-".contains(&byte)
+    }
+    let mut quote: Option<u8> = None;
+    let mut len = 0usize;
+    loop {
+        let byte = bytes.get(at).copied();
+        match (quote, byte) {
+            // An unterminated quote.
+            (Some(_), None) => return false,
+            (Some(q), Some(b)) if b == q => quote = None,
+            (None, Some(b'\'')) | (None, Some(b'"')) => quote = byte,
+            (None, Some(b'\\')) => {
+                at = at.saturating_add(1);
+                if !bytes.get(at).is_some_and(|&b| plain(b)) {
+                    return false;
+                }
+                len = len.saturating_add(1);
+            }
+            (None, None | Some(b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b')')) => {
+                break;
+            }
+            (_, Some(b)) if plain(b) => len = len.saturating_add(1),
+            (_, Some(_)) => return false,
+        }
+        at = at.saturating_add(1);
+    }
+    len > 0
 }
 
 /// A here-document delimiter starting at `at` after quote removal, and where it ends.
