@@ -1005,8 +1005,8 @@ enum HeredocHazard {
 ///   it. Plain words (letters, digits and `_.,:=%^/~-`, quoted or escaped or not) are what
 ///   scripts use (`EOF`, `'EOF'`, `"END_OF_TEXT"`, `\EOF`).
 /// - [`HeredocHazard::InParameterExpansion`]: an operator inside `${…}`, where the
-///   tokenizer's here-document bookkeeping is a separate copy. bash scripts don't put one
-///   there.
+///   tokenizer keeps a here-document queue of its own (the loop that unwrapped in
+///   crash-4a511049). bash scripts don't put one there.
 ///
 /// Every shape refused here is one bash scripts practically never use, so refusing fails
 /// closed at little cost.
@@ -1146,7 +1146,7 @@ fn heredoc_hazard(src: &str) -> Option<HeredocHazard> {
 
 /// Whether the here-document delimiter starting at `at` is a plain word: at least one byte of
 /// ASCII letters, digits and `_.,:=%^/~-`, where any part may be single- or double-quoted
-/// and any byte escaped with a backslash, ending at a blank, newline, `;`, `&`, `|`, `<`,
+/// and any of those bytes escaped with a backslash, ending at a blank, newline, `;`, `&`, `|`, `<`,
 /// `>`, `)` or the end of input.
 fn plain_heredoc_delimiter(bytes: &[u8], mut at: usize) -> bool {
     fn plain(byte: u8) -> bool {
