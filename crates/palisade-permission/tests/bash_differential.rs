@@ -106,6 +106,47 @@ fn hand_written_lines_match_bash() {
     check(&format!("for i in 1; do {PRINTF} y; done"));
 }
 
+/// Lines where bash reads `<<` as a shift or as part of a word and brush-parser 0.4's
+/// tokenizer read it as a here-document operator, swallowing the next lines as its body: the
+/// command on the next line runs in bash (checked here) and was missing from the analysis.
+/// The analyzer must list it or refuse the line.
+#[test]
+fn commands_after_a_shift_are_never_hidden() {
+    let command = "printf '%s\\n' after";
+    for template in [
+        "(( ((1)) << true ))\nCMD\ntrue",
+        "(( (1) << true ))\nCMD\ntrue",
+        "for (( i=((0)); i << true; )); do :; done\nCMD\ntrue",
+        "x=$(( $((1)) << true ))\nCMD\ntrue",
+        "x=$(( (1) << true ))\nCMD\ntrue",
+        "x=$[ $[1] << true ]\nCMD\ntrue",
+        "x=$(( $[1] << true ))\nCMD\ntrue",
+        "a[1<< true ]=1\nCMD\ntrue",
+        "a[b[0]<< true ]=1\nCMD\ntrue",
+    ] {
+        let script = template.replace("CMD", command);
+        let out = Command::new("bash")
+            .args(["--norc", "--noprofile", "-c", &script])
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .output()
+            .expect("bash runs");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "after\n",
+            "bash on {script:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let analysis = ShellAnalyzer::new().analyze(&script);
+        assert!(
+            !analysis.problems.is_empty()
+                || analysis.commands.iter().any(|c| c.name() == Some("printf")),
+            "{script:?}: {:?}",
+            analysis.commands
+        );
+    }
+}
+
 /// One word made of pieces bash and we must agree on.
 fn word() -> impl Strategy<Value = String> {
     let plain = "[A-Za-z0-9._/:,@%+=-]{1,6}";

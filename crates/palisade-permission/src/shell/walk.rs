@@ -139,6 +139,12 @@ impl Walker {
                     "a here-document delimiter that is not a plain word (letters, digits, `_.,:=%^/~-`, quoted or not)"
                 }
                 HeredocHazard::InParameterExpansion => "a here-document inside `${…}`",
+                HeredocHazard::Subscript => {
+                    "a `<<` inside the subscript of `name[…]` (bash reads the subscript as part of one word, brush-parser as a here-document)"
+                }
+                HeredocHazard::Arithmetic => {
+                    "a `<<` inside arithmetic after nested brackets, or a here-document inside arithmetic (brush-parser reads them differently from bash)"
+                }
             };
             self.problem(
                 ProblemKind::Parse,
@@ -986,6 +992,11 @@ enum HeredocHazard {
     UnusualDelimiter,
     /// A here-document operator inside `${…}`.
     InParameterExpansion,
+    /// A `<<` inside arithmetic after a nested construct, or a here-document inside
+    /// arithmetic.
+    Arithmetic,
+    /// A `<<` inside the subscript of `name[…]` at a word's start.
+    Subscript,
 }
 
 /// Scans the here-document operators brush-parser 0.4's tokenizer sees (unquoted `<<` and
@@ -1004,6 +1015,12 @@ enum HeredocHazard {
 ///   here-document state still pending, so any expansion, odd blank or glob inside one trips
 ///   it. Plain words (letters, digits and `_.,:=%^/~-`, quoted or escaped or not) are what
 ///   scripts use (`EOF`, `'EOF'`, `"END_OF_TEXT"`, `\EOF`).
+/// - [`HeredocHazard::Arithmetic`]: a `<<` in arithmetic after a nested construct (see the
+///   comment at its arm), or a here-document in a substitution inside arithmetic. This one
+///   is not a panic but a line read differently from bash, which hid a command.
+/// - [`HeredocHazard::Subscript`]: a `<<` inside `name[…]` at a word's start, which bash
+///   reads as part of the word (`a[1<< 2 ]=1` assigns) and the tokenizer as an operator:
+///   another hidden command, not a panic.
 /// - [`HeredocHazard::InParameterExpansion`]: an operator inside `${…}`, where the
 ///   tokenizer keeps a here-document queue of its own (the loop that unwrapped in
 ///   crash-4a511049). bash scripts don't put one there.
@@ -1026,6 +1043,12 @@ fn heredoc_hazard(src: &str) -> Option<HeredocHazard> {
     // number of constructs open at their operator.
     let mut pending: Vec<(Vec<u8>, bool, usize)> = Vec::new();
     let mut inside = false;
+    // Whether a construct opened inside the arithmetic now open (other than its opener's own
+    // brackets) has closed: brush-parser's tokenizer may then have left arithmetic already.
+    let mut arithmetic_nested = false;
+    let in_arithmetic = |open: &[(u8, Quote, bool)]| open.iter().any(|&(_, _, a)| a);
+    // A subscript `name[…]` is pushed as `]` that is not arithmetic (`$[` is).
+    let in_subscript = |open: &[(u8, Quote, bool)]| open.iter().any(|&(c, _, a)| c == b']' && !a);
     let mut i = 0usize;
     while let Some(&byte) = bytes.get(i) {
         let next = bytes.get(i.saturating_add(1)).copied();
@@ -1039,6 +1062,7 @@ fn heredoc_hazard(src: &str) -> Option<HeredocHazard> {
                 if let Some((_, outside, _)) = open.pop() {
                     quote = outside;
                 }
+                arithmetic_nested = in_arithmetic(&open);
                 if pending.iter().any(|&(_, _, depth)| depth > open.len()) {
                     return Some(HeredocHazard::UnclosedExpansion);
                 }
@@ -1054,24 +1078,54 @@ fn heredoc_hazard(src: &str) -> Option<HeredocHazard> {
                     _ => b'}',
                 };
                 let after = bytes.get(i.saturating_add(2)).copied();
-                open.push((
-                    closer,
-                    quote,
-                    closer == b']' || (closer == b')' && after == Some(b'(')),
-                ));
+                let double_paren = closer == b')' && after == Some(b'(');
+                open.push((closer, quote, closer == b']' || double_paren));
                 quote = Quote::None;
                 i = i.saturating_add(1);
+                if double_paren {
+                    // `$((`: its second `(` is part of the opener.
+                    open.push((b')', Quote::None, true));
+                    i = i.saturating_add(1);
+                }
             }
             (Quote::None, b'\'') => quote = Quote::Single,
             (Quote::None, b'"') => quote = Quote::Double,
             (Quote::Double, b'"') => quote = Quote::None,
-            (Quote::None, b'(') if !open.is_empty() => {
+            // A `(` inside a substitution, or `((` anywhere (an arithmetic command or `for ((`).
+            (Quote::None, b'[') if in_subscript(&open) => {
+                open.push((b']', Quote::None, false));
+            }
+            (Quote::None, b'A'..=b'Z' | b'a'..=b'z' | b'_')
+                if i == 0
+                    || matches!(
+                        i.checked_sub(1).and_then(|j| bytes.get(j)),
+                        Some(b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')')
+                    ) =>
+            {
+                let rest = bytes.get(i..).unwrap_or_default();
+                let len = rest
+                    .iter()
+                    .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+                    .unwrap_or(rest.len());
+                i = i.saturating_add(len);
+                if bytes.get(i) == Some(&b'[') {
+                    open.push((b']', Quote::None, false));
+                } else {
+                    i = i.saturating_sub(1);
+                }
+            }
+            (Quote::None, b'(') if !open.is_empty() || next == Some(b'(') => {
                 open.push((b')', Quote::None, arithmetic || next == Some(b'(')));
+                if next == Some(b'(') {
+                    open.push((b')', Quote::None, true));
+                    i = i.saturating_add(1);
+                }
             }
             (Quote::None, b')' | b']' | b'}') if closes => {
                 if let Some((_, outside, _)) = open.pop() {
                     quote = outside;
                 }
+                arithmetic_nested = in_arithmetic(&open);
                 // A construct holding a here-document closes before its body was read.
                 if pending.iter().any(|&(_, _, depth)| depth > open.len()) {
                     return Some(HeredocHazard::UnclosedExpansion);
@@ -1089,7 +1143,26 @@ fn heredoc_hazard(src: &str) -> Option<HeredocHazard> {
                 let len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
                 i = i.saturating_add(len).saturating_sub(1);
             }
-            (Quote::None, b'<') if next == Some(b'<') && !arithmetic => {
+            // bash reads `<<` inside arithmetic as a shift. brush-parser 0.4's tokenizer keeps one
+            // flag for "in arithmetic" that the first `))` or nested `$((…))`/`$[…]` inside
+            // clears, after which it reads `<<` as a here-document operator and swallows the
+            // lines after it as the body: `(( ((1)) << x ))`, a newline, `rm -rf /`, a newline,
+            // `x` hid the `rm`. Such a shift is refused, as is a here-document in a substitution
+            // inside arithmetic (which the tokenizer reads as a shift).
+            // bash reads the subscript of `name[…]=value` at a word's start as one word, blanks
+            // and all, so `a[1<< 2 ]=1` is an assignment; brush-parser 0.4 reads `<< 2` as a
+            // here-document operator and swallows the following lines as its body (they ran
+            // in bash and were hidden).
+            (Quote::None, b'<') if next == Some(b'<') && in_subscript(&open) => {
+                return Some(HeredocHazard::Subscript);
+            }
+            (Quote::None, b'<') if next == Some(b'<') && in_arithmetic(&open) => {
+                if !arithmetic || arithmetic_nested {
+                    return Some(HeredocHazard::Arithmetic);
+                }
+                i = i.saturating_add(1);
+            }
+            (Quote::None, b'<') if next == Some(b'<') => {
                 let mut at = i.saturating_add(2);
                 if bytes.get(at) == Some(&b'<') {
                     i = at; // a here-string `<<<`
