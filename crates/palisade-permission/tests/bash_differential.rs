@@ -107,9 +107,10 @@ fn hand_written_lines_match_bash() {
 }
 
 /// Lines where bash reads `<<` as a shift or as part of a word and brush-parser 0.4's
-/// tokenizer read it as a here-document operator, swallowing the next lines as its body: the
-/// command on the next line runs in bash (checked here) and was missing from the analysis.
-/// The analyzer must list it or refuse the line.
+/// tokenizer read it as a here-document operator, swallowing the next lines as its body, or
+/// where bash reads a subscript's blank, `#` or `;` as part of the word and brush-parser
+/// split the word there: the command after it runs in bash (checked here) and was missing
+/// from the analysis. The analyzer must list it or refuse the line.
 #[test]
 fn commands_after_a_shift_are_never_hidden() {
     let command = "printf '%s\\n' after";
@@ -123,6 +124,13 @@ fn commands_after_a_shift_are_never_hidden() {
         "x=$(( $[1] << true ))\nCMD\ntrue",
         "a[1<< true ]=1\nCMD\ntrue",
         "a[b[0]<< true ]=1\nCMD\ntrue",
+        // The subscript's blanks, `#` and operators are part of the word for bash, which
+        // runs the command after the failed assignment.
+        "a[1 #]=1 CMD",
+        "a[1 x]=1 CMD",
+        "a[1 ;]=1 CMD",
+        "a[1 |]=1 CMD",
+        "a[0 ]=1 CMD",
     ] {
         let script = template.replace("CMD", command);
         let out = Command::new("bash")

@@ -146,9 +146,25 @@ fn words_are_bounded_before_the_script_parser_reads_them() {
         "/../../fuzz/regressions/shell_assess/slow-1193c78e41c825b858e1a1d09ecde288c4dc778d"
     ))
     .unwrap();
+    // It starts `gIOFit[echoH[…` with a blank inside, so it is now refused first as a
+    // subscript holding a blank; the shapes below still reach the word bound.
+    let found = String::from_utf8_lossy(&found);
+    let analysis = ShellAnalyzer::new().analyze(&found);
+    assert!(
+        analysis
+            .problems
+            .iter()
+            .any(|p| p.message.contains("subscript")),
+        "{:?}",
+        analysis.problems
+    );
+    assert_ne!(
+        Gate::new(PolicySet::new()).decide_shell(&found).verdict,
+        Verdict::Allow
+    );
     // Balanced ones the tokenizer takes, too: 18 brackets deep.
     for line in [
-        String::from_utf8_lossy(&found).into_owned(),
+        format!("{}x{}=1 true", "a[${b[".repeat(6), "]}]".repeat(6)),
         format!("{}x{}=1 true", "a[${b[".repeat(6), "]}]".repeat(6)),
         format!("echo {}x{}", "a[${b[".repeat(6), "]}]".repeat(6)),
     ] {

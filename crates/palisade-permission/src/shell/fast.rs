@@ -65,6 +65,18 @@ fn is_reserved(word: &str) -> bool {
     )
 }
 
+/// Whether `word` starts with `name[`, which bash reads as an array subscript at the start
+/// of a command.
+fn subscript_start(word: &str) -> bool {
+    let name = word
+        .bytes()
+        .take_while(|&b| b.is_ascii_alphanumeric() || b == b'_')
+        .count();
+    name > 0
+        && !word.as_bytes().first().is_some_and(u8::is_ascii_digit)
+        && word.as_bytes().get(name) == Some(&b'[')
+}
+
 /// Tokens of the fast subset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Token<'a> {
@@ -87,8 +99,10 @@ pub(crate) fn parse(line: &str) -> Option<Vec<Pipeline<'_>>> {
     while let Some(token) = lexer.next()? {
         match token {
             Token::Word(word) => {
-                if command.is_empty() && word.contains('=') {
-                    // Possibly an assignment (`X=1 cmd`): the full parser decides.
+                if (command.is_empty() && word.contains('=')) || subscript_start(word) {
+                    // Possibly an assignment (`X=1 cmd`), or `name[` (the start of `a[i x]=1`,
+                    // whose subscript bash reads as part of one word, blanks and all): the
+                    // full parser and its pre-checks decide.
                     return None;
                 }
                 command.push(Item::Word(word));
@@ -327,6 +341,7 @@ mod tests {
             "ls <&3",
             "ls > ",
             "X=1 ls",
+            "a[1 x]=1 rm -rf /",
             "> f ls",
             "if true; then ls; fi",
             "! ls",

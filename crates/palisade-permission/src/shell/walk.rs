@@ -130,19 +130,19 @@ impl Walker {
             );
             return;
         }
-        if let Some(hazard) = heredoc_hazard(src) {
+        if let Some(hazard) = tokenizer_hazard(src) {
             let what = match hazard {
-                HeredocHazard::UnclosedExpansion => {
+                TokenizerHazard::UnclosedExpansion => {
                     "a here-document inside an unterminated substitution"
                 }
-                HeredocHazard::UnusualDelimiter => {
+                TokenizerHazard::UnusualDelimiter => {
                     "a here-document delimiter that is not a plain word (letters, digits, `_.,:=%^/~-`, quoted or not)"
                 }
-                HeredocHazard::InParameterExpansion => "a here-document inside `${…}`",
-                HeredocHazard::Subscript => {
-                    "a `<<` inside the subscript of `name[…]` (bash reads the subscript as part of one word, brush-parser as a here-document)"
+                TokenizerHazard::InParameterExpansion => "a here-document inside `${…}`",
+                TokenizerHazard::Subscript => {
+                    "a blank, `#`, operator or `<<` inside the subscript of `name[…]` (bash reads the subscript as part of one word, brush-parser splits it)"
                 }
-                HeredocHazard::Arithmetic => {
+                TokenizerHazard::Arithmetic => {
                     "a `<<` inside arithmetic after nested brackets, or a here-document inside arithmetic (brush-parser reads them differently from bash)"
                 }
             };
@@ -982,9 +982,9 @@ fn delimiter_is_empty(rest: &[u8]) -> bool {
     quoted
 }
 
-/// What [`heredoc_hazard`] found.
+/// What [`tokenizer_hazard`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum HeredocHazard {
+enum TokenizerHazard {
     /// A here-document operator inside a substitution the line never closes, or one that
     /// closes before the here-document's body.
     UnclosedExpansion,
@@ -995,7 +995,7 @@ enum HeredocHazard {
     /// A `<<` inside arithmetic after a nested construct, or a here-document inside
     /// arithmetic.
     Arithmetic,
-    /// A `<<` inside the subscript of `name[…]` at a word's start.
+    /// A blank, `#`, operator or `<<` inside the subscript of `name[…]` at a word's start.
     Subscript,
 }
 
@@ -1005,29 +1005,29 @@ enum HeredocHazard {
 /// a body closes nothing, a comment hides the rest of its line). Each shape was found by
 /// fuzzing `shell_assess`, where the tokenizer unwrapped a missing character:
 ///
-/// - [`HeredocHazard::UnclosedExpansion`]: inside a `$(`, `$[`, `${` or backquote that the
+/// - [`TokenizerHazard::UnclosedExpansion`]: inside a `$(`, `$[`, `${` or backquote that the
 ///   line never closes (`$(<<EOF` + newline + `)` + newline + `EOF`), or that closes before
 ///   the body starts (`$(<<  E)$(#)`). bash refuses the first and rarely sees the second.
 ///   Substitutions that close after the body, like the common `git commit -m "$(cat <<'EOF'
 ///   … EOF` + newline + `)"`, pass.
-/// - [`HeredocHazard::UnusualDelimiter`]: a delimiter that is not a plain word
+/// - [`TokenizerHazard::UnusualDelimiter`]: a delimiter that is not a plain word
 ///   (`<<${${` + form feed + `}"}"`): the tokenizer reads the delimiter with its
 ///   here-document state still pending, so any expansion, odd blank or glob inside one trips
 ///   it. Plain words (letters, digits and `_.,:=%^/~-`, quoted or escaped or not) are what
 ///   scripts use (`EOF`, `'EOF'`, `"END_OF_TEXT"`, `\EOF`).
-/// - [`HeredocHazard::Arithmetic`]: a `<<` in arithmetic after a nested construct (see the
+/// - [`TokenizerHazard::Arithmetic`]: a `<<` in arithmetic after a nested construct (see the
 ///   comment at its arm), or a here-document in a substitution inside arithmetic. This one
 ///   is not a panic but a line read differently from bash, which hid a command.
-/// - [`HeredocHazard::Subscript`]: a `<<` inside `name[…]` at a word's start, which bash
-///   reads as part of the word (`a[1<< 2 ]=1` assigns) and the tokenizer as an operator:
-///   another hidden command, not a panic.
-/// - [`HeredocHazard::InParameterExpansion`]: an operator inside `${…}`, where the
+/// - [`TokenizerHazard::Subscript`]: a `<<`, blank, `#` or operator inside `name[…]` at a
+///   word's start, which bash reads as part of the word (`a[1<< 2 ]=1` assigns) and the
+///   tokenizer as an operator or comment: hidden commands, not panics.
+/// - [`TokenizerHazard::InParameterExpansion`]: an operator inside `${…}`, where the
 ///   tokenizer keeps a here-document queue of its own (the loop that unwrapped in
 ///   crash-4a511049). bash scripts don't put one there.
 ///
 /// Every shape refused here is one bash scripts practically never use, so refusing fails
 /// closed at little cost.
-fn heredoc_hazard(src: &str) -> Option<HeredocHazard> {
+fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
     #[derive(Clone, Copy, PartialEq)]
     enum Quote {
         None,
@@ -1064,7 +1064,7 @@ fn heredoc_hazard(src: &str) -> Option<HeredocHazard> {
                 }
                 arithmetic_nested = in_arithmetic(&open);
                 if pending.iter().any(|&(_, _, depth)| depth > open.len()) {
-                    return Some(HeredocHazard::UnclosedExpansion);
+                    return Some(TokenizerHazard::UnclosedExpansion);
                 }
             }
             (_, b'`') => {
@@ -1092,6 +1092,16 @@ fn heredoc_hazard(src: &str) -> Option<HeredocHazard> {
             (Quote::None, b'"') => quote = Quote::Double,
             (Quote::Double, b'"') => quote = Quote::None,
             // A `(` inside a substitution, or `((` anywhere (an arithmetic command or `for ((`).
+            // bash reads the subscript of `name[…]` at a word's start as part of one word,
+            // blanks, `#`, `;` and all (`a[1 #]=1 rm -rf /` runs `rm` after a failed
+            // assignment); brush-parser 0.4 splits the word there, and took `#]=1 rm -rf /` for
+            // a comment.
+            (
+                Quote::None,
+                b' ' | b'\t' | b'\n' | b'#' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')',
+            ) if open.last().is_some_and(|&(c, _, a)| c == b']' && !a) => {
+                return Some(TokenizerHazard::Subscript);
+            }
             (Quote::None, b'[') if in_subscript(&open) => {
                 open.push((b']', Quote::None, false));
             }
@@ -1128,7 +1138,7 @@ fn heredoc_hazard(src: &str) -> Option<HeredocHazard> {
                 arithmetic_nested = in_arithmetic(&open);
                 // A construct holding a here-document closes before its body was read.
                 if pending.iter().any(|&(_, _, depth)| depth > open.len()) {
-                    return Some(HeredocHazard::UnclosedExpansion);
+                    return Some(TokenizerHazard::UnclosedExpansion);
                 }
             }
             // A comment runs to the end of the line (`$(#)` never closes).
@@ -1154,11 +1164,11 @@ fn heredoc_hazard(src: &str) -> Option<HeredocHazard> {
             // here-document operator and swallows the following lines as its body (they ran
             // in bash and were hidden).
             (Quote::None, b'<') if next == Some(b'<') && in_subscript(&open) => {
-                return Some(HeredocHazard::Subscript);
+                return Some(TokenizerHazard::Subscript);
             }
             (Quote::None, b'<') if next == Some(b'<') && in_arithmetic(&open) => {
                 if !arithmetic || arithmetic_nested {
-                    return Some(HeredocHazard::Arithmetic);
+                    return Some(TokenizerHazard::Arithmetic);
                 }
                 i = i.saturating_add(1);
             }
@@ -1175,10 +1185,10 @@ fn heredoc_hazard(src: &str) -> Option<HeredocHazard> {
                         at = at.saturating_add(1);
                     }
                     if !plain_heredoc_delimiter(bytes, at) {
-                        return Some(HeredocHazard::UnusualDelimiter);
+                        return Some(TokenizerHazard::UnusualDelimiter);
                     }
                     if open.iter().any(|&(closer, _, _)| closer == b'}') {
-                        return Some(HeredocHazard::InParameterExpansion);
+                        return Some(TokenizerHazard::InParameterExpansion);
                     }
                     let (delimiter, end) = heredoc_delimiter(bytes, at);
                     pending.push((delimiter, strip_tabs, open.len()));
@@ -1193,7 +1203,7 @@ fn heredoc_hazard(src: &str) -> Option<HeredocHazard> {
                     loop {
                         let Some(rest) = bytes.get(line_start..).filter(|r| !r.is_empty()) else {
                             // An unterminated body: the line is refused anyway.
-                            return inside.then_some(HeredocHazard::UnclosedExpansion);
+                            return inside.then_some(TokenizerHazard::UnclosedExpansion);
                         };
                         let len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
                         let mut line = rest.get(..len).unwrap_or_default();
@@ -1214,7 +1224,7 @@ fn heredoc_hazard(src: &str) -> Option<HeredocHazard> {
         }
         i = i.saturating_add(1);
     }
-    (inside && !open.is_empty()).then_some(HeredocHazard::UnclosedExpansion)
+    (inside && !open.is_empty()).then_some(TokenizerHazard::UnclosedExpansion)
 }
 
 /// Whether the here-document delimiter starting at `at` is a plain word: at least one byte of
