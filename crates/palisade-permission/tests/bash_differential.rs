@@ -109,10 +109,11 @@ fn hand_written_lines_match_bash() {
 /// Lines where bash reads `<<` as a shift or as part of a word and brush-parser 0.4's
 /// tokenizer read it as a here-document operator, swallowing the next lines as its body, or
 /// where bash reads a subscript's blank, `#` or `;` as part of the word and brush-parser
-/// split the word there: the command after it runs in bash (checked here) and was missing
+/// split the word there, or where bash runs a subshell that brush-parser with extglob on
+/// read as a glob pattern: the command after it runs in bash (checked here) and was missing
 /// from the analysis. The analyzer must list it or refuse the line.
 #[test]
-fn commands_after_a_shift_are_never_hidden() {
+fn commands_bash_runs_are_never_hidden() {
     let command = "printf '%s\\n' after";
     for template in [
         "(( ((1)) << true ))\nCMD\ntrue",
@@ -131,6 +132,10 @@ fn commands_after_a_shift_are_never_hidden() {
         "a[1 ;]=1 CMD",
         "a[1 |]=1 CMD",
         "a[0 ]=1 CMD",
+        // `!(` is a negated subshell in `bash -c` (extglob is off), not a glob pattern.
+        "!(CMD)",
+        "true && !(CMD)",
+        "shopt -s extglob; !(CMD)",
     ] {
         let script = template.replace("CMD", command);
         let out = Command::new("bash")

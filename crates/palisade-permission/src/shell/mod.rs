@@ -236,7 +236,12 @@ impl ShellAnalyzer {
 /// resolution (brush-parser's tilde rule panics on `~+99999999999999999999`).
 pub(crate) fn parser_options() -> ParserOptions {
     ParserOptions {
-        enable_extended_globbing: true,
+        // `bash -c` parses with extglob off (it is off by default, and a `shopt -s extglob`
+        // in the line comes too late: bash parses the line first). With it on, brush-parser
+        // read `true && !(rm -rf /)` as a glob pattern in command position, where bash runs
+        // `rm` in a negated subshell. Off, extglob patterns are syntax errors (as in bash),
+        // which fail closed.
+        enable_extended_globbing: false,
         posix_mode: false,
         sh_mode: false,
         tilde_expansion_at_word_start: false,
