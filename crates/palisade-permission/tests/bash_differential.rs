@@ -1,6 +1,9 @@
-//! Differential test against real bash: for lines of harmless words, quotes, escapes and
+//! Differential tests against real bash: for lines of harmless words, quotes, escapes and
 //! separators, the argv the analyzer extracts equals what bash passes to a program
-//! (`printf '%s\0'` prints each argument NUL-terminated).
+//! (`printf '%s\0'` prints each argument NUL-terminated); and for scripts from a grammar of
+//! bash constructs (here-documents, substitutions, subshells, arithmetic, functions,
+//! `bash -c`) whose only commands are harmless, every command bash runs is one the analysis
+//! lists, unless the analysis refused the line.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -222,5 +225,175 @@ proptest! {
     #[test]
     fn generated_lines_match_bash(script in line()) {
         prop_assert_eq!(our_words(&script), bash_words(&script), "script: {:?}", script);
+    }
+}
+
+/// A script from a grammar of bash constructs whose only commands are `@` (replaced by
+/// `printf 'R%s\n' M<n>`, each with its own marker), `true`, `:`, `echo` and `cat`; bash runs
+/// it, so nothing else may appear in command position.
+fn marked_script() -> impl Strategy<Value = String> {
+    let atom = prop_oneof![
+        Just("x".to_owned()),
+        Just("'a b'".to_owned()),
+        Just("\"q\"".to_owned()),
+        Just("$x".to_owned()),
+        Just("${x:-y}".to_owned()),
+        Just("a#b".to_owned()),
+        Just("a[1]".to_owned()),
+        Just("')'".to_owned()),
+        Just("\"#\"".to_owned()),
+        Just("$((1<<2))".to_owned()),
+        Just("$((x << 1))".to_owned()),
+        Just("'<<E'".to_owned()),
+    ];
+    let delimiter = prop_oneof![
+        Just(("EOF", "EOF")),
+        Just(("'EOF'", "EOF")),
+        Just(("\"E\"", "E")),
+        Just(("\\E", "E")),
+        Just(("E\"O\"F", "EOF")),
+    ];
+    let body_line = prop_oneof![
+        Just("text".to_owned()),
+        Just("@".to_owned()),
+        Just("$(@)".to_owned()),
+        Just(")".to_owned()),
+        Just("'".to_owned()),
+        Just("\"".to_owned()),
+        Just("EOF x".to_owned()),
+    ];
+    let prefix = prop_oneof![
+        4 => Just(String::new()),
+        1 => Just("x=1 ".to_owned()),
+        1 => Just("a[1]=2 ".to_owned()),
+        1 => Just("y=$((1<<2)) ".to_owned()),
+        1 => Just("a[0 ]=1 ".to_owned()),
+    ];
+    let name = prop_oneof![
+        4 => Just("@"),
+        1 => Just("true"),
+        1 => Just(":"),
+        1 => Just("echo"),
+    ];
+    let simple = (
+        prefix,
+        name,
+        proptest::collection::vec(atom, 0..3),
+        prop_oneof![3 => Just(""), 1 => Just(" # @"), 1 => Just(" >o1")],
+    )
+        .prop_map(|(prefix, name, args, tail)| format!("{prefix}{name} {}{tail}", args.join(" ")));
+    let heredoc = (
+        prop_oneof![Just("cat"), Just("@")],
+        prop_oneof![Just("<<"), Just("<<-"), Just("<< ")],
+        delimiter,
+        proptest::collection::vec(body_line, 0..3),
+        prop_oneof![Just(""), Just(" | @"), Just(" && @"), Just("; @")],
+    )
+        .prop_map(|(cmd, op, (written, end), body, after)| {
+            let mut s = format!("{cmd} {op}{written}{after}\n");
+            for line in body {
+                s.push_str(&line);
+                s.push('\n');
+            }
+            s.push_str(end);
+            s
+        });
+    let leaf = prop_oneof![3 => simple, 1 => heredoc];
+    leaf.prop_recursive(3, 24, 3, |inner| {
+        prop_oneof![
+            (
+                inner.clone(),
+                inner.clone(),
+                prop_oneof![
+                    Just(" ; "),
+                    Just(" && "),
+                    Just(" || "),
+                    Just(" | "),
+                    Just("\n"),
+                    Just(" & ")
+                ]
+            )
+                .prop_map(|(a, b, sep)| format!("{a}{sep}{b}")),
+            inner.clone().prop_map(|s| format!("( {s} )")),
+            inner.clone().prop_map(|s| format!("{{ {s}\n}}")),
+            inner.clone().prop_map(|s| format!("!({s})")),
+            inner.clone().prop_map(|s| format!("echo \"$({s})\"")),
+            inner.clone().prop_map(|s| format!("echo $({s}\n)")),
+            inner.clone().prop_map(|s| format!("cat <({s}\n)")),
+            inner.clone().prop_map(|s| format!("if true; then {s}\nfi")),
+            inner
+                .clone()
+                .prop_map(|s| format!("for i in 1; do {s}\ndone")),
+            inner
+                .clone()
+                .prop_map(|s| format!("case x in x) {s}\n;; esac")),
+            inner.clone().prop_map(|s| format!("f() {{ {s}\n}}; f")),
+            inner.clone().prop_map(|s| format!("(( 1 << 2 )) && {s}")),
+            inner
+                .clone()
+                .prop_filter("no single quotes inside", |s| !s.contains('\''))
+                .prop_map(|s| format!("bash -c '{s}'")),
+        ]
+    })
+    .prop_map(|script| {
+        let mut out = String::new();
+        for (n, piece) in script.split('@').enumerate() {
+            if n > 0 {
+                out.push_str(&format!("printf 'R%s\\n' M{n}"));
+            }
+            out.push_str(piece);
+        }
+        out
+    })
+}
+
+/// The markers bash prints for `script` (run in an empty directory, environment cleared,
+/// standard input empty).
+fn markers_bash_prints(script: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = Command::new("timeout")
+        .args(["10", "bash", "--norc", "--noprofile", "-c", script])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("bash runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix('R'))
+        .filter(|m| {
+            m.strip_prefix('M')
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+
+    /// Every command bash runs is one the analysis lists, unless the analysis refused the
+    /// line (which fails closed).
+    #[test]
+    fn every_command_bash_runs_is_listed(script in marked_script()) {
+        let analysis = ShellAnalyzer::new().analyze(&script);
+        if analysis.problems.is_empty() {
+            let listed: Vec<String> = analysis
+                .commands
+                .iter()
+                .filter(|c| c.name() == Some("printf"))
+                .filter_map(|c| c.argv.get(2).map(|w| w.text.clone()))
+                .collect();
+            for marker in markers_bash_prints(&script) {
+                prop_assert!(
+                    listed.contains(&marker),
+                    "bash ran the printf with {} in {:?}; the analysis lists {:?}",
+                    marker,
+                    script,
+                    listed
+                );
+            }
+        }
     }
 }

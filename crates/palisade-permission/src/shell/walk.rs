@@ -1033,6 +1033,8 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
         None,
         Single,
         Double,
+        /// `$'…'`, where a backslash escapes the next byte (`$'\''` holds a quote).
+        Ansi,
     }
     let bytes = src.as_bytes();
     // Each open construct: the byte that closes it, the quoting outside it, and whether it is
@@ -1055,9 +1057,14 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
         let closes = open.last().map(|&(closer, _, _)| closer) == Some(byte);
         let arithmetic = open.last().is_some_and(|&(_, _, arithmetic)| arithmetic);
         match (quote, byte) {
-            (Quote::Single, b'\'') => quote = Quote::None,
+            (Quote::Single | Quote::Ansi, b'\'') => quote = Quote::None,
             (Quote::Single, _) => {}
             (_, b'\\') => i = i.saturating_add(1),
+            (Quote::Ansi, _) => {}
+            (Quote::None, b'$') if next == Some(b'\'') => {
+                quote = Quote::Ansi;
+                i = i.saturating_add(1);
+            }
             (_, b'`') if closes => {
                 if let Some((_, outside, _)) = open.pop() {
                     quote = outside;
