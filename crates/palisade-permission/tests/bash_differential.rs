@@ -139,12 +139,17 @@ fn commands_bash_runs_are_never_hidden() {
         "!(CMD)",
         "true && !(CMD)",
         "shopt -s extglob; !(CMD)",
+        // A process substitution in a parameter expansion's word runs (found by
+        // `every_command_bash_runs_is_listed`).
+        "cat ${x:-<(CMD)}",
+        ": ${x:->(CMD)}; wait",
     ] {
         let script = template.replace("CMD", command);
-        let out = Command::new("bash")
-            .args(["--norc", "--noprofile", "-c", &script])
+        let out = Command::new("timeout")
+            .args(["10", "bash", "--norc", "--noprofile", "-c", &script])
             .env_clear()
             .env("PATH", "/usr/bin:/bin")
+            .stdin(std::process::Stdio::null())
             .output()
             .expect("bash runs");
         assert_eq!(

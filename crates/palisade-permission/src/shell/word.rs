@@ -305,6 +305,56 @@ pub(crate) fn resolve_heredoc(body: &str, parts: &mut WordParts) -> Word {
     }
 }
 
+/// The scripts of the process substitutions (`<(…)`, `>(…)`) in `text`, outside quotes, each
+/// up to its matching `)` (or the end of `text` when none matches).
+fn process_substitutions(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut quote: Option<u8> = None;
+    let mut i = 0usize;
+    while let Some(&byte) = bytes.get(i) {
+        match (quote, byte) {
+            (Some(b'\''), b'\'') => quote = None,
+            (Some(b'\''), _) => {}
+            (_, b'\\') => i = i.saturating_add(1),
+            (Some(b'"'), b'"') => quote = None,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"') => quote = Some(byte),
+            (None, b'<' | b'>') if bytes.get(i.saturating_add(1)) == Some(&b'(') => {
+                let start = i.saturating_add(2);
+                let mut depth = 1usize;
+                let mut inner_quote: Option<u8> = None;
+                let mut j = start;
+                while let Some(&b) = bytes.get(j) {
+                    match (inner_quote, b) {
+                        (Some(q), b) if b == q => inner_quote = None,
+                        (Some(b'"'), b'\\') => j = j.saturating_add(1),
+                        (Some(_), _) => {}
+                        (None, b'\\') => j = j.saturating_add(1),
+                        (None, b'\'' | b'"') => inner_quote = Some(b),
+                        (None, b'(') => depth = depth.saturating_add(1),
+                        (None, b')') => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    j = j.saturating_add(1);
+                }
+                if let Some(script) = text.get(start..j.min(text.len())) {
+                    found.push(script);
+                }
+                i = j;
+            }
+            _ => {}
+        }
+        i = i.saturating_add(1);
+    }
+    found.into_iter()
+}
+
 /// Runs a parser call, turning a panic inside the parser into `None` (fail closed).
 pub(crate) fn catch<T>(f: impl FnOnce() -> T) -> Option<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
@@ -419,6 +469,17 @@ impl Resolved {
                     {
                         let _ = resolve_heredoc(inner, parts);
                     }
+                }
+                // bash runs process substitutions in the word too (`${x:-<(cmd)}` runs cmd
+                // when x is unset; found by the grammar-based differential test against bash).
+                if written.contains("<(") || written.contains(">(") {
+                    parts.problems.push(format!(
+                        "parameter expansion `{}` contains a process substitution",
+                        shorten(written)
+                    ));
+                    parts
+                        .substitutions
+                        .extend(process_substitutions(written).map(str::to_owned));
                 }
                 if written.contains("@P}") {
                     parts.problems.push(format!(
