@@ -269,3 +269,45 @@ fn ordinary_nesting_still_parses() {
         );
     }
 }
+
+#[test]
+fn deep_nesting_fits_a_small_thread_stack() {
+    // brush-parser's tokenizer recurses once per `$(`, `${`, `$[`, … level; `$[` was not
+    // counted by `Limits::max_expansions` and 3,000 of them overflowed a 2 MiB stack, which
+    // aborts the process (no panic to catch). Every shape here, at the limit and far past it,
+    // must analyse on a 256 KiB thread.
+    let limit = ShellAnalyzer::new().limits().max_expansions;
+    let mut lines = Vec::new();
+    for unit in [
+        "$[", "$(", "${", "$((", "`", "<(", ">(", "\"$(", "x=$[", "$[ $(",
+    ] {
+        for count in [limit / 2, limit + 1, 30_000 / unit.len()] {
+            lines.push((count, unit.repeat(count)));
+        }
+    }
+    let worker = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            lines
+                .iter()
+                .map(|(count, line)| {
+                    let analysis = ShellAnalyzer::new().analyze(line);
+                    (
+                        *count,
+                        line.chars().take(8).collect::<String>(),
+                        analysis.problems,
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap();
+    // Reaching here means no overflow. Past the limit, every line is refused as too deep.
+    for (count, start, problems) in worker.join().unwrap() {
+        if count > limit {
+            assert!(
+                problems.iter().any(|p| p.kind == ProblemKind::TooDeep),
+                "{count} × {start}…: {problems:?}"
+            );
+        }
+    }
+}

@@ -100,8 +100,10 @@ impl Walker {
             );
             return;
         }
-        let expansions =
-            src.matches("$(").count() + src.matches("${").count() + src.matches('`').count();
+        let expansions = ["$(", "${", "$[", "<(", ">(", "`"]
+            .iter()
+            .map(|opener| src.matches(opener).count())
+            .sum::<usize>();
         if expansions > self.limits.max_expansions {
             self.problem(
                 ProblemKind::TooDeep,
@@ -1036,26 +1038,68 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
         /// `$'…'`, where a backslash escapes the next byte (`$'\''` holds a quote).
         Ansi,
     }
+    /// The constructs open at a point of the scan, innermost last: the byte that closes each,
+    /// the quoting outside it, and whether it is arithmetic (`$((`, `$[`, `((`), where `<<` is
+    /// a shift. A subscript `name[…]` is a `]` that is not arithmetic (`$[` is). Counts of
+    /// the kinds the scan asks about keep each step constant-time.
+    #[derive(Default)]
+    struct Open {
+        stack: Vec<(u8, Quote, bool)>,
+        arithmetic: usize,
+        subscripts: usize,
+        braces: usize,
+    }
+    impl Open {
+        fn push(&mut self, closer: u8, outside: Quote, arithmetic: bool) {
+            self.count(closer, arithmetic, true);
+            self.stack.push((closer, outside, arithmetic));
+        }
+        fn pop(&mut self) -> Option<Quote> {
+            let (closer, outside, arithmetic) = self.stack.pop()?;
+            self.count(closer, arithmetic, false);
+            Some(outside)
+        }
+        fn count(&mut self, closer: u8, arithmetic: bool, up: bool) {
+            let counter = match (closer, arithmetic) {
+                (_, true) => &mut self.arithmetic,
+                (b']', false) => &mut self.subscripts,
+                (b'}', false) => &mut self.braces,
+                _ => return,
+            };
+            *counter = if up {
+                counter.saturating_add(1)
+            } else {
+                counter.saturating_sub(1)
+            };
+        }
+        fn len(&self) -> usize {
+            self.stack.len()
+        }
+        fn is_empty(&self) -> bool {
+            self.stack.is_empty()
+        }
+        fn last(&self) -> Option<(u8, bool)> {
+            self.stack
+                .last()
+                .map(|&(closer, _, arithmetic)| (closer, arithmetic))
+        }
+    }
     let bytes = src.as_bytes();
-    // Each open construct: the byte that closes it, the quoting outside it, and whether it is
-    // arithmetic (`$((`, `$[`, `((`), where `<<` is a shift.
-    let mut open: Vec<(u8, Quote, bool)> = Vec::new();
+    let mut open = Open::default();
     let mut quote = Quote::None;
     // Delimiters of here-documents whose bodies start after the next newline, with the
-    // number of constructs open at their operator.
+    // number of constructs open at their operator, and the largest of those numbers.
     let mut pending: Vec<(Vec<u8>, bool, usize)> = Vec::new();
+    let mut pending_depth = 0usize;
     let mut inside = false;
     // Whether a construct opened inside the arithmetic now open (other than its opener's own
     // brackets) has closed: brush-parser's tokenizer may then have left arithmetic already.
     let mut arithmetic_nested = false;
-    let in_arithmetic = |open: &[(u8, Quote, bool)]| open.iter().any(|&(_, _, a)| a);
-    // A subscript `name[…]` is pushed as `]` that is not arithmetic (`$[` is).
-    let in_subscript = |open: &[(u8, Quote, bool)]| open.iter().any(|&(c, _, a)| c == b']' && !a);
     let mut i = 0usize;
     while let Some(&byte) = bytes.get(i) {
         let next = bytes.get(i.saturating_add(1)).copied();
-        let closes = open.last().map(|&(closer, _, _)| closer) == Some(byte);
-        let arithmetic = open.last().is_some_and(|&(_, _, arithmetic)| arithmetic);
+        let closes = open.last().map(|(closer, _)| closer) == Some(byte);
+        let arithmetic = open.last().is_some_and(|(_, arithmetic)| arithmetic);
         match (quote, byte) {
             (Quote::Single | Quote::Ansi, b'\'') => quote = Quote::None,
             (Quote::Single, _) => {}
@@ -1066,16 +1110,16 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                 i = i.saturating_add(1);
             }
             (_, b'`') if closes => {
-                if let Some((_, outside, _)) = open.pop() {
+                if let Some(outside) = open.pop() {
                     quote = outside;
                 }
-                arithmetic_nested = in_arithmetic(&open);
-                if pending.iter().any(|&(_, _, depth)| depth > open.len()) {
+                arithmetic_nested = open.arithmetic > 0;
+                if !pending.is_empty() && pending_depth > open.len() {
                     return Some(TokenizerHazard::UnclosedExpansion);
                 }
             }
             (_, b'`') => {
-                open.push((b'`', quote, false));
+                open.push(b'`', quote, false);
                 quote = Quote::None;
             }
             (_, b'$') if matches!(next, Some(b'(' | b'[' | b'{')) => {
@@ -1086,12 +1130,12 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                 };
                 let after = bytes.get(i.saturating_add(2)).copied();
                 let double_paren = closer == b')' && after == Some(b'(');
-                open.push((closer, quote, closer == b']' || double_paren));
+                open.push(closer, quote, closer == b']' || double_paren);
                 quote = Quote::None;
                 i = i.saturating_add(1);
                 if double_paren {
                     // `$((`: its second `(` is part of the opener.
-                    open.push((b')', Quote::None, true));
+                    open.push(b')', Quote::None, true);
                     i = i.saturating_add(1);
                 }
             }
@@ -1106,11 +1150,11 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
             (
                 Quote::None,
                 b' ' | b'\t' | b'\n' | b'#' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')',
-            ) if open.last().is_some_and(|&(c, _, a)| c == b']' && !a) => {
+            ) if open.last() == Some((b']', false)) => {
                 return Some(TokenizerHazard::Subscript);
             }
-            (Quote::None, b'[') if in_subscript(&open) => {
-                open.push((b']', Quote::None, false));
+            (Quote::None, b'[') if open.subscripts > 0 => {
+                open.push(b']', Quote::None, false);
             }
             (Quote::None, b'A'..=b'Z' | b'a'..=b'z' | b'_')
                 if i == 0
@@ -1126,25 +1170,25 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                     .unwrap_or(rest.len());
                 i = i.saturating_add(len);
                 if bytes.get(i) == Some(&b'[') {
-                    open.push((b']', Quote::None, false));
+                    open.push(b']', Quote::None, false);
                 } else {
                     i = i.saturating_sub(1);
                 }
             }
             (Quote::None, b'(') if !open.is_empty() || next == Some(b'(') => {
-                open.push((b')', Quote::None, arithmetic || next == Some(b'(')));
+                open.push(b')', Quote::None, arithmetic || next == Some(b'('));
                 if next == Some(b'(') {
-                    open.push((b')', Quote::None, true));
+                    open.push(b')', Quote::None, true);
                     i = i.saturating_add(1);
                 }
             }
             (Quote::None, b')' | b']' | b'}') if closes => {
-                if let Some((_, outside, _)) = open.pop() {
+                if let Some(outside) = open.pop() {
                     quote = outside;
                 }
-                arithmetic_nested = in_arithmetic(&open);
+                arithmetic_nested = open.arithmetic > 0;
                 // A construct holding a here-document closes before its body was read.
-                if pending.iter().any(|&(_, _, depth)| depth > open.len()) {
+                if !pending.is_empty() && pending_depth > open.len() {
                     return Some(TokenizerHazard::UnclosedExpansion);
                 }
             }
@@ -1170,10 +1214,10 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
             // and all, so `a[1<< 2 ]=1` is an assignment; brush-parser 0.4 reads `<< 2` as a
             // here-document operator and swallows the following lines as its body (they ran
             // in bash and were hidden).
-            (Quote::None, b'<') if next == Some(b'<') && in_subscript(&open) => {
+            (Quote::None, b'<') if next == Some(b'<') && open.subscripts > 0 => {
                 return Some(TokenizerHazard::Subscript);
             }
-            (Quote::None, b'<') if next == Some(b'<') && in_arithmetic(&open) => {
+            (Quote::None, b'<') if next == Some(b'<') && open.arithmetic > 0 => {
                 if !arithmetic || arithmetic_nested {
                     return Some(TokenizerHazard::Arithmetic);
                 }
@@ -1194,11 +1238,12 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                     if !plain_heredoc_delimiter(bytes, at) {
                         return Some(TokenizerHazard::UnusualDelimiter);
                     }
-                    if open.iter().any(|&(closer, _, _)| closer == b'}') {
+                    if open.braces > 0 {
                         return Some(TokenizerHazard::InParameterExpansion);
                     }
                     let (delimiter, end) = heredoc_delimiter(bytes, at);
                     pending.push((delimiter, strip_tabs, open.len()));
+                    pending_depth = pending_depth.max(open.len());
                     inside |= !open.is_empty();
                     i = end.saturating_sub(1);
                 }
@@ -1206,6 +1251,7 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
             (Quote::None, b'\n') if !pending.is_empty() => {
                 // Skip each body up to its delimiter line.
                 let mut line_start = i.saturating_add(1);
+                pending_depth = 0;
                 for (delimiter, strip_tabs, _) in pending.drain(..) {
                     loop {
                         let Some(rest) = bytes.get(line_start..).filter(|r| !r.is_empty()) else {
