@@ -1048,6 +1048,7 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
         arithmetic: usize,
         subscripts: usize,
         braces: usize,
+        backquotes: usize,
     }
     impl Open {
         fn push(&mut self, closer: u8, outside: Quote, arithmetic: bool) {
@@ -1064,6 +1065,7 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                 (_, true) => &mut self.arithmetic,
                 (b']', false) => &mut self.subscripts,
                 (b'}', false) => &mut self.braces,
+                (b'`', false) => &mut self.backquotes,
                 _ => return,
             };
             *counter = if up {
@@ -1192,7 +1194,8 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                     return Some(TokenizerHazard::UnclosedExpansion);
                 }
             }
-            // A comment runs to the end of the line (`$(#)` never closes).
+            // A comment runs to the end of the line (`$(#)` never closes), or inside backquotes
+            // to the closing one, which bash finds before it reads the comment.
             (Quote::None, b'#')
                 if i == 0
                     || matches!(
@@ -1201,7 +1204,11 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                     ) =>
             {
                 let rest = bytes.get(i..).unwrap_or_default();
-                let len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+                let backquoted = open.backquotes > 0;
+                let len = rest
+                    .iter()
+                    .position(|&b| b == b'\n' || (backquoted && b == b'`'))
+                    .unwrap_or(rest.len());
                 i = i.saturating_add(len).saturating_sub(1);
             }
             // bash reads `<<` inside arithmetic as a shift. brush-parser 0.4's tokenizer keeps one
