@@ -144,6 +144,12 @@ fn commands_bash_runs_are_never_hidden() {
         // A comment inside backquotes ends at the closing backquote (found by the Python
         // version of the grammar test, where the pre-check scan read it to the line's end).
         ": `echo 1 #` && a[1 ]=2 CMD",
+        // Nested subshells written with a blank between the parentheses, which brush-parser
+        // read as an arithmetic command that runs nothing (found by
+        // `every_command_bash_runs_is_listed`; the line was allowed).
+        "( ( CMD ) )",
+        "((CMD) )",
+        "( (CMD))",
         "cat ${x:-<(CMD)}",
         ": ${x:->(CMD)}; wait",
     ] {

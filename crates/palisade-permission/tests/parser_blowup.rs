@@ -253,7 +253,9 @@ fn ordinary_here_documents_still_parse() {
 fn ordinary_nesting_still_parses() {
     for line in [
         "( cd src && ( ls ) )",
-        "( ( ( ( ( ( ( ( ls ) ) ) ) ) ) ) )", // 8 deep: the limit
+        // 8 deep: the limit. (`( ( …` with nothing between the parentheses is refused
+        // apart: brush-parser reads it as an arithmetic command.)
+        "(a; (a; (a; (a; (a; (a; (a; ( ls ) ) ) ) ) ) ) )",
         "case $x in a) ls ;; (b) pwd ;; esac",
         "echo $(( (1 + 2) * (3 + 4) ))",
         "f() { ( ls ); }; f",

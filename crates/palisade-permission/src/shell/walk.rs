@@ -231,6 +231,16 @@ impl Walker {
             );
             return;
         }
+        if spaced_double_paren(&tokens) {
+            self.problem(
+                ProblemKind::Parse,
+                format!(
+                    "cannot parse `{}`: `( (` or `) )` with a blank between, which bash reads as nested subshells and brush-parser as arithmetic",
+                    shorten(src)
+                ),
+            );
+            return;
+        }
         if let Some(fd) = oversized_io_number(&tokens) {
             self.problem(
                 ProblemKind::Parse,
@@ -872,6 +882,37 @@ fn oversized_io_number(tokens: &[brush_parser::Token]) -> Option<&str> {
 /// count, and so does every pair around a `case` word (a pattern's `)` closes no `(`, so
 /// brush-parser may pair them differently: `( case x in x) ` repeated 20 times took it 2 s).
 /// A `)` with nothing open is ignored. brush-parser's time is exponential in it.
+/// Whether two `(` operator tokens follow each other with something between them in the source
+/// (`( (`), or, when the line has a `((`, two `)` do (`) )`). brush-parser 0.4's
+/// arithmetic-command rule matches any two `(` tokens and any two `)` tokens, so it read
+/// `( ( rm -rf / ) )` as the arithmetic command `((rm -rf /))`, which runs nothing, and the
+/// line was allowed; bash needs `((` and `))` written together and otherwise runs nested
+/// subshells (`((rm -rf /) )` runs `rm` too). Found by `every_command_bash_runs_is_listed`.
+fn spaced_double_paren(tokens: &[brush_parser::Token]) -> bool {
+    let operator = |token: &brush_parser::Token, op: &str| matches!(token, brush_parser::Token::Operator(o, _) if o == op);
+    let adjacent = |a: &brush_parser::Token, b: &brush_parser::Token| {
+        a.location().end.index == b.location().start.index
+    };
+    let pairs = |op: &'static str| {
+        tokens.windows(2).filter_map(move |pair| match pair {
+            [a, b] if operator(a, op) && operator(b, op) => Some(adjacent(a, b)),
+            _ => None,
+        })
+    };
+    let mut opening = pairs("(").peekable();
+    if opening.peek().is_none() {
+        return false;
+    }
+    let mut any_opening = false;
+    for together in opening {
+        if !together {
+            return true;
+        }
+        any_opening = true;
+    }
+    any_opening && pairs(")").any(|together| !together)
+}
+
 fn paren_nesting(tokens: &[brush_parser::Token]) -> usize {
     let mut nesting = word::Nesting::default();
     for token in tokens {
