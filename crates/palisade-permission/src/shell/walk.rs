@@ -1185,7 +1185,6 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
             (Quote::None, b'\'') => quote = Quote::Single,
             (Quote::None, b'"') => quote = Quote::Double,
             (Quote::Double, b'"') => quote = Quote::None,
-            // A `(` inside a substitution, or `((` anywhere (an arithmetic command or `for ((`).
             // bash reads the subscript of `name[…]` at a word's start as part of one word,
             // blanks, `#`, `;` and all (`a[1 #]=1 rm -rf /` runs `rm` after a failed
             // assignment); brush-parser 0.4 splits the word there, and took `#]=1 rm -rf /` for
@@ -1199,6 +1198,7 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
             (Quote::None, b'[') if open.subscripts > 0 => {
                 open.push(b']', Quote::None, false);
             }
+            // A name at a word's start: followed by `[`, it opens a subscript.
             (Quote::None, b'A'..=b'Z' | b'a'..=b'z' | b'_')
                 if i == 0
                     || matches!(
@@ -1218,6 +1218,7 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                     i = i.saturating_sub(1);
                 }
             }
+            // A `(` inside a substitution, or `((` anywhere (an arithmetic command or `for ((`).
             (Quote::None, b'(') if !open.is_empty() || next == Some(b'(') => {
                 open.push(b')', Quote::None, arithmetic || next == Some(b'('));
                 if next == Some(b'(') {
@@ -1252,12 +1253,6 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                     .unwrap_or(rest.len());
                 i = i.saturating_add(len).saturating_sub(1);
             }
-            // bash reads `<<` inside arithmetic as a shift. brush-parser 0.4's tokenizer keeps one
-            // flag for "in arithmetic" that the first `))` or nested `$((…))`/`$[…]` inside
-            // clears, after which it reads `<<` as a here-document operator and swallows the
-            // lines after it as the body: `(( ((1)) << x ))`, a newline, `rm -rf /`, a newline,
-            // `x` hid the `rm`. Such a shift is refused, as is a here-document in a substitution
-            // inside arithmetic (which the tokenizer reads as a shift).
             // bash reads the subscript of `name[…]=value` at a word's start as one word, blanks
             // and all, so `a[1<< 2 ]=1` is an assignment; brush-parser 0.4 reads `<< 2` as a
             // here-document operator and swallows the following lines as its body (they ran
@@ -1265,6 +1260,12 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
             (Quote::None, b'<') if next == Some(b'<') && open.subscripts > 0 => {
                 return Some(TokenizerHazard::Subscript);
             }
+            // bash reads `<<` inside arithmetic as a shift. brush-parser 0.4's tokenizer keeps one
+            // flag for "in arithmetic" that the first `))` or nested `$((…))`/`$[…]` inside
+            // clears, after which it reads `<<` as a here-document operator and swallows the
+            // lines after it as the body: `(( ((1)) << x ))`, a newline, `rm -rf /`, a newline,
+            // `x` hid the `rm`. Such a shift is refused, as is a here-document in a substitution
+            // inside arithmetic (which the tokenizer reads as a shift).
             (Quote::None, b'<') if next == Some(b'<') && open.arithmetic > 0 => {
                 if !arithmetic || arithmetic_nested {
                     return Some(TokenizerHazard::Arithmetic);
