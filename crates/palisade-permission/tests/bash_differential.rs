@@ -243,8 +243,10 @@ proptest! {
 }
 
 /// A script from a grammar of bash constructs whose only commands are `@` (replaced by
-/// `printf 'R%s\n' M<n>`, each with its own marker), `true`, `:`, `echo` and `cat`; bash runs
-/// it, so nothing else may appear in command position.
+/// `printf 'M<n>:%s\n' ran`, each with its own marker), `true`, `:`, `echo` and `cat`; bash
+/// runs it, so nothing else may appear in command position. The line `M<n>:ran` appears in
+/// no script's text, so only running that printf prints it (a marker echoed as data, by
+/// `cat` of a here-document or by another printf, never reads as run).
 fn marked_script() -> impl Strategy<Value = String> {
     let atom = prop_oneof![
         Just("x".to_owned()),
@@ -353,7 +355,7 @@ fn marked_script() -> impl Strategy<Value = String> {
         let mut out = String::new();
         for (n, piece) in script.split('@').enumerate() {
             if n > 0 {
-                out.push_str(&format!("printf 'R%s\\n' M{n}"));
+                out.push_str(&format!("printf 'M{n}:%s\\n' ran"));
             }
             out.push_str(piece);
         }
@@ -375,7 +377,7 @@ fn markers_bash_prints(script: &str) -> Vec<String> {
         .expect("bash runs");
     String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter_map(|l| l.strip_prefix('R'))
+        .filter_map(|l| l.strip_suffix(":ran"))
         .filter(|m| {
             m.strip_prefix('M')
                 .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
@@ -397,7 +399,7 @@ proptest! {
                 .commands
                 .iter()
                 .filter(|c| c.name() == Some("printf"))
-                .filter_map(|c| c.argv.get(2).map(|w| w.text.clone()))
+                .filter_map(|c| c.argv.get(1)?.text.strip_suffix(":%s\\n").map(str::to_owned))
                 .collect();
             for marker in markers_bash_prints(&script) {
                 prop_assert!(
