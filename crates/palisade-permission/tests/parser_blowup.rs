@@ -277,7 +277,7 @@ fn deep_nesting_fits_a_small_thread_stack() {
     // brush-parser's tokenizer recurses once per `$(`, `${`, `$[`, … level; `$[` was not
     // counted by `Limits::max_expansions` and 3,000 of them overflowed a 2 MiB stack, which
     // aborts the process (no panic to catch). Every shape here, at the limit and far past it,
-    // must analyse on a 256 KiB thread.
+    // must analyse on a 256 KiB thread (release builds).
     let limit = ShellAnalyzer::new().limits().max_expansions;
     let mut lines = Vec::new();
     for unit in [
@@ -287,8 +287,11 @@ fn deep_nesting_fits_a_small_thread_stack() {
             lines.push((count, unit.repeat(count)));
         }
     }
+    // Release builds need 256 KiB; unoptimised test builds use several times more stack per
+    // level, so they get 4 MiB (3,000 uncounted `$[` overflow either).
+    let stack_kib = if cfg!(debug_assertions) { 4096 } else { 256 };
     let worker = std::thread::Builder::new()
-        .stack_size(256 * 1024)
+        .stack_size(stack_kib * 1024)
         .spawn(move || {
             lines
                 .iter()
