@@ -31,8 +31,9 @@ pub struct Limits {
     pub max_compound: usize,
     /// Most substitutions, parameter braces, arithmetic brackets and backticks (`$(`, `${`,
     /// `$[`, `<(`, `>(`, `` ` ``) in one script (default 200); bounds the tokenizer's
-    /// recursion. With the default, analysis fits in a 256 KiB thread stack (a test checks
-    /// it); `$[` uncounted overflowed a 2 MiB stack at a few thousand.
+    /// recursion. With the default, analysis fits in a 256 KiB thread stack in a release
+    /// build (a test checks it; unoptimised builds need several times more); `$[` uncounted
+    /// overflowed a 2 MiB stack at a few thousand.
     pub max_expansions: usize,
     /// Most simple commands reported for one line (default 1,000).
     pub max_commands: usize,
