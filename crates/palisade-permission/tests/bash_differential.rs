@@ -19,17 +19,23 @@ use proptest::prelude::*;
 
 const PRINTF: &str = "printf '%s\\0'";
 
-/// What bash passes as arguments to each `printf` in `script`, concatenated.
-fn bash_words(script: &str) -> Vec<String> {
-    let out = Command::new("bash")
-        .arg("--norc")
-        .arg("--noprofile")
-        .arg("-c")
-        .arg(script)
+/// Runs `script` with `bash -c` in an empty directory, environment cleared, standard input
+/// empty, killed after 10 s.
+fn run_bash(script: &str) -> std::process::Output {
+    let dir = tempfile::tempdir().expect("temp dir");
+    Command::new("timeout")
+        .args(["10", "bash", "--norc", "--noprofile", "-c", script])
+        .current_dir(dir.path())
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
+        .stdin(std::process::Stdio::null())
         .output()
-        .expect("bash runs");
+        .expect("bash runs")
+}
+
+/// What bash passes as arguments to each `printf` in `script`, concatenated.
+fn bash_words(script: &str) -> Vec<String> {
+    let out = run_bash(script);
     assert!(
         out.status.success(),
         "bash failed on {script:?}: {}",
@@ -154,13 +160,7 @@ fn commands_bash_runs_are_never_hidden() {
         ": ${x:->(CMD)}; wait",
     ] {
         let script = template.replace("CMD", command);
-        let out = Command::new("timeout")
-            .args(["10", "bash", "--norc", "--noprofile", "-c", &script])
-            .env_clear()
-            .env("PATH", "/usr/bin:/bin")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("bash runs");
+        let out = run_bash(&script);
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),
             "after\n",
@@ -363,19 +363,9 @@ fn marked_script() -> impl Strategy<Value = String> {
     })
 }
 
-/// The markers bash prints for `script` (run in an empty directory, environment cleared,
-/// standard input empty).
+/// The markers bash prints for `script`.
 fn markers_bash_prints(script: &str) -> Vec<String> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let out = Command::new("timeout")
-        .args(["10", "bash", "--norc", "--noprofile", "-c", script])
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("bash runs");
-    String::from_utf8_lossy(&out.stdout)
+    String::from_utf8_lossy(&run_bash(script).stdout)
         .lines()
         .filter_map(|l| l.strip_suffix(":ran"))
         .filter(|m| {

@@ -100,10 +100,13 @@ impl Walker {
             );
             return;
         }
-        let expansions = ["$(", "${", "$[", "<(", ">(", "`"]
-            .iter()
-            .map(|opener| src.matches(opener).count())
-            .sum::<usize>();
+        // `$(`, `${`, `$[`, `<(`, `>(` and backquotes, in one pass over the line.
+        let bytes = src.as_bytes();
+        let expansions = bytes.iter().filter(|&&b| b == b'`').count()
+            + bytes
+                .windows(2)
+                .filter(|pair| matches!(pair, [b'$', b'(' | b'{' | b'['] | [b'<' | b'>', b'(']))
+                .count();
         if expansions > self.limits.max_expansions {
             self.problem(
                 ProblemKind::TooDeep,
@@ -899,18 +902,8 @@ fn spaced_double_paren(tokens: &[brush_parser::Token]) -> bool {
             _ => None,
         })
     };
-    let mut opening = pairs("(").peekable();
-    if opening.peek().is_none() {
-        return false;
-    }
-    let mut any_opening = false;
-    for together in opening {
-        if !together {
-            return true;
-        }
-        any_opening = true;
-    }
-    any_opening && pairs(")").any(|together| !together)
+    let opening: Vec<bool> = pairs("(").collect();
+    opening.contains(&false) || (!opening.is_empty() && pairs(")").any(|together| !together))
 }
 
 fn paren_nesting(tokens: &[brush_parser::Token]) -> usize {
@@ -1023,6 +1016,16 @@ fn delimiter_is_empty(rest: &[u8]) -> bool {
         }
     }
     quoted
+}
+
+/// Whether byte `i` of `bytes` starts a word: it is the first byte, or follows a blank,
+/// newline or operator byte (`;&|()`).
+fn at_word_start(bytes: &[u8], i: usize) -> bool {
+    i == 0
+        || matches!(
+            i.checked_sub(1).and_then(|j| bytes.get(j)),
+            Some(b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')')
+        )
 }
 
 /// What [`tokenizer_hazard`] found.
@@ -1199,13 +1202,7 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                 open.push(b']', Quote::None, false);
             }
             // A name at a word's start: followed by `[`, it opens a subscript.
-            (Quote::None, b'A'..=b'Z' | b'a'..=b'z' | b'_')
-                if i == 0
-                    || matches!(
-                        i.checked_sub(1).and_then(|j| bytes.get(j)),
-                        Some(b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')')
-                    ) =>
-            {
+            (Quote::None, b'A'..=b'Z' | b'a'..=b'z' | b'_') if at_word_start(bytes, i) => {
                 let rest = bytes.get(i..).unwrap_or_default();
                 let len = rest
                     .iter()
@@ -1238,13 +1235,7 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
             }
             // A comment runs to the end of the line (`$(#)` never closes), or inside backquotes
             // to the closing one, which bash finds before it reads the comment.
-            (Quote::None, b'#')
-                if i == 0
-                    || matches!(
-                        i.checked_sub(1).and_then(|j| bytes.get(j)),
-                        Some(b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')')
-                    ) =>
-            {
+            (Quote::None, b'#') if at_word_start(bytes, i) => {
                 let rest = bytes.get(i..).unwrap_or_default();
                 let backquoted = open.backquotes > 0;
                 let len = rest

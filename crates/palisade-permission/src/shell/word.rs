@@ -307,7 +307,7 @@ pub(crate) fn resolve_heredoc(body: &str, parts: &mut WordParts) -> Word {
 
 /// The scripts of the process substitutions (`<(…)`, `>(…)`) in `text`, outside quotes, each
 /// up to its matching `)` (or the end of `text` when none matches).
-fn process_substitutions(text: &str) -> impl Iterator<Item = &str> {
+fn process_substitutions(text: &str) -> Vec<&str> {
     let bytes = text.as_bytes();
     let mut found = Vec::new();
     let mut quote: Option<u8> = None;
@@ -352,7 +352,7 @@ fn process_substitutions(text: &str) -> impl Iterator<Item = &str> {
         }
         i = i.saturating_add(1);
     }
-    found.into_iter()
+    found
 }
 
 /// Runs a parser call, turning a panic inside the parser into `None` (fail closed).
@@ -477,9 +477,11 @@ impl Resolved {
                         "parameter expansion `{}` contains a process substitution",
                         shorten(written)
                     ));
-                    parts
-                        .substitutions
-                        .extend(process_substitutions(written).map(str::to_owned));
+                    parts.substitutions.extend(
+                        process_substitutions(written)
+                            .into_iter()
+                            .map(str::to_owned),
+                    );
                 }
                 if written.contains("@P}") {
                     parts.problems.push(format!(
