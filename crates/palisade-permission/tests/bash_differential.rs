@@ -158,6 +158,18 @@ fn commands_bash_runs_are_never_hidden() {
         "( (CMD))",
         "cat ${x:-<(CMD)}",
         ": ${x:->(CMD)}; wait",
+        // brush-parser's tokenizer stays in arithmetic after `((` inside `$(…)` and read the
+        // `<<` as a shift (found by the Python version of the grammar test).
+        ": $( ((1)) ) <<E | CMD\nE",
+        ": \"$( : && (( 1 )) )\" <<E && CMD\nE",
+        ": $( ((1)) ) $((2)) <<E; CMD\nE",
+        // bash reads `>((` as `>(` and a subshell (found by
+        // `every_command_bash_runs_is_listed_wide`).
+        ": > >(( cat <<E | CMD\nE\n) )",
+        ": <((cat <<E\nE\n) ) && CMD",
+        // `$((…) )` is a command substitution of a subshell, where `<<` starts a
+        // here-document.
+        "echo $((cat <<E | CMD\nE\n) )",
     ] {
         let script = template.replace("CMD", command);
         let out = run_bash(&script);
@@ -242,11 +254,44 @@ proptest! {
     }
 }
 
+/// The command that replaces the `n`th `@` of a generated script: `printf M<n>:%s. ran`. It
+/// prints `M<n>:ran.`, which appears in no script's text, so only running that printf prints
+/// it (a marker echoed as data, by `cat` of a here-document or by another printf, never reads
+/// as run; printf reuses its format for extra arguments, which prints `M<n>:<argument>.`
+/// with the same number). It holds no quote, backslash or `$`, so it means the same at any
+/// quoting depth (inside `bash -c '…'`, `"…"`, `$'…'` or backquotes).
+fn marker_command(n: usize) -> String {
+    format!("printf M{n}:%s. ran")
+}
+
+/// Replaces each `@` of `script` by its [`marker_command`], numbered from 1.
+fn number_markers(script: &str) -> String {
+    let mut out = String::new();
+    for (n, piece) in script.split('@').enumerate() {
+        if n > 0 {
+            out.push_str(&marker_command(n));
+        }
+        out.push_str(piece);
+    }
+    out
+}
+
+/// The markers the analysis lists: the numbers of the `printf M<n>:%s. ran` commands among
+/// `commands`, wrappers removed.
+fn listed_markers(commands: &[palisade_permission::SimpleCommand]) -> Vec<String> {
+    commands
+        .iter()
+        .filter(|c| c.name() == Some("printf"))
+        .filter_map(|c| {
+            let format = &c.argv.get(1)?.text;
+            Some(format.strip_prefix('M')?.strip_suffix(":%s.")?.to_owned())
+        })
+        .collect()
+}
+
 /// A script from a grammar of bash constructs whose only commands are `@` (replaced by
-/// `printf 'M<n>:%s\n' ran`, each with its own marker), `true`, `:`, `echo` and `cat`; bash
-/// runs it, so nothing else may appear in command position. The line `M<n>:ran` appears in
-/// no script's text, so only running that printf prints it (a marker echoed as data, by
-/// `cat` of a here-document or by another printf, never reads as run).
+/// [`marker_command`], each with its own number), `true`, `:`, `echo` and `cat`; bash runs
+/// it, so nothing else may appear in command position.
 fn marked_script() -> impl Strategy<Value = String> {
     let atom = prop_oneof![
         Just("x".to_owned()),
@@ -351,28 +396,19 @@ fn marked_script() -> impl Strategy<Value = String> {
                 .prop_map(|s| format!("bash -c '{s}'")),
         ]
     })
-    .prop_map(|script| {
-        let mut out = String::new();
-        for (n, piece) in script.split('@').enumerate() {
-            if n > 0 {
-                out.push_str(&format!("printf 'M{n}:%s\\n' ran"));
-            }
-            out.push_str(piece);
-        }
-        out
-    })
+    .prop_map(|script| number_markers(&script))
 }
 
-/// The markers bash prints for `script`.
+/// The markers bash prints for `script`: the `n` of every `M<n>:ran.` in its output.
 fn markers_bash_prints(script: &str) -> Vec<String> {
-    String::from_utf8_lossy(&run_bash(script).stdout)
-        .lines()
-        .filter_map(|l| l.strip_suffix(":ran"))
-        .filter(|m| {
-            m.strip_prefix('M')
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    let out = String::from_utf8_lossy(&run_bash(script).stdout).into_owned();
+    out.split('M')
+        .skip(1)
+        .filter_map(|after| {
+            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+            let rest = after.strip_prefix(digits.as_str())?;
+            (!digits.is_empty() && rest.starts_with(":ran.")).then_some(digits)
         })
-        .map(str::to_owned)
         .collect()
 }
 
@@ -385,12 +421,299 @@ proptest! {
     fn every_command_bash_runs_is_listed(script in marked_script()) {
         let analysis = ShellAnalyzer::new().analyze(&script);
         if analysis.problems.is_empty() {
-            let listed: Vec<String> = analysis
-                .commands
-                .iter()
-                .filter(|c| c.name() == Some("printf"))
-                .filter_map(|c| c.argv.get(1)?.text.strip_suffix(":%s\\n").map(str::to_owned))
-                .collect();
+            let listed = listed_markers(&analysis.commands);
+            for marker in markers_bash_prints(&script) {
+                prop_assert!(
+                    listed.contains(&marker),
+                    "bash ran the printf with {} in {:?}; the analysis lists {:?}",
+                    marker,
+                    script,
+                    listed
+                );
+            }
+        }
+    }
+}
+
+/// `script` as one single-quoted bash word.
+fn single_quoted(script: &str) -> String {
+    format!("'{}'", script.replace('\'', "'\\''"))
+}
+
+/// `script` as one double-quoted bash word.
+fn double_quoted(script: &str) -> String {
+    let mut out = String::from("\"");
+    for c in script.chars() {
+        if matches!(c, '\\' | '"' | '$' | '`') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// `script` as one `$'…'` bash word.
+fn ansi_quoted(script: &str) -> String {
+    format!("$'{}'", script.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// `script` between backquotes: inside them a backslash escapes only `\`, `` ` `` and `$`,
+/// and `$` must keep its meaning.
+fn backquoted(script: &str) -> String {
+    format!("`{}`", script.replace('\\', "\\\\").replace('`', "\\`"))
+}
+
+/// A wider grammar than [`marked_script`]: substitutions in words, arithmetic and
+/// `[[ … ]]` that run commands, wrappers (`env`, `command`, `time`, `nice`, `timeout`,
+/// `nohup`, `exec`), redirections with process substitutions, `case` with several patterns,
+/// loops, three ways to define a function, and scripts passed to `bash -c`, `eval` and
+/// `find -exec` in single, double, `$'…'` quotes and backquotes, nested. Commands are `@`
+/// (see [`marker_command`]), `true`, `:`, `echo` and `cat`.
+fn wide_script() -> impl Strategy<Value = String> {
+    let atom = prop_oneof![
+        Just("x".to_owned()),
+        Just("'a b'".to_owned()),
+        Just("\"q r\"".to_owned()),
+        Just("$x".to_owned()),
+        Just("${x}".to_owned()),
+        Just("${#x}".to_owned()),
+        Just("a#b".to_owned()),
+        Just("'#'".to_owned()),
+        Just("\\#".to_owned()),
+        Just("')'".to_owned()),
+        Just("'('".to_owned()),
+        Just("\\)".to_owned()),
+        Just("'<<E'".to_owned()),
+        Just("a[1]".to_owned()),
+        Just("a=b".to_owned()),
+        Just("-rf".to_owned()),
+        Just("in".to_owned()),
+        Just("do".to_owned()),
+        Just("}".to_owned()),
+        Just("{".to_owned()),
+        Just("!".to_owned()),
+        Just("~".to_owned()),
+        Just("$((1<<2))".to_owned()),
+        Just("$[1+2]".to_owned()),
+        Just("\"$(( x << 1 ))\"".to_owned()),
+        Just("${x:-y z}".to_owned()),
+        Just("${x#*}".to_owned()),
+        Just("$'a\\'b'".to_owned()),
+        Just("\"a\\\"b\"".to_owned()),
+    ];
+    let delimiter = prop_oneof![
+        Just(("EOF", "EOF")),
+        Just(("'EOF'", "EOF")),
+        Just(("\"E\"", "E")),
+        Just(("\\E", "E")),
+        Just(("E\"O\"F", "EOF")),
+        Just(("x1", "x1")),
+    ];
+    let body_line = prop_oneof![
+        Just("text".to_owned()),
+        Just("@".to_owned()),
+        Just("$(@)".to_owned()),
+        Just("`@`".to_owned()),
+        Just("${x:-$(@)}".to_owned()),
+        Just(")".to_owned()),
+        Just("'".to_owned()),
+        Just("\"".to_owned()),
+        Just("EOF x".to_owned()),
+        Just("\\$(@)".to_owned()),
+    ];
+    let heredoc = (
+        prop_oneof![Just("cat"), Just("@"), Just(":")],
+        prop_oneof![Just("<<"), Just("<<-"), Just("<< ")],
+        delimiter,
+        proptest::collection::vec(body_line, 0..3),
+        prop_oneof![
+            Just(""),
+            Just(" | @"),
+            Just(" && @"),
+            Just("; @"),
+            Just(" >o1"),
+            Just(" )")
+        ],
+        prop_oneof![Just(""), Just("\t")],
+    )
+        .prop_map(|(cmd, op, (written, end), body, after, indent)| {
+            let indent = if op == "<<-" { indent } else { "" };
+            // A `)` after the operator closes a subshell opened before the command.
+            let (open, after) = if after == " )" {
+                ("( ", after)
+            } else {
+                ("", after)
+            };
+            let mut s = format!("{open}{cmd} {op}{written}{after}\n");
+            for line in body {
+                s.push_str(&line);
+                s.push('\n');
+            }
+            s.push_str(indent);
+            s.push_str(end);
+            s
+        });
+    let simple = (
+        prop_oneof![
+            6 => Just(""),
+            1 => Just("x=1 "),
+            1 => Just("a[1]=2 "),
+            1 => Just("y=$((1<<2)) "),
+            1 => Just("b=( 1 '2 3' ) "),
+            1 => Just("x+=1 "),
+        ],
+        prop_oneof![
+            8 => Just("@"),
+            1 => Just("true"),
+            1 => Just(":"),
+            1 => Just("echo"),
+            1 => Just("env X=1 @"),
+            1 => Just("env -i PATH=/usr/bin:/bin @"),
+            1 => Just("command @"),
+            1 => Just("builtin @"),
+            1 => Just("time @"),
+            1 => Just("time -p @"),
+            1 => Just("nice @"),
+            1 => Just("nice -n 1 @"),
+            1 => Just("timeout 5 @"),
+            1 => Just("nohup @"),
+            1 => Just("\\@"),
+            1 => Just("\"\"@"),
+        ],
+        proptest::collection::vec(atom.clone(), 0..3),
+        prop_oneof![
+            6 => Just(""),
+            1 => Just(" # @"),
+            1 => Just(" >o1"),
+            1 => Just(" 2>&1"),
+            1 => Just(" >>o2 2>/dev/null"),
+            1 => Just(" <<<x"),
+            1 => Just(" &>o3"),
+            1 => Just(" </dev/null"),
+            1 => Just(" \\\n x"),
+        ],
+    )
+        .prop_map(|(prefix, name, args, tail)| format!("{prefix}{name} {}{tail}", args.join(" ")));
+    let leaf = prop_oneof![4 => simple, 1 => heredoc];
+    leaf.prop_recursive(4, 40, 3, move |inner| {
+        let word = prop_oneof![
+            3 => atom.clone(),
+            1 => inner.clone().prop_map(|s| format!("$({s}\n)")),
+            1 => inner.clone().prop_map(|s| format!("\"$({s}\n)\"")),
+            1 => inner.clone().prop_map(|s| backquoted(&s)),
+            1 => inner.clone().prop_map(|s| format!("<({s}\n)")),
+            1 => inner.clone().prop_map(|s| format!("${{x:-$({s}\n)}}")),
+            1 => inner.clone().prop_map(|s| format!("$(( 1 + $({s}\n) ))")),
+            1 => inner.clone().prop_map(|s| format!("$[ $({s}\n) ]")),
+            1 => inner.clone().prop_map(|s| format!("a$({s}\n)b")),
+        ];
+        let quoted = inner.clone().prop_flat_map(|s| {
+            prop_oneof![
+                Just(single_quoted(&s)),
+                Just(double_quoted(&s)),
+                Just(ansi_quoted(&s)),
+            ]
+        });
+        prop_oneof![
+            // Simple commands whose arguments run commands.
+            (
+                prop_oneof![Just("@"), Just("echo"), Just(":"), Just("x=")],
+                proptest::collection::vec(word.clone(), 1..3),
+                prop_oneof![
+                    3 => Just(String::new()),
+                    1 => inner.clone().prop_map(|s| format!(" > >({s}\n)")),
+                    1 => inner.clone().prop_map(|s| format!(" < <({s}\n)")),
+                    1 => word.clone().prop_map(|w| format!(" <<<{w}")),
+                ],
+            )
+                .prop_map(|(name, words, tail)| {
+                    let sep = if name == "x=" { "" } else { " " };
+                    format!("{name}{sep}{}{tail}", words.join(" "))
+                }),
+            (
+                inner.clone(),
+                inner.clone(),
+                prop_oneof![
+                    Just(" ; "),
+                    Just(" && "),
+                    Just(" || "),
+                    Just(" | "),
+                    Just(" |& "),
+                    Just("\n"),
+                    Just(" & "),
+                    Just(";\n"),
+                ]
+            )
+                .prop_map(|(a, b, sep)| format!("{a}{sep}{b}")),
+            inner.clone().prop_map(|s| format!("( {s}\n)")),
+            inner.clone().prop_map(|s| format!("({s}\n)")),
+            inner.clone().prop_map(|s| format!("{{ {s}\n}}")),
+            inner.clone().prop_map(|s| format!("! {s}")),
+            inner.clone().prop_map(|s| format!("( exec {s}\n)")),
+            inner.clone().prop_map(|s| format!("if {s}\nthen :; fi")),
+            (inner.clone(), inner.clone())
+                .prop_map(|(a, b)| format!("if false; then :; elif true; then {a}\nelse {b}\nfi")),
+            (word.clone(), inner.clone()).prop_map(|(w, s)| format!("for i in {w}; do {s}\ndone")),
+            inner
+                .clone()
+                .prop_map(|s| format!("for (( i=0; i<1; i++ )); do {s}\ndone")),
+            inner
+                .clone()
+                .prop_map(|s| format!("while {s}\ndo break; done")),
+            inner
+                .clone()
+                .prop_map(|s| format!("until {s}\ndo break; done")),
+            (word.clone(), inner.clone(), inner.clone())
+                .prop_map(|(w, a, b)| format!("case {w} in x|y) {a}\n;; (*) {b}\n;; esac")),
+            (word.clone(), word.clone(), inner.clone())
+                .prop_map(|(a, b, s)| format!("[[ {a} == {b} ]] || {s}")),
+            (word.clone(), inner.clone())
+                .prop_map(|(w, s)| format!("[[ -n {w} && x < y ]] && {s}")),
+            (word.clone(), inner.clone()).prop_map(|(w, s)| format!("(( 1 << 2 )) && {s} {w}")),
+            inner.clone().prop_map(|s| format!("f() {{ {s}\n}}; f")),
+            inner
+                .clone()
+                .prop_map(|s| format!("function g {{ {s}\n}}; g")),
+            inner.clone().prop_map(|s| format!("h() ( {s}\n); h")),
+            quoted.clone().prop_map(|q| format!("bash -c {q}")),
+            quoted
+                .clone()
+                .prop_map(|q| format!("bash --norc -c {q} name")),
+            quoted.clone().prop_map(|q| format!("env X=1 bash -c {q}")),
+            quoted
+                .clone()
+                .prop_map(|q| format!("timeout 5 bash -c {q}")),
+            quoted.clone().prop_map(|q| format!("eval {q}")),
+            quoted
+                .clone()
+                .prop_map(|q| format!("find . -maxdepth 0 -exec bash -c {q} \\;")),
+            inner
+                .clone()
+                .prop_map(|s| format!("eval {}", backquoted(&s))),
+        ]
+    })
+    .prop_map(|script| number_markers(&script))
+}
+
+/// How many cases the wider grammar test runs: `PALISADE_DIFF_CASES`, 256 by default.
+fn wide_cases() -> u32 {
+    std::env::var("PALISADE_DIFF_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: wide_cases(), ..ProptestConfig::default() })]
+
+    /// [`every_command_bash_runs_is_listed`] on the wider grammar. Run it longer with
+    /// `PALISADE_DIFF_CASES=20000`.
+    #[test]
+    fn every_command_bash_runs_is_listed_wide(script in wide_script()) {
+        let analysis = ShellAnalyzer::new().analyze(&script);
+        if analysis.problems.is_empty() {
+            let listed = listed_markers(&analysis.commands);
             for marker in markers_bash_prints(&script) {
                 prop_assert!(
                     listed.contains(&marker),

@@ -150,6 +150,9 @@ impl Walker {
                 TokenizerHazard::Arithmetic => {
                     "a `<<` inside arithmetic after nested brackets, or a here-document inside arithmetic (brush-parser reads them differently from bash)"
                 }
+                TokenizerHazard::ArithmeticLeft => {
+                    "a here-document after `((` inside `$(…)` (brush-parser still reads arithmetic there and takes `<<` for a shift)"
+                }
             };
             self.problem(
                 ProblemKind::Parse,
@@ -1041,6 +1044,9 @@ enum TokenizerHazard {
     /// A `<<` inside arithmetic after a nested construct, or a here-document inside
     /// arithmetic.
     Arithmetic,
+    /// A here-document where brush-parser's tokenizer still reads arithmetic (after `((`
+    /// inside `$(…)`), and takes `<<` for a shift.
+    ArithmeticLeft,
     /// A blank, `#`, operator or `<<` inside the subscript of `name[…]` at a word's start.
     Subscript,
 }
@@ -1064,6 +1070,9 @@ enum TokenizerHazard {
 /// - [`TokenizerHazard::Arithmetic`]: a `<<` in arithmetic after a nested construct (see the
 ///   comment at its arm), or a here-document in a substitution inside arithmetic. This one
 ///   is not a panic but a line read differently from bash, which hid a command.
+/// - [`TokenizerHazard::ArithmeticLeft`]: a here-document after a `((` inside `$(…)`, where
+///   the tokenizer's arithmetic flag is never cleared (see the comment at the `((` arm).
+///   Found by differential testing, not by fuzzing: it hid a command.
 /// - [`TokenizerHazard::Subscript`]: a `<<`, blank, `#` or operator inside `name[…]` at a
 ///   word's start, which bash reads as part of the word (`a[1<< 2 ]=1` assigns) and the
 ///   tokenizer as an operator or comment: hidden commands, not panics.
@@ -1086,23 +1095,70 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
     /// the quoting outside it, and whether it is arithmetic (`$((`, `$[`, `((`), where `<<` is
     /// a shift. A subscript `name[…]` is a `]` that is not arithmetic (`$[` is). Counts of
     /// the kinds the scan asks about keep each step constant-time.
+    ///
+    /// An entry's last flag marks the inner paren of `((` or `$((`: bash reads the construct
+    /// as arithmetic only if that paren's `)` is followed by another (`$((cmd) )` is a
+    /// command substitution of a subshell).
+    ///
+    /// `readers` models brush-parser 0.4's tokenizer: the constructs it reads up to a closing
+    /// byte of their own (`$(`, `$((`, `$[`, `${`, and backquotes, whose text it parses
+    /// again later), innermost last, each with the tokenizer's "in arithmetic" flag from
+    /// before it. `in_arithmetic` is that flag (see the `((` arm for its rules).
     #[derive(Default)]
     struct Open {
-        stack: Vec<(u8, Quote, bool)>,
+        stack: Vec<(u8, Quote, bool, bool, bool)>,
         arithmetic: usize,
         subscripts: usize,
         braces: usize,
         backquotes: usize,
+        readers: Vec<(u8, bool)>,
+        in_arithmetic: bool,
     }
     impl Open {
         fn push(&mut self, closer: u8, outside: Quote, arithmetic: bool) {
             self.count(closer, arithmetic, true);
-            self.stack.push((closer, outside, arithmetic));
+            self.stack.push((closer, outside, arithmetic, false, false));
+        }
+        /// Pushes the inner paren of `((` or `$((`.
+        fn push_double(&mut self) {
+            self.count(b')', true, true);
+            self.stack.push((b')', Quote::None, true, false, true));
+        }
+        /// Whether the innermost construct is the inner paren of `((` or `$((`.
+        fn in_double(&self) -> bool {
+            self.stack.last().is_some_and(|entry| entry.4)
+        }
+        /// Pushes a construct brush-parser's tokenizer reads up to `closer` on its own.
+        fn push_reader(&mut self, closer: u8, outside: Quote, arithmetic: bool) {
+            self.count(closer, arithmetic, true);
+            self.stack.push((closer, outside, arithmetic, true, false));
+            self.readers.push((closer, self.in_arithmetic));
+            if closer == b'`' {
+                // The text between backquotes is parsed again from a fresh state.
+                self.in_arithmetic = false;
+            } else if arithmetic {
+                self.in_arithmetic = true;
+            }
         }
         fn pop(&mut self) -> Option<Quote> {
-            let (closer, outside, arithmetic) = self.stack.pop()?;
+            let (closer, outside, arithmetic, reader, _) = self.stack.pop()?;
             self.count(closer, arithmetic, false);
+            if reader && let Some((closer, before)) = self.readers.pop() {
+                if closer == b'`' {
+                    self.in_arithmetic = before;
+                } else if arithmetic {
+                    // `$((…))` and `$[…]` end with the flag cleared, whatever it was before.
+                    self.in_arithmetic = false;
+                }
+            }
             Some(outside)
+        }
+        /// Whether brush-parser's tokenizer reads a `)` here as the end of the construct it
+        /// is reading (inside `$(…)` or `$((…))`) rather than as an operator.
+        fn paren_ends_reader(&self) -> bool {
+            self.readers
+                .last()
+                .is_some_and(|&(closer, _)| closer == b')')
         }
         fn count(&mut self, closer: u8, arithmetic: bool, up: bool) {
             let counter = match (closer, arithmetic) {
@@ -1127,7 +1183,7 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
         fn last(&self) -> Option<(u8, bool)> {
             self.stack
                 .last()
-                .map(|&(closer, _, arithmetic)| (closer, arithmetic))
+                .map(|&(closer, _, arithmetic, _, _)| (closer, arithmetic))
         }
     }
     let bytes = src.as_bytes();
@@ -1141,6 +1197,9 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
     // Whether a construct opened inside the arithmetic now open (other than its opener's own
     // brackets) has closed: brush-parser's tokenizer may then have left arithmetic already.
     let mut arithmetic_nested = false;
+    // Where the last unquoted `<` or `>` was, and whether a `<<` was read as a shift.
+    let mut redirect: Option<usize> = None;
+    let mut shifted = false;
     let mut i = 0usize;
     while let Some(&byte) = bytes.get(i) {
         let next = bytes.get(i.saturating_add(1)).copied();
@@ -1165,7 +1224,7 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                 }
             }
             (_, b'`') => {
-                open.push(b'`', quote, false);
+                open.push_reader(b'`', quote, false);
                 quote = Quote::None;
             }
             (_, b'$') if matches!(next, Some(b'(' | b'[' | b'{')) => {
@@ -1176,12 +1235,12 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                 };
                 let after = bytes.get(i.saturating_add(2)).copied();
                 let double_paren = closer == b')' && after == Some(b'(');
-                open.push(closer, quote, closer == b']' || double_paren);
+                open.push_reader(closer, quote, closer == b']' || double_paren);
                 quote = Quote::None;
                 i = i.saturating_add(1);
                 if double_paren {
                     // `$((`: its second `(` is part of the opener.
-                    open.push(b')', Quote::None, true);
+                    open.push_double();
                     i = i.saturating_add(1);
                 }
             }
@@ -1216,14 +1275,43 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                 }
             }
             // A `(` inside a substitution, or `((` anywhere (an arithmetic command or `for ((`).
+            //
+            // brush-parser 0.4's tokenizer sets its "in arithmetic" flag at any unquoted `((`,
+            // and clears it at a `))` only where it reads `)` as an operator: not inside
+            // `$(…)`, where each `)` is a candidate end of the substitution. So after
+            // `$( ((1)) )` the flag stays set, and a later `<<` is read as a shift, not as a
+            // here-document: `echo $( ((1)) ) <<E | rm -rf /`, a newline and `E` hid the `rm`
+            // (found by the Python grammar test). The flag is modelled here, and a `<<` the two
+            // read differently is refused (the `<<` arms).
+            //
+            // After `<` or `>` it opens a process substitution, which may hold a subshell:
+            // `<((…))` is `<(` and `(…)` for bash, never arithmetic (a here-document inside
+            // was read as a shift and hid the command after it; found by
+            // `every_command_bash_runs_is_listed_wide`). The tokenizer reads `((` there all
+            // the same.
+            (Quote::None, b'(') if redirect.is_some() && redirect == i.checked_sub(1) => {
+                open.push(b')', Quote::None, false);
+                if next == Some(b'(') {
+                    open.in_arithmetic = true;
+                }
+            }
             (Quote::None, b'(') if !open.is_empty() || next == Some(b'(') => {
                 open.push(b')', Quote::None, arithmetic || next == Some(b'('));
                 if next == Some(b'(') {
-                    open.push(b')', Quote::None, true);
+                    open.push_double();
+                    open.in_arithmetic = true;
                     i = i.saturating_add(1);
                 }
             }
+            // `$((cmd) )` or `((cmd) )`: not arithmetic for bash, so a `<<` read as a shift
+            // inside may have been a here-document.
+            (Quote::None, b')') if closes && open.in_double() && next != Some(b')') && shifted => {
+                return Some(TokenizerHazard::Arithmetic);
+            }
             (Quote::None, b')' | b']' | b'}') if closes => {
+                if byte == b')' && next == Some(b')') && !open.paren_ends_reader() {
+                    open.in_arithmetic = false;
+                }
                 if let Some(outside) = open.pop() {
                     quote = outside;
                 }
@@ -1258,10 +1346,14 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
             // `x` hid the `rm`. Such a shift is refused, as is a here-document in a substitution
             // inside arithmetic (which the tokenizer reads as a shift).
             (Quote::None, b'<') if next == Some(b'<') && open.arithmetic > 0 => {
-                if !arithmetic || arithmetic_nested {
+                if !arithmetic || arithmetic_nested || !open.in_arithmetic {
                     return Some(TokenizerHazard::Arithmetic);
                 }
+                shifted = true;
                 i = i.saturating_add(1);
+            }
+            (Quote::None, b'<') if next == Some(b'<') && open.in_arithmetic => {
+                return Some(TokenizerHazard::ArithmeticLeft);
             }
             (Quote::None, b'<') if next == Some(b'<') => {
                 let mut at = i.saturating_add(2);
@@ -1313,6 +1405,7 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                 }
                 i = line_start.saturating_sub(1);
             }
+            (Quote::None, b'<' | b'>') => redirect = Some(i),
             _ => {}
         }
         i = i.saturating_add(1);
