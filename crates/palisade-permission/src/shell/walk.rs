@@ -47,6 +47,9 @@ pub(crate) struct Walker {
     commands: Vec<SimpleCommand>,
     problems: Vec<Problem>,
     pipelines: usize,
+    /// Here-documents met in the syntax tree of the script being walked (not counting those
+    /// of scripts nested in it, which count their own).
+    heredocs: usize,
     /// Whether lines in the fast subset skip brush-parser (see `fast.rs`); off only in tests
     /// that compare both paths.
     pub(crate) fast_path: bool,
@@ -59,6 +62,7 @@ impl Walker {
             commands: Vec::new(),
             problems: Vec::new(),
             pipelines: 0,
+            heredocs: 0,
             fast_path: true,
         }
     }
@@ -135,31 +139,13 @@ impl Walker {
             );
             return;
         }
-        if let Some(hazard) = tokenizer_hazard(src) {
-            let what = match hazard {
-                TokenizerHazard::UnclosedExpansion => {
-                    "a here-document inside an unterminated substitution"
-                }
-                TokenizerHazard::UnusualDelimiter => {
-                    "a here-document delimiter that is not a plain word (letters, digits, `_.,:=%^/~-`, quoted or not)"
-                }
-                TokenizerHazard::InParameterExpansion => "a here-document inside `${…}`",
-                TokenizerHazard::Subscript => {
-                    "a blank, `#`, operator or `<<` inside the subscript of `name[…]` (bash reads the subscript as part of one word, brush-parser splits it)"
-                }
-                TokenizerHazard::Arithmetic => {
-                    "a `<<` inside arithmetic after nested brackets, or a here-document inside arithmetic (brush-parser reads them differently from bash)"
-                }
-                TokenizerHazard::ArithmeticLeft => {
-                    "a here-document after `((` inside `$(…)` (brush-parser still reads arithmetic there and takes `<<` for a shift)"
-                }
-            };
-            self.problem(
-                ProblemKind::Parse,
-                format!("cannot parse `{}`: {what}", shorten(src)),
-            );
-            return;
-        }
+        let heredocs = match tokenizer_hazard(src) {
+            Ok(heredocs) => heredocs,
+            Err(hazard) => {
+                self.tokenizer_problem(src, hazard);
+                return;
+            }
+        };
         if heredoc_with_pending_substitution(src) {
             self.problem(
                 ProblemKind::Parse,
@@ -237,6 +223,16 @@ impl Walker {
             );
             return;
         }
+        // A cross-check of brush-parser's reading against bash's: every command that hid
+        // behind a misread so far (fuzzing and the grammar tests found them) came with a
+        // `<<` one of them read as a here-document and the other as a shift, or a body one of
+        // them ended elsewhere. The scan above reads here-documents as bash does, so a
+        // different count means brush-parser read other lines than bash will run.
+        let tokenized_heredocs = tokenized_heredocs(&tokens);
+        if tokenized_heredocs != heredocs {
+            self.heredoc_mismatch(src, tokenized_heredocs, heredocs);
+            return;
+        }
         if spaced_double_paren(&tokens) {
             self.problem(
                 ProblemKind::Parse,
@@ -275,9 +271,52 @@ impl Walker {
                 return;
             }
         };
+        let outer = std::mem::take(&mut self.heredocs);
         for list in &program.complete_commands {
             self.compound_list(list, depth, ctx);
         }
+        // The same count in the syntax tree: a here-document the tokenizer saw and the
+        // parser made part of something else (arithmetic text) was not analysed as one.
+        let found = std::mem::replace(&mut self.heredocs, outer);
+        if found != heredocs {
+            self.heredoc_mismatch(src, found, heredocs);
+        }
+    }
+
+    fn heredoc_mismatch(&mut self, src: &str, found: usize, bash: usize) {
+        self.problem(
+            ProblemKind::Parse,
+            format!(
+                "cannot parse `{}`: brush-parser read {found} here-documents where bash reads {bash}",
+                shorten(src)
+            ),
+        );
+    }
+
+    /// Reports what [`tokenizer_hazard`] found in `src`.
+    fn tokenizer_problem(&mut self, src: &str, hazard: TokenizerHazard) {
+        let what = match hazard {
+            TokenizerHazard::UnclosedExpansion => {
+                "a here-document inside an unterminated substitution"
+            }
+            TokenizerHazard::UnusualDelimiter => {
+                "a here-document delimiter that is not a plain word (letters, digits, `_.,:=%^/~-`, quoted or not)"
+            }
+            TokenizerHazard::InParameterExpansion => "a here-document inside `${…}`",
+            TokenizerHazard::Subscript => {
+                "a blank, `#`, operator or `<<` inside the subscript of `name[…]` (bash reads the subscript as part of one word, brush-parser splits it)"
+            }
+            TokenizerHazard::Arithmetic => {
+                "a `<<` inside arithmetic after nested brackets, or a here-document inside arithmetic (brush-parser reads them differently from bash)"
+            }
+            TokenizerHazard::ArithmeticLeft => {
+                "a here-document after `((` inside `$(…)` or after `<((` (brush-parser still reads arithmetic there and takes `<<` for a shift)"
+            }
+        };
+        self.problem(
+            ProblemKind::Parse,
+            format!("cannot parse `{}`: {what}", shorten(src)),
+        );
     }
 
     fn compound_list(&mut self, list: &ast::CompoundList, depth: usize, ctx: &Context) {
@@ -497,6 +536,7 @@ impl Walker {
                 }
             }
             ast::IoRedirect::HereDocument(_, doc) => {
+                self.heredocs = self.heredocs.saturating_add(1);
                 let body = if doc.requires_expansion {
                     let mut parts = WordParts::default();
                     let body = word::resolve_heredoc(&doc.doc.value, &mut parts);
@@ -1045,7 +1085,8 @@ enum TokenizerHazard {
     /// arithmetic.
     Arithmetic,
     /// A here-document where brush-parser's tokenizer still reads arithmetic (after `((`
-    /// inside `$(…)`), and takes `<<` for a shift.
+    /// inside `$(…)`, or after `<((`, which bash reads as `<(` and a subshell), and takes
+    /// `<<` for a shift.
     ArithmeticLeft,
     /// A blank, `#`, operator or `<<` inside the subscript of `name[…]` at a word's start.
     Subscript,
@@ -1071,8 +1112,8 @@ enum TokenizerHazard {
 ///   comment at its arm), or a here-document in a substitution inside arithmetic. This one
 ///   is not a panic but a line read differently from bash, which hid a command.
 /// - [`TokenizerHazard::ArithmeticLeft`]: a here-document after a `((` inside `$(…)`, where
-///   the tokenizer's arithmetic flag is never cleared (see the comment at the `((` arm).
-///   Found by differential testing, not by fuzzing: it hid a command.
+///   the tokenizer's arithmetic flag is never cleared, or after `<((` (see the comments at
+///   the `(` arms). Found by differential testing, not by fuzzing: each hid a command.
 /// - [`TokenizerHazard::Subscript`]: a `<<`, blank, `#` or operator inside `name[…]` at a
 ///   word's start, which bash reads as part of the word (`a[1<< 2 ]=1` assigns) and the
 ///   tokenizer as an operator or comment: hidden commands, not panics.
@@ -1081,8 +1122,9 @@ enum TokenizerHazard {
 ///   crash-4a511049). bash scripts don't put one there.
 ///
 /// Every shape refused here is one bash scripts practically never use, so refusing fails
-/// closed at little cost.
-fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
+/// closed at little cost. Otherwise it returns how many here-documents bash reads outside
+/// substitutions and backquotes, which the walk compares with brush-parser's syntax tree.
+fn tokenizer_hazard(src: &str) -> Result<usize, TokenizerHazard> {
     #[derive(Clone, Copy, PartialEq)]
     enum Quote {
         None,
@@ -1200,6 +1242,9 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
     // Where the last unquoted `<` or `>` was, and whether a `<<` was read as a shift.
     let mut redirect: Option<usize> = None;
     let mut shifted = false;
+    // Here-documents outside substitutions and backquotes (brush-parser parses the text of
+    // those again, and the walk checks each on its own).
+    let mut heredocs = 0usize;
     let mut i = 0usize;
     while let Some(&byte) = bytes.get(i) {
         let next = bytes.get(i.saturating_add(1)).copied();
@@ -1220,7 +1265,7 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                 }
                 arithmetic_nested = open.arithmetic > 0;
                 if !pending.is_empty() && pending_depth > open.len() {
-                    return Some(TokenizerHazard::UnclosedExpansion);
+                    return Err(TokenizerHazard::UnclosedExpansion);
                 }
             }
             (_, b'`') => {
@@ -1255,7 +1300,7 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                 Quote::None,
                 b' ' | b'\t' | b'\n' | b'#' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')',
             ) if open.last() == Some((b']', false)) => {
-                return Some(TokenizerHazard::Subscript);
+                return Err(TokenizerHazard::Subscript);
             }
             (Quote::None, b'[') if open.subscripts > 0 => {
                 open.push(b']', Quote::None, false);
@@ -1306,7 +1351,7 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
             // `$((cmd) )` or `((cmd) )`: not arithmetic for bash, so a `<<` read as a shift
             // inside may have been a here-document.
             (Quote::None, b')') if closes && open.in_double() && next != Some(b')') && shifted => {
-                return Some(TokenizerHazard::Arithmetic);
+                return Err(TokenizerHazard::Arithmetic);
             }
             (Quote::None, b')' | b']' | b'}') if closes => {
                 if byte == b')' && next == Some(b')') && !open.paren_ends_reader() {
@@ -1318,7 +1363,7 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                 arithmetic_nested = open.arithmetic > 0;
                 // A construct holding a here-document closes before its body was read.
                 if !pending.is_empty() && pending_depth > open.len() {
-                    return Some(TokenizerHazard::UnclosedExpansion);
+                    return Err(TokenizerHazard::UnclosedExpansion);
                 }
             }
             // A comment runs to the end of the line (`$(#)` never closes), or inside backquotes
@@ -1337,7 +1382,7 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
             // here-document operator and swallows the following lines as its body (they ran
             // in bash and were hidden).
             (Quote::None, b'<') if next == Some(b'<') && open.subscripts > 0 => {
-                return Some(TokenizerHazard::Subscript);
+                return Err(TokenizerHazard::Subscript);
             }
             // bash reads `<<` inside arithmetic as a shift. brush-parser 0.4's tokenizer keeps one
             // flag for "in arithmetic" that the first `))` or nested `$((…))`/`$[…]` inside
@@ -1347,13 +1392,13 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
             // inside arithmetic (which the tokenizer reads as a shift).
             (Quote::None, b'<') if next == Some(b'<') && open.arithmetic > 0 => {
                 if !arithmetic || arithmetic_nested || !open.in_arithmetic {
-                    return Some(TokenizerHazard::Arithmetic);
+                    return Err(TokenizerHazard::Arithmetic);
                 }
                 shifted = true;
                 i = i.saturating_add(1);
             }
             (Quote::None, b'<') if next == Some(b'<') && open.in_arithmetic => {
-                return Some(TokenizerHazard::ArithmeticLeft);
+                return Err(TokenizerHazard::ArithmeticLeft);
             }
             (Quote::None, b'<') if next == Some(b'<') => {
                 let mut at = i.saturating_add(2);
@@ -1368,13 +1413,16 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                         at = at.saturating_add(1);
                     }
                     if !plain_heredoc_delimiter(bytes, at) {
-                        return Some(TokenizerHazard::UnusualDelimiter);
+                        return Err(TokenizerHazard::UnusualDelimiter);
                     }
                     if open.braces > 0 {
-                        return Some(TokenizerHazard::InParameterExpansion);
+                        return Err(TokenizerHazard::InParameterExpansion);
                     }
                     let (delimiter, end) = heredoc_delimiter(bytes, at);
                     pending.push((delimiter, strip_tabs, open.len()));
+                    if open.readers.is_empty() {
+                        heredocs = heredocs.saturating_add(1);
+                    }
                     pending_depth = pending_depth.max(open.len());
                     inside |= !open.is_empty();
                     i = end.saturating_sub(1);
@@ -1388,7 +1436,10 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
                     loop {
                         let Some(rest) = bytes.get(line_start..).filter(|r| !r.is_empty()) else {
                             // An unterminated body: the line is refused anyway.
-                            return inside.then_some(TokenizerHazard::UnclosedExpansion);
+                            return match inside {
+                                true => Err(TokenizerHazard::UnclosedExpansion),
+                                false => Ok(heredocs),
+                            };
                         };
                         let len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
                         let mut line = rest.get(..len).unwrap_or_default();
@@ -1410,7 +1461,24 @@ fn tokenizer_hazard(src: &str) -> Option<TokenizerHazard> {
         }
         i = i.saturating_add(1);
     }
-    (inside && !open.is_empty()).then_some(TokenizerHazard::UnclosedExpansion)
+    match inside && !open.is_empty() {
+        true => Err(TokenizerHazard::UnclosedExpansion),
+        false => Ok(heredocs),
+    }
+}
+
+/// How many here-documents brush-parser's tokenizer read in `tokens` (outside
+/// substitutions, whose text is one word token). It queues each as the operator, the
+/// delimiter, the body and the delimiter again, unquoted: that last token is made up, and
+/// its span in the source is empty, unlike that of any word read from the source.
+fn tokenized_heredocs(tokens: &[brush_parser::Token]) -> usize {
+    tokens
+        .iter()
+        .filter(|t| {
+            matches!(t, brush_parser::Token::Word(text, span)
+                if !text.is_empty() && span.start.index == span.end.index)
+        })
+        .count()
 }
 
 /// Whether the here-document delimiter starting at `at` is a plain word: at least one byte of
@@ -1526,4 +1594,55 @@ fn heredoc_with_pending_substitution(src: &str) -> bool {
         i = i.saturating_add(1);
     }
     pending && braces > 0
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code fails loudly")]
+
+    use super::*;
+
+    fn brush(src: &str) -> usize {
+        let options = super::super::parser_options();
+        let tokens = brush_parser::uncached_tokenize_str(src, &options.tokenizer_options());
+        tokenized_heredocs(&tokens.unwrap())
+    }
+
+    /// The two counts the cross-check compares agree where brush-parser reads
+    /// here-documents as bash does.
+    #[test]
+    fn heredoc_counts_agree_on_ordinary_lines() {
+        for (src, count) in [
+            ("cat <<E | x\nbody\nE\n", 1),
+            ("cat <<E\nE\n", 1),
+            ("x <<A <<-'B'\na\nA\n\tb\n\tB\n", 2),
+            ("(( 1 << 2 )); echo $((x<<1))\n", 0),
+            ("echo $(cat <<F\nf\nF\n) <<G\ng\nG\n", 1),
+            ("cat <(cat <<E\nx\nE\n)\n", 1),
+            ("git commit -m \"$(cat <<'EOF'\nmsg\nEOF\n)\"\n", 0),
+            ("cat <<<x <<E\nE\n", 1),
+            ("echo \"\" '' a\n", 0),
+        ] {
+            assert_eq!(tokenizer_hazard(src), Ok(count), "{src:?}");
+            assert_eq!(brush(src), count, "{src:?}");
+        }
+    }
+
+    /// Lines where brush-parser 0.4's tokenizer misreads a `<<` (each hid a command): the
+    /// count of here-documents it reads differs from bash's, so the cross-check refuses them
+    /// even without the scan's shape-specific checks, which refuse them first.
+    #[test]
+    fn heredoc_counts_differ_where_brush_misreads() {
+        for (src, bash) in [
+            // A shift in arithmetic read as a here-document.
+            ("(( ((1)) << x ))\nrm -rf /\nx\n", 0),
+            ("for (( i=((0)); i << x; )); do :; done\nrm -rf /\nx\n", 0),
+            ("x=$(( $((1)) << x ))\nrm -rf /\nx\n", 0),
+            // A here-document read as a shift.
+            (": $( ((1)) ) <<E | rm -rf /\nE\n", 1),
+            (": > >(( cat <<E | rm -rf /\nE\n) )\n", 1),
+        ] {
+            assert_ne!(brush(src), bash, "{src:?}");
+        }
+    }
 }
