@@ -1540,7 +1540,7 @@ fn heredoc_delimiter(bytes: &[u8], mut at: usize) -> (Vec<u8>, usize) {
 }
 
 /// Whether an unquoted here-document operator (`<<`, `<<-`; not the here-string `<<<`) is
-/// followed, on its own line, by `$(`, `$[`, a backquote, a carriage return (in its delimiter
+/// followed, on its own line, by `$(`, `$[`, `<(`, `>(`, a backquote, a carriage return (in its delimiter
 /// or anywhere after it, while the here-document is pending) or a `${` that the line doesn't
 /// close. brush-parser 0.4's tokenizer unwraps a missing character while scanning nested
 /// expansions with a here-document pending (`cat <<$(${F}` + newline + body, `x <<EOF … $((…` +
@@ -1584,6 +1584,12 @@ fn heredoc_with_pending_substitution(src: &str) -> bool {
             // tokenizer into an endless, memory-hungry loop (found by fuzzing).
             (_, b'`' | b'\r') if pending => return true,
             (_, b'$') if pending && matches!(next, Some(b'(' | b'[')) => return true,
+            // bash parses a process substitution on its own, like `$(…)`: a newline inside
+            // it doesn't start the pending body, and a here-document inside gets its body
+            // first. brush-parser reads it in line, as the scan in `tokenizer_hazard` does
+            // (`: <<E <(: <<F` hid a command after the `)`; found by the Python grammar
+            // harness).
+            (Quote::None, b'<' | b'>') if pending && next == Some(b'(') => return true,
             (_, b'$') if pending && next == Some(b'{') => {
                 braces = braces.saturating_add(1);
                 i = i.saturating_add(1);
