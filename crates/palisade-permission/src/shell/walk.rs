@@ -139,8 +139,8 @@ impl Walker {
             );
             return;
         }
-        let heredocs = match tokenizer_hazard(src) {
-            Ok(heredocs) => heredocs,
+        let BashReading { heredocs, comments } = match tokenizer_hazard(src) {
+            Ok(reading) => reading,
             Err(hazard) => {
                 self.tokenizer_problem(src, hazard);
                 return;
@@ -231,6 +231,18 @@ impl Walker {
         let tokenized_heredocs = tokenized_heredocs(&tokens);
         if tokenized_heredocs != heredocs {
             self.heredoc_mismatch(src, tokenized_heredocs, heredocs);
+            return;
+        }
+        // The same for comments: brush-parser took `#]=1 rm -rf /` in `a[1 #]=1 rm -rf /`
+        // for a comment, where bash reads a subscript and runs the `rm`.
+        if tokenized_comments(src, &tokens) != comments {
+            self.problem(
+                ProblemKind::Parse,
+                format!(
+                    "cannot parse `{}`: brush-parser reads comments at other places than bash",
+                    shorten(src)
+                ),
+            );
             return;
         }
         if spaced_double_paren(&tokens) {
@@ -1124,7 +1136,7 @@ enum TokenizerHazard {
 /// Every shape refused here is one bash scripts practically never use, so refusing fails
 /// closed at little cost. Otherwise it returns how many here-documents bash reads outside
 /// substitutions and backquotes, which the walk compares with brush-parser's syntax tree.
-fn tokenizer_hazard(src: &str) -> Result<usize, TokenizerHazard> {
+fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
     #[derive(Clone, Copy, PartialEq)]
     enum Quote {
         None,
@@ -1245,6 +1257,8 @@ fn tokenizer_hazard(src: &str) -> Result<usize, TokenizerHazard> {
     // Here-documents outside substitutions and backquotes (brush-parser parses the text of
     // those again, and the walk checks each on its own).
     let mut heredocs = 0usize;
+    // Where comments start (outside substitutions and backquotes, too).
+    let mut comments = Vec::new();
     let mut i = 0usize;
     while let Some(&byte) = bytes.get(i) {
         let next = bytes.get(i.saturating_add(1)).copied();
@@ -1369,6 +1383,9 @@ fn tokenizer_hazard(src: &str) -> Result<usize, TokenizerHazard> {
             // A comment runs to the end of the line (`$(#)` never closes), or inside backquotes
             // to the closing one, which bash finds before it reads the comment.
             (Quote::None, b'#') if at_word_start(bytes, i) => {
+                if open.readers.is_empty() {
+                    comments.push(i);
+                }
                 let rest = bytes.get(i..).unwrap_or_default();
                 let backquoted = open.backquotes > 0;
                 let len = rest
@@ -1438,7 +1455,7 @@ fn tokenizer_hazard(src: &str) -> Result<usize, TokenizerHazard> {
                             // An unterminated body: the line is refused anyway.
                             return match inside {
                                 true => Err(TokenizerHazard::UnclosedExpansion),
-                                false => Ok(heredocs),
+                                false => Ok(BashReading { heredocs, comments }),
                             };
                         };
                         let len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
@@ -1463,8 +1480,54 @@ fn tokenizer_hazard(src: &str) -> Result<usize, TokenizerHazard> {
     }
     match inside && !open.is_empty() {
         true => Err(TokenizerHazard::UnclosedExpansion),
-        false => Ok(heredocs),
+        false => Ok(BashReading { heredocs, comments }),
     }
+}
+
+/// What [`tokenizer_hazard`] reads as bash would, outside substitutions and backquotes
+/// (brush-parser parses the text of those again, and the walk checks each on its own).
+#[derive(Debug, PartialEq, Eq)]
+struct BashReading {
+    /// How many here-documents there are.
+    heredocs: usize,
+    /// The byte offset of each comment's `#`, in order.
+    comments: Vec<usize>,
+}
+
+/// The byte offset of each comment's `#` brush-parser's tokenizer read in `tokens` of
+/// `src`, in order (outside substitutions, whose text is one word token). A comment is part
+/// of the newline token that ends it, whose span starts at the comment or at blanks before
+/// it. Spans count characters, not bytes.
+fn tokenized_comments(src: &str, tokens: &[brush_parser::Token]) -> Vec<usize> {
+    // Tokens after a here-document operator come after its body, out of source order.
+    let mut spans: Vec<(usize, usize)> = tokens
+        .iter()
+        .filter_map(|token| match token {
+            brush_parser::Token::Operator(op, span)
+                if op == "\n" && span.end.index.saturating_sub(span.start.index) >= 2 =>
+            {
+                Some((span.start.index, span.end.index))
+            }
+            _ => None,
+        })
+        .collect();
+    spans.sort_unstable();
+    let mut comments = Vec::new();
+    let mut chars = src.char_indices().enumerate().peekable();
+    for (start, end) in spans {
+        // Skip to the span's first character, then past blanks.
+        while chars.next_if(|&(n, _)| n < start).is_some() {}
+        while chars
+            .next_if(|&(n, (_, c))| n < end && matches!(c, ' ' | '\t'))
+            .is_some()
+        {}
+        if let Some(&(n, (at, '#'))) = chars.peek()
+            && n < end
+        {
+            comments.push(at);
+        }
+    }
+    comments
 }
 
 /// How many here-documents brush-parser's tokenizer read in `tokens` (outside
@@ -1629,9 +1692,53 @@ mod tests {
             ("cat <<<x <<E\nE\n", 1),
             ("echo \"\" '' a\n", 0),
         ] {
-            assert_eq!(tokenizer_hazard(src), Ok(count), "{src:?}");
+            assert_eq!(
+                tokenizer_hazard(src).map(|r| r.heredocs),
+                Ok(count),
+                "{src:?}"
+            );
             assert_eq!(brush(src), count, "{src:?}");
         }
+    }
+
+    fn brush_comments(src: &str) -> Vec<usize> {
+        let options = super::super::parser_options();
+        let tokens = brush_parser::uncached_tokenize_str(src, &options.tokenizer_options());
+        tokenized_comments(src, &tokens.unwrap())
+    }
+
+    /// Where comments start, as bash and as brush-parser read them.
+    #[test]
+    fn comment_places_agree_on_ordinary_lines() {
+        for (src, at) in [
+            ("ls # list\n", vec![3]),
+            ("ls #a\n#b\n  # c\n", vec![3, 6, 11]),
+            ("echo a#b 'c #' \"#\" \\# ${x#a} $((2#1))\n", vec![]),
+            ("cat <<E # c\nb # not\nE\nx # d\n", vec![8, 24]),
+            ("é \"ü\" # ç\n", vec![8]),
+            ("case x in #c\nx) :;; esac; a;#b\n", vec![10, 28]),
+            ("echo $(a # b\n) `c # d` # e\n", vec![23]),
+            ("cat <(a # b\n)\n", vec![8]),
+            ("x=(a #b\n)\n", vec![5]),
+            ("echo a \\\n b # c\n", vec![12]),
+        ] {
+            let bash = tokenizer_hazard(src).map(|r| r.comments);
+            assert_eq!(bash, Ok(at.clone()), "{src:?}");
+            assert_eq!(brush_comments(src), at, "{src:?}");
+        }
+    }
+
+    /// A subscript's `#` is part of the word for bash and a comment for brush-parser.
+    #[test]
+    fn comment_places_differ_where_brush_misreads() {
+        for src in ["a[1 #]=1 rm -rf /\n", "x a[1 #]=1\nrm -rf /\n"] {
+            assert!(!brush_comments(src).is_empty(), "{src:?}");
+        }
+        // The scan refuses these first; bash reads no comment in them.
+        assert_eq!(
+            tokenizer_hazard("a[1 #]=1 rm -rf /\n"),
+            Err(TokenizerHazard::Subscript)
+        );
     }
 
     /// Lines where brush-parser 0.4's tokenizer misreads a `<<` (each hid a command): the
