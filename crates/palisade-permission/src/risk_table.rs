@@ -2121,8 +2121,51 @@ fn contains_marker(raw: &str, markers: &[&str], matcher: &Option<regex::Regex>) 
     }
 }
 
-/// The classes a path (as written, possibly opaque like `$HOME/x`) belongs to.
+/// The classes a path (as written, possibly opaque like `$HOME/x`) belongs to: those of the
+/// path as written and those of its lexically normal form (`/tmp/..` is `/`, `./../..` is
+/// `../..`, `/tmp/../etc` is `/etc`).
 pub(crate) fn classify_path(raw: &str) -> PathClasses {
+    let mut classes = classify_path_as_written(raw);
+    if let Some(normal) = lexically_normal(raw) {
+        classes.0 |= classify_path_as_written(&normal).0;
+    }
+    classes
+}
+
+/// `path` with `.` components, repeated `/` and each `..` after a name removed, when that
+/// changes it. A `..` at the root stays at the root. Symbolic links are not followed (they
+/// can make `a/..` any directory), so this is the form written, not necessarily the one
+/// the kernel resolves.
+fn lexically_normal(path: &str) -> Option<String> {
+    if !(path.contains("/.") || path.contains("//") || path.starts_with("./")) {
+        return None;
+    }
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => match parts.last() {
+                Some(&last) if last != ".." => {
+                    parts.pop();
+                }
+                _ if absolute => {}
+                _ => parts.push(".."),
+            },
+            _ => parts.push(part),
+        }
+    }
+    let joined = parts.join("/");
+    let normal = match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_owned(),
+        (false, false) => joined,
+    };
+    (normal != path).then_some(normal)
+}
+
+/// The classes of a path as written, without normalising it.
+fn classify_path_as_written(raw: &str) -> PathClasses {
     let mut classes = PathClasses::default();
     let path = raw.trim_end_matches('/');
     let home_forms = ["~", "$HOME", "${HOME}", "\"$HOME\""];
@@ -2217,6 +2260,23 @@ mod tests {
         assert!(classify_path("$HOME").contains(&PathClass::Home));
         assert!(classify_path("~/").contains(&PathClass::Home));
         assert!(classify_path("..").contains(&PathClass::Parent));
+        for (path, class) in [
+            ("/tmp/..", PathClass::Root),
+            ("/tmp/../", PathClass::Root),
+            ("/tmp/../*", PathClass::Root),
+            ("/tmp//..//.", PathClass::Root),
+            ("./../..", PathClass::Parent),
+            ("/tmp/../etc", PathClass::System),
+            ("/home/x/../../etc/passwd", PathClass::CriticalSystem),
+            ("$HOME/x/..", PathClass::Home),
+        ] {
+            assert!(classify_path(path).contains(&class), "{path}: {class:?}");
+        }
+        assert_eq!(lexically_normal("/a/./b//c"), Some("/a/b/c".to_owned()));
+        assert_eq!(lexically_normal("../../x"), None);
+        assert_eq!(lexically_normal("./x/.."), Some(".".to_owned()));
+        assert_eq!(lexically_normal("/../.."), Some("/".to_owned()));
+        assert!(classify_path("/tmp/./x").is_empty());
         assert!(classify_path("/etc").contains(&PathClass::System));
         assert!(classify_path("/etc/passwd").contains(&PathClass::CriticalSystem));
         assert!(classify_path("~/.ssh/id_rsa").contains(&PathClass::Secret));

@@ -192,6 +192,46 @@ fn commands_bash_runs_are_never_hidden() {
     }
 }
 
+/// Text the line shows as data that bash runs as code: a subscript holding `$(…)` in a word a
+/// builtin reads as a variable name or number (bash expands such a subscript again), the
+/// subscript of an assignment, and alias values. bash is checked to run the command (it
+/// writes `after` to standard error); the analysis must list it or refuse the line.
+#[test]
+fn code_in_data_words_is_never_hidden() {
+    let command = "printf %s after >&2";
+    for template in [
+        "test -v 'a[$(CMD)]'",
+        "[ -v 'a[$(CMD)]' ]",
+        "[[ -v a[$(CMD)] ]]",
+        "printf -v 'a[$(CMD)]' x",
+        "read 'a[$(CMD)]' <<< x",
+        "declare 'a[$(CMD)]=1'",
+        "typeset 'a[`CMD`]=1'",
+        "let 'a[$(CMD)]=1'",
+        "[[ 'a[$(CMD)]' -eq 1 ]]",
+        "[[ x -lt \"a[\\$(CMD)]\" ]]",
+        "echo $(( 'a[$(CMD)]' ))",
+        "x='a[$(CMD)]'; echo $((x))",
+        "a[$(CMD)]=1",
+        "shopt -s expand_aliases\nalias x='CMD'\nx",
+    ] {
+        let script = template.replace("CMD", command);
+        let out = run_bash(&script);
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("after"),
+            "bash on {script:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let analysis = ShellAnalyzer::new().analyze(&script);
+        assert!(
+            !analysis.problems.is_empty()
+                || analysis.commands.iter().any(|c| c.name() == Some("printf")),
+            "{script:?}: {:?}",
+            analysis.commands
+        );
+    }
+}
+
 /// One word made of pieces bash and we must agree on.
 fn word() -> impl Strategy<Value = String> {
     let plain = "[A-Za-z0-9._/:,@%+=-]{1,6}";

@@ -484,6 +484,15 @@ impl Walker {
         let mut parts = WordParts::default();
         let word = word::resolve(raw, &mut parts);
         self.parts(parts, depth, ctx);
+        if evaluable_subscript(&word.text) {
+            self.problem(
+                ProblemKind::Opaque,
+                format!(
+                    "`{}` holds an array subscript with `$(`, `${{` or a backquote, which bash runs when a builtin reads the word as a variable name or a number (`test -v`, `printf -v`, `read`, `declare`, `let`, `[[ … -eq … ]]`)",
+                    shorten(&word.text)
+                ),
+            );
+        }
         word
     }
 
@@ -729,8 +738,13 @@ impl Walker {
                             }
                         };
                         let name = match &assignment.name {
-                            ast::AssignmentName::VariableName(n)
-                            | ast::AssignmentName::ArrayElementName(n, _) => n.clone(),
+                            ast::AssignmentName::VariableName(n) => n.clone(),
+                            ast::AssignmentName::ArrayElementName(n, index) => {
+                                // bash expands the subscript, running any `$(…)` in it:
+                                // `a[$(rm${IFS}-rf${IFS}/)]=1` runs `rm`.
+                                self.arithmetic(index, depth, &ctx);
+                                n.clone()
+                            }
                         };
                         assignments.push((name, value));
                     } else {
@@ -1482,6 +1496,26 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
         true => Err(TokenizerHazard::UnclosedExpansion),
         false => Ok(BashReading { heredocs, comments }),
     }
+}
+
+/// Whether `text` holds `name[…]` whose subscript holds `$(`, `${` or a backquote. bash
+/// expands such a subscript again, running the commands in it, when a builtin takes the text
+/// as a variable name (`test -v`, `[[ -v … ]]`, `printf -v`, `read`, `declare`, `typeset`,
+/// `declare -n`) or evaluates it as arithmetic (`let`, `[[ … -eq … ]]`, `$((x))` with the
+/// text in `x`): `test -v 'a[$(rm -rf /)]'` runs `rm` from a single-quoted word.
+fn evaluable_subscript(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // The first `[` after a name character: any later one's subscript is inside its rest.
+    let Some(open) = bytes.windows(2).position(
+        |pair| matches!(pair, [before, b'['] if before.is_ascii_alphanumeric() || *before == b'_'),
+    ) else {
+        return false;
+    };
+    let rest = bytes.get(open.saturating_add(2)..).unwrap_or_default();
+    rest.contains(&b'`')
+        || rest
+            .windows(2)
+            .any(|pair| matches!(pair, [b'$', b'(' | b'{']))
 }
 
 /// What [`tokenizer_hazard`] reads as bash would, outside substitutions and backquotes

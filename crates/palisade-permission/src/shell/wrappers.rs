@@ -388,6 +388,7 @@ pub(crate) fn unwrap(name: &str, argv: &[Word]) -> Unwrap {
     match name {
         "busybox" => busybox(argv),
         "eval" => eval(argv),
+        "alias" => alias(argv),
         "source" | "." => Unwrap::Opaque(format!(
             "`{name}` runs shell code from the file `{}`",
             argv.get(1).map_or("", |w| w.text.as_str())
@@ -621,6 +622,28 @@ fn eval(argv: &[Word]) -> Unwrap {
         return Unwrap::SelfOnly;
     }
     Unwrap::Script(Script::local(join(args), "eval"))
+}
+
+/// `alias name=value …`: each value runs wherever the name is used later as a command
+/// (`shopt -s expand_aliases`, then `alias ls='rm -rf /'`, then `ls` on the next line runs
+/// `rm`), so the values are analysed as a script, one per line.
+fn alias(argv: &[Word]) -> Unwrap {
+    let mut values = Vec::new();
+    for word in argv.iter().skip(1) {
+        if word.opaque {
+            return Unwrap::Opaque(format!(
+                "`alias` defines `{}`, only known at run time",
+                word.text
+            ));
+        }
+        if let Some((_, value)) = word.text.split_once('=') {
+            values.push(value.to_owned());
+        }
+    }
+    if values.is_empty() {
+        return Unwrap::SelfOnly;
+    }
+    Unwrap::Script(Script::local(Word::literal(values.join("\n")), "alias"))
 }
 
 fn su(argv: &[Word]) -> Unwrap {
