@@ -232,6 +232,53 @@ fn code_in_data_words_is_never_hidden() {
     }
 }
 
+/// A variable whose value comes from outside the analysis (here built at run time, so no
+/// word of the line shows it) holding `a[$(cmd)]`: bash evaluates it as an expression
+/// wherever arithmetic reads it, and runs the command. The analysis must refuse each use.
+#[test]
+fn arithmetic_on_outside_values_is_refused() {
+    let set = "x=$(printf 'a[%s(printf %%s after >&2)]' '$'); ";
+    for usage in [
+        "(( x ))",
+        "[[ $x -eq 1 ]]",
+        "y=$(( x + 1 ))",
+        "let y=x",
+        ": ${a[x]}",
+        "[[ -v $x ]]",
+        "for ((i=0;i<1;i++)); do i=$x; done",
+        "echo $[x]",
+    ] {
+        let script = format!("{set}{usage}");
+        let out = run_bash(&script);
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("after"),
+            "bash on {script:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let analysis = ShellAnalyzer::new().analyze(&script);
+        assert!(
+            !analysis.problems.is_empty(),
+            "{script:?}: {:?}",
+            analysis.commands
+        );
+    }
+    for fine in [
+        "for ((i=0; i<3; i++)); do echo hi; done",
+        "(( 16#ff + 0x1F + 2#101 ))",
+        "[[ $# -eq 0 ]]",
+        "x=$(( ${#a[@]} + 1 ))",
+        "let x=1+2",
+        "(( x = 5 ))",
+    ] {
+        let analysis = ShellAnalyzer::new().analyze(fine);
+        assert!(
+            analysis.problems.is_empty(),
+            "{fine:?}: {:?}",
+            analysis.problems
+        );
+    }
+}
+
 /// One word made of pieces bash and we must agree on.
 fn word() -> impl Strategy<Value = String> {
     let plain = "[A-Za-z0-9._/:,@%+=-]{1,6}";

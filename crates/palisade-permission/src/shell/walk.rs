@@ -19,6 +19,9 @@ pub(crate) struct Context {
     redirects: Vec<Redirect>,
     stdin: Option<Stdin>,
     function: Option<String>,
+    /// Names that hold integers this line set (the counter of `for ((i=0; …))`), which
+    /// arithmetic may read without evaluating text from outside the line.
+    numeric: Vec<String>,
 }
 
 impl Context {
@@ -386,12 +389,41 @@ impl Walker {
             ast::ExtendedTestExpr::Not(a) | ast::ExtendedTestExpr::Parenthesized(a) => {
                 self.extended_test(a, depth, ctx);
             }
-            ast::ExtendedTestExpr::UnaryTest(_, w) => {
-                self.word(&w.value, depth, ctx);
+            ast::ExtendedTestExpr::UnaryTest(op, w) => {
+                let word = self.word(&w.value, depth, ctx);
+                // `-v` and `-R` expand the subscript of the name they are given.
+                if word.opaque
+                    && matches!(
+                        op,
+                        ast::UnaryPredicate::ShellVariableIsSetAndAssigned
+                            | ast::UnaryPredicate::ShellVariableIsSetAndNameRef
+                    )
+                {
+                    self.problem(
+                        ProblemKind::Opaque,
+                        format!(
+                            "`[[ -v {} ]]` tests a name only known at run time, whose subscript bash expands",
+                            shorten(&word.text)
+                        ),
+                    );
+                }
             }
-            ast::ExtendedTestExpr::BinaryTest(_, a, b) => {
+            ast::ExtendedTestExpr::BinaryTest(op, a, b) => {
                 self.word(&a.value, depth, ctx);
                 self.word(&b.value, depth, ctx);
+                // `-eq` and the like evaluate both sides as arithmetic.
+                if matches!(
+                    op,
+                    ast::BinaryPredicate::ArithmeticEqualTo
+                        | ast::BinaryPredicate::ArithmeticNotEqualTo
+                        | ast::BinaryPredicate::ArithmeticLessThan
+                        | ast::BinaryPredicate::ArithmeticLessThanOrEqualTo
+                        | ast::BinaryPredicate::ArithmeticGreaterThan
+                        | ast::BinaryPredicate::ArithmeticGreaterThanOrEqualTo
+                ) {
+                    self.arithmetic_variables(&a.value, ctx);
+                    self.arithmetic_variables(&b.value, ctx);
+                }
             }
         }
     }
@@ -409,13 +441,23 @@ impl Walker {
                 self.arithmetic(&arith.expr.value, depth, ctx)
             }
             ast::CompoundCommand::ArithmeticForClause(clause) => {
+                // Counters the initializer sets to an integer, and the body doesn't set.
+                let mut inner = ctx.clone();
+                if let Some(init) = &clause.initializer {
+                    let body = clause.body.to_string();
+                    inner.numeric.extend(
+                        integer_assignments(&init.value)
+                            .into_iter()
+                            .filter(|name| !may_assign(&body, name)),
+                    );
+                }
                 for expr in [&clause.initializer, &clause.condition, &clause.updater]
                     .into_iter()
                     .flatten()
                 {
-                    self.arithmetic(&expr.value, depth, ctx);
+                    self.arithmetic(&expr.value, depth, &inner);
                 }
-                self.compound_list(&clause.body.list, depth, ctx);
+                self.compound_list(&clause.body.list, depth, &inner);
             }
             ast::CompoundCommand::BraceGroup(group) => self.compound_list(&group.list, depth, ctx),
             ast::CompoundCommand::Subshell(sub) => self.compound_list(&sub.list, depth, ctx),
@@ -473,9 +515,28 @@ impl Walker {
 
     /// Arithmetic text runs any `$(…)` it contains; scan it like a here-document.
     fn arithmetic(&mut self, text: &str, depth: usize, ctx: &Context) {
+        self.arithmetic_variables(text, ctx);
         let mut parts = WordParts::default();
         let _ = word::resolve_heredoc(text, &mut parts);
         self.parts(parts, depth, ctx);
+    }
+
+    /// bash evaluates the value of a variable read in arithmetic as an expression in turn,
+    /// and expands array subscripts in it: with `x` holding `a[$(rm -rf /)]` from outside
+    /// the line (the environment, `read x < file`), `(( x > 0 ))` runs the `rm`. So
+    /// arithmetic reading a variable is opaque, unless the line set the variable to an
+    /// integer (`for ((i=0; i<3; i++))`).
+    fn arithmetic_variables(&mut self, text: &str, ctx: &Context) {
+        if let Some(name) = arithmetic_variable(text, &ctx.numeric) {
+            self.problem(
+                ProblemKind::Opaque,
+                format!(
+                    "arithmetic `{}` reads `{}`, whose value bash evaluates as an expression (a value like `a[$(cmd)]` runs cmd)",
+                    shorten(text),
+                    shorten(&name)
+                ),
+            );
+        }
     }
 
     /// Resolves a word that is not an argument (a `for` list, a `case` pattern, a test
@@ -499,6 +560,9 @@ impl Walker {
     fn parts(&mut self, parts: WordParts, depth: usize, ctx: &Context) {
         for message in parts.problems {
             self.problem(ProblemKind::Opaque, message);
+        }
+        for text in &parts.arithmetic {
+            self.arithmetic_variables(text, ctx);
         }
         for script in parts.substitutions {
             self.script(&script, depth + 1, &ctx.inside("$(…)"));
@@ -1498,6 +1562,138 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
     }
 }
 
+/// The first variable arithmetic text `expr` reads, other than those in `numeric`: a name,
+/// or a `$` parameter other than `$#`, `$?`, `$$`, `$!` and `$-`. The target of a plain
+/// assignment (`x = 1`) is not read. Numbers in any base (`0x1f`, `2#101`, `64#zZ`) are not
+/// names. Text inside quotes and substitutions counts too (`$(( $(cat f) ))` evaluates the
+/// file's content).
+pub(crate) fn arithmetic_variable(expr: &str, numeric: &[String]) -> Option<String> {
+    let bytes = expr.as_bytes();
+    let name_end = |from: usize| {
+        bytes
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+            .map_or(bytes.len(), |len| from.saturating_add(len))
+    };
+    let mut i = 0usize;
+    while let Some(&byte) = bytes.get(i) {
+        match byte {
+            b'0'..=b'9' => {
+                let rest = bytes.get(i..).unwrap_or_default();
+                let len = rest
+                    .iter()
+                    .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'@' | b'#')))
+                    .unwrap_or(rest.len());
+                i = i.saturating_add(len);
+            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'_' => {
+                let end = name_end(i);
+                let name = expr.get(i..end).unwrap_or_default();
+                let mut after = end;
+                while matches!(bytes.get(after), Some(b' ' | b'\t' | b'\n')) {
+                    after = after.saturating_add(1);
+                }
+                let assigned = bytes.get(after) == Some(&b'=')
+                    && bytes.get(after.saturating_add(1)) != Some(&b'=');
+                if !assigned && !numeric.iter().any(|n| n == name) {
+                    return Some(name.to_owned());
+                }
+                i = end;
+            }
+            b'$' => match bytes.get(i.saturating_add(1)) {
+                Some(b'#' | b'?' | b'$' | b'!' | b'-') => i = i.saturating_add(2),
+                // `${#x}` and `${#x[@]}` are lengths.
+                Some(b'{')
+                    if bytes.get(i.saturating_add(2)) == Some(&b'#')
+                        && let Some(len) = length_expansion(bytes.get(i..).unwrap_or_default()) =>
+                {
+                    i = i.saturating_add(len);
+                }
+                Some(b'{') => {
+                    let start = i.saturating_add(2);
+                    let end = name_end(start);
+                    let name = expr.get(start..end).unwrap_or_default();
+                    if bytes.get(end) == Some(&b'}') && numeric.iter().any(|n| n == name) {
+                        i = end.saturating_add(1);
+                    } else {
+                        let shown = expr.get(i..end.saturating_add(1)).unwrap_or("${");
+                        return Some(shown.to_owned());
+                    }
+                }
+                Some(b'A'..=b'Z' | b'a'..=b'z' | b'_') => {
+                    let start = i.saturating_add(1);
+                    let end = name_end(start);
+                    let name = expr.get(start..end).unwrap_or_default();
+                    if !numeric.iter().any(|n| n == name) {
+                        return Some(format!("${name}"));
+                    }
+                    i = end;
+                }
+                Some(b'0'..=b'9' | b'@' | b'*') => {
+                    return Some(expr.get(i..i.saturating_add(2)).unwrap_or("$").to_owned());
+                }
+                _ => i = i.saturating_add(1),
+            },
+            _ => i = i.saturating_add(1),
+        }
+    }
+    None
+}
+
+/// The length of `${#name}`, `${#name[@]}` or `${#name[*]}` at the start of `bytes`.
+fn length_expansion(bytes: &[u8]) -> Option<usize> {
+    let rest = bytes.strip_prefix(b"${#")?;
+    let name = rest
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+        .unwrap_or(rest.len());
+    if name == 0 {
+        return None;
+    }
+    let tail = rest.get(name..)?;
+    let len = [&b"}"[..], b"[@]}", b"[*]}"]
+        .iter()
+        .find(|t| tail.starts_with(t))?
+        .len();
+    Some(3usize.saturating_add(name).saturating_add(len))
+}
+
+/// The names arithmetic text `init` sets to integer literals (`i=0`, `i = 0, j=10`).
+fn integer_assignments(init: &str) -> Vec<String> {
+    init.split(',')
+        .filter_map(|part| {
+            let (name, value) = part.split_once('=')?;
+            let (name, value) = (name.trim(), value.trim());
+            let valid_name = name
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            let integer = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+            (valid_name && integer).then(|| name.to_owned())
+        })
+        .collect()
+}
+
+/// Whether script text `body` may set variable `name`: it holds `name` as a word of its own
+/// (`read i`, `declare i`, `printf -v i`, `(( i = x ))`), or `name=`, `name+=` or `name[`.
+fn may_assign(body: &str, name: &str) -> bool {
+    let bytes = body.as_bytes();
+    body.match_indices(name).any(|(at, _)| {
+        let before = at.checked_sub(1).and_then(|j| bytes.get(j)).copied();
+        let after = bytes.get(at.saturating_add(name.len())).copied();
+        let name_char = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if name_char(before) || name_char(after) {
+            return false;
+        }
+        let word_start = before.is_none_or(|b| b.is_ascii_whitespace() || b == b';');
+        let word_end = after.is_none_or(|b| b.is_ascii_whitespace() || b == b';');
+        (word_start && word_end) || matches!(after, Some(b'=' | b'[' | b'+'))
+    })
+}
+
 /// Whether `text` holds `name[…]` whose subscript holds `$(`, `${` or a backquote. bash
 /// expands such a subscript again, running the commands in it, when a builtin takes the text
 /// as a variable name (`test -v`, `[[ -v … ]]`, `printf -v`, `read`, `declare`, `typeset`,
@@ -1773,6 +1969,67 @@ mod tests {
             tokenizer_hazard("a[1 #]=1 rm -rf /\n"),
             Err(TokenizerHazard::Subscript)
         );
+    }
+
+    #[test]
+    fn arithmetic_variables_are_found() {
+        let none: &[String] = &[];
+        for (expr, found) in [
+            ("1 + 2", None),
+            ("16#ff + 0x1F + 2#101 + 64#zZ_@", None),
+            ("x = 5", None),
+            ("x = y", Some("y")),
+            ("x == 5", Some("x")),
+            ("i += 1", Some("i")),
+            ("i++", Some("i")),
+            ("$x + 1", Some("$x")),
+            ("${x} + 1", Some("${x}")),
+            ("$1", Some("$1")),
+            ("$# + $? + $$ + $! ", None),
+            ("${#a[@]} + ${#s}", None),
+            ("${#a[i]}", Some("${#")),
+            ("$(cat f) + 1", Some("cat")),
+            ("'a[1]'", Some("a")),
+        ] {
+            assert_eq!(
+                arithmetic_variable(expr, none).as_deref(),
+                found,
+                "{expr:?}"
+            );
+        }
+        let numeric = ["i".to_owned()];
+        assert_eq!(arithmetic_variable("i < 3 && ${i} + $i", &numeric), None);
+        assert_eq!(arithmetic_variable("i < j", &numeric).as_deref(), Some("j"));
+    }
+
+    #[test]
+    fn loop_counters_are_recognised() {
+        assert_eq!(integer_assignments("i=0"), ["i"]);
+        assert_eq!(integer_assignments(" i = 0 , j=10"), ["i", "j"]);
+        assert!(integer_assignments("i=x").is_empty());
+        assert!(integer_assignments("i=-1").is_empty());
+        assert!(integer_assignments("a[1]=0").is_empty());
+        for body in [
+            "read i",
+            "i=$x",
+            "declare i",
+            "x; i+=1",
+            "printf -v i x",
+            "(( i = x ))",
+            "a; i[1]=2",
+        ] {
+            assert!(may_assign(body, "i"), "{body:?}");
+        }
+        for body in [
+            "echo $i",
+            "echo ${i}",
+            "x=$((i*2))",
+            "echo hi",
+            "ii=1",
+            "echo $xi",
+        ] {
+            assert!(!may_assign(body, "i"), "{body:?}");
+        }
     }
 
     /// Lines where brush-parser 0.4's tokenizer misreads a `<<` (each hid a command): the

@@ -55,6 +55,9 @@ pub(crate) struct WordParts {
     pub substitutions: Vec<String>,
     /// Why the word could not be resolved completely, if it could not.
     pub problems: Vec<String>,
+    /// Arithmetic bash evaluates for the word (`$((…))`, `$[…]`, an indexed array's
+    /// subscript), where a variable's value is evaluated as an expression in turn.
+    pub arithmetic: Vec<String>,
 }
 
 /// Characters that make a word need the full word parser; a word without any is literal.
@@ -455,6 +458,12 @@ impl Resolved {
             WordPiece::ParameterExpansion(_) => {
                 self.opaque = true;
                 self.text.push_str(written);
+                // An indexed array's subscript is arithmetic (`${a[i]}`).
+                if let (Some(open), Some(close)) = (written.find('['), written.rfind(']'))
+                    && let Some(subscript) = written.get(open.saturating_add(1)..close)
+                {
+                    parts.arithmetic.push(subscript.to_owned());
+                }
                 // `${x:-$(cmd)}` and array subscripts hide substitutions inside a parameter
                 // expansion: analyse the inside (strictly shorter, so this terminates) and
                 // still report it, since which branch runs is only known at run time.
@@ -503,6 +512,7 @@ impl Resolved {
             WordPiece::ArithmeticExpression(expr) => {
                 self.opaque = true;
                 self.text.push_str(written);
+                parts.arithmetic.push(expr.value.clone());
                 // Arithmetic runs the substitutions inside it.
                 if expr.value.contains("$(") || expr.value.contains('`') {
                     let _ = resolve_heredoc(&expr.value, parts);

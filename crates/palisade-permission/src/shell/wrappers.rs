@@ -389,6 +389,7 @@ pub(crate) fn unwrap(name: &str, argv: &[Word]) -> Unwrap {
         "busybox" => busybox(argv),
         "eval" => eval(argv),
         "alias" => alias(argv),
+        "let" => let_(argv),
         "source" | "." => Unwrap::Opaque(format!(
             "`{name}` runs shell code from the file `{}`",
             argv.get(1).map_or("", |w| w.text.as_str())
@@ -644,6 +645,26 @@ fn alias(argv: &[Word]) -> Unwrap {
         return Unwrap::SelfOnly;
     }
     Unwrap::Script(Script::local(Word::literal(values.join("\n")), "alias"))
+}
+
+/// `let EXPR…` evaluates arithmetic, where a variable's value is evaluated in turn (see
+/// `walk::arithmetic_variable`); the analysis doesn't know which names the line set, so any
+/// variable makes it opaque.
+fn let_(argv: &[Word]) -> Unwrap {
+    for word in argv.iter().skip(1) {
+        let variable = if word.opaque {
+            Some(word.text.clone())
+        } else {
+            super::walk::arithmetic_variable(&word.text, &[])
+        };
+        if let Some(name) = variable {
+            return Unwrap::Opaque(format!(
+                "`let {}` reads `{name}`, whose value bash evaluates as an expression (a value like `a[$(cmd)]` runs cmd)",
+                word.text
+            ));
+        }
+    }
+    Unwrap::SelfOnly
 }
 
 fn su(argv: &[Word]) -> Unwrap {
