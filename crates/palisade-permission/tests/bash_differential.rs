@@ -173,6 +173,9 @@ fn commands_bash_runs_are_never_hidden() {
         // bash reads the body of a here-document inside a process substitution first, and
         // only then the pending one's (found by the Python version of the grammar test).
         ": <<E <(: <<F\nF\n) && CMD\nE\nF\n)",
+        // A `#` right after a substitution's `)` is part of the word, not a comment (found by
+        // the Python version of the grammar test).
+        ": <(:)# x & CMD; wait",
     ] {
         let script = template.replace("CMD", command);
         let out = run_bash(&script);
@@ -366,6 +369,17 @@ fn number_markers(script: &str) -> String {
     out
 }
 
+/// Whether the analysis saw every command: no problem, and no command whose name is only
+/// known at run time (`$(cat <<EOF … EOF)` as a command runs text from the here-document,
+/// which the analysis can't list; it asks for such a line).
+fn analysed_fully(analysis: &palisade_permission::ShellAnalysis) -> bool {
+    analysis.problems.is_empty()
+        && analysis
+            .commands
+            .iter()
+            .all(|c| c.argv.is_empty() || c.name().is_some())
+}
+
 /// The markers the analysis lists: the numbers of the `printf M<n>:%s. ran` commands among
 /// `commands`, wrappers removed.
 fn listed_markers(commands: &[palisade_permission::SimpleCommand]) -> Vec<String> {
@@ -510,7 +524,7 @@ proptest! {
     #[test]
     fn every_command_bash_runs_is_listed(script in marked_script()) {
         let analysis = ShellAnalyzer::new().analyze(&script);
-        if analysis.problems.is_empty() {
+        if analysed_fully(&analysis) {
             let listed = listed_markers(&analysis.commands);
             for marker in markers_bash_prints(&script) {
                 prop_assert!(
@@ -802,7 +816,7 @@ proptest! {
     #[test]
     fn every_command_bash_runs_is_listed_wide(script in wide_script()) {
         let analysis = ShellAnalyzer::new().analyze(&script);
-        if analysis.problems.is_empty() {
+        if analysed_fully(&analysis) {
             let listed = listed_markers(&analysis.commands);
             for marker in markers_bash_prints(&script) {
                 prop_assert!(

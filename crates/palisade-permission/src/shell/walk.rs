@@ -1238,7 +1238,7 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
     /// before it. `in_arithmetic` is that flag (see the `((` arm for its rules).
     #[derive(Default)]
     struct Open {
-        stack: Vec<(u8, Quote, bool, bool, bool)>,
+        stack: Vec<(u8, Quote, bool, bool, bool, bool)>,
         arithmetic: usize,
         subscripts: usize,
         braces: usize,
@@ -1249,21 +1249,34 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
     impl Open {
         fn push(&mut self, closer: u8, outside: Quote, arithmetic: bool) {
             self.count(closer, arithmetic, true);
-            self.stack.push((closer, outside, arithmetic, false, false));
+            self.stack
+                .push((closer, outside, arithmetic, false, false, false));
         }
         /// Pushes the inner paren of `((` or `$((`.
         fn push_double(&mut self) {
             self.count(b')', true, true);
-            self.stack.push((b')', Quote::None, true, false, true));
+            self.stack
+                .push((b')', Quote::None, true, false, true, false));
         }
         /// Whether the innermost construct is the inner paren of `((` or `$((`.
+        /// Pushes a process substitution (`<(`, `>(`), which is part of a word.
+        fn push_process_substitution(&mut self) {
+            self.stack
+                .push((b')', Quote::None, false, false, false, true));
+        }
+        /// Whether the innermost construct is part of a word (a substitution), so that the
+        /// word goes on after its closer.
+        fn in_word(&self) -> bool {
+            self.stack.last().is_some_and(|entry| entry.5)
+        }
         fn in_double(&self) -> bool {
             self.stack.last().is_some_and(|entry| entry.4)
         }
         /// Pushes a construct brush-parser's tokenizer reads up to `closer` on its own.
         fn push_reader(&mut self, closer: u8, outside: Quote, arithmetic: bool) {
             self.count(closer, arithmetic, true);
-            self.stack.push((closer, outside, arithmetic, true, false));
+            self.stack
+                .push((closer, outside, arithmetic, true, false, true));
             self.readers.push((closer, self.in_arithmetic));
             if closer == b'`' {
                 // The text between backquotes is parsed again from a fresh state.
@@ -1273,7 +1286,7 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
             }
         }
         fn pop(&mut self) -> Option<Quote> {
-            let (closer, outside, arithmetic, reader, _) = self.stack.pop()?;
+            let (closer, outside, arithmetic, reader, _, _) = self.stack.pop()?;
             self.count(closer, arithmetic, false);
             if reader && let Some((closer, before)) = self.readers.pop() {
                 if closer == b'`' {
@@ -1315,7 +1328,7 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
         fn last(&self) -> Option<(u8, bool)> {
             self.stack
                 .last()
-                .map(|&(closer, _, arithmetic, _, _)| (closer, arithmetic))
+                .map(|&(closer, _, arithmetic, _, _, _)| (closer, arithmetic))
         }
     }
     let bytes = src.as_bytes();
@@ -1332,6 +1345,8 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
     // Where the last unquoted `<` or `>` was, and whether a `<<` was read as a shift.
     let mut redirect: Option<usize> = None;
     let mut shifted = false;
+    // Where the last substitution that is part of a word closed.
+    let mut word_goes_on: Option<usize> = None;
     // Here-documents outside substitutions and backquotes (brush-parser parses the text of
     // those again, and the walk checks each on its own).
     let mut heredocs = 0usize;
@@ -1427,7 +1442,7 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
             // `every_command_bash_runs_is_listed_wide`). The tokenizer reads `((` there all
             // the same.
             (Quote::None, b'(') if redirect.is_some() && redirect == i.checked_sub(1) => {
-                open.push(b')', Quote::None, false);
+                open.push_process_substitution();
                 if next == Some(b'(') {
                     open.in_arithmetic = true;
                 }
@@ -1449,6 +1464,9 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
                 if byte == b')' && next == Some(b')') && !open.paren_ends_reader() {
                     open.in_arithmetic = false;
                 }
+                if open.in_word() {
+                    word_goes_on = Some(i);
+                }
                 if let Some(outside) = open.pop() {
                     quote = outside;
                 }
@@ -1460,7 +1478,11 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
             }
             // A comment runs to the end of the line (`$(#)` never closes), or inside backquotes
             // to the closing one, which bash finds before it reads the comment.
-            (Quote::None, b'#') if at_word_start(bytes, i) => {
+            //
+            // A `#` right after a substitution's `)` is part of the word (`<(cmd)# x & rm`
+            // runs `rm`; brush-parser and this scan had read a comment, found by the Python
+            // grammar harness), unlike one after a subshell's `)`.
+            (Quote::None, b'#') if at_word_start(bytes, i) && word_goes_on != i.checked_sub(1) => {
                 if open.readers.is_empty() {
                     comments.push(i);
                 }
