@@ -514,6 +514,12 @@ fn holds(
                 .any(|(_, classes)| classes.contains(class))
         }
         Cond::NoOperands => first_operand(args, global).is_none(),
+        Cond::OperandsOver(n) => {
+            args.iter()
+                .filter(|a| !a.text.starts_with('-') || a.text == "-")
+                .count()
+                > *n
+        }
         Cond::Not(inner) => !holds(inner, args, global, classes),
         Cond::Any(conds) => conds.iter().any(|c| holds(c, args, global, classes)),
     }

@@ -30,6 +30,8 @@ pub(crate) enum Cond {
     Operand(PathClass),
     /// There are no operands.
     NoOperands,
+    /// There are more operands (arguments not starting with `-`, or `-` itself) than this.
+    OperandsOver(usize),
     /// The condition does not hold.
     Not(&'static Cond),
     /// Any of the conditions holds.
@@ -1533,7 +1535,6 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             "strings",
             "od",
             "hexdump",
-            "xxd",
             "base64",
             "base32",
             "md5sum",
@@ -1546,14 +1547,11 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             "stat",
             "du",
             "df",
-            "tree",
             "diff",
             "cmp",
-            "less",
             "more",
             "jq",
             "yq",
-            "bat",
             "zcat",
             "zless",
         ],
@@ -1689,23 +1687,131 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         names: &[
             "echo", "printf", "true", "false", "pwd", "cd", "pushd", "popd", "dirs", "test", "[",
-            "basename", "dirname", "realpath", "readlink", "seq", "sleep", "date", "cal", "whoami",
-            "id", "groups", "hostname", "uname", "uptime", "nproc", "arch", "tty", "which", "type",
-            "hash", "command", "locale", "yes", "expr", "tput", "clear", "exit", "return", "shift",
-            "read", "wait", "jobs", "umask", "alias", "unalias", "shopt", "unset", "local", "let",
-            ":", "getconf", "ps", "pgrep", "top", "free", "vmstat", "lsof", "lsblk", "w", "who",
-            "last", "man", "help", "info", "apropos", "whatis", "tldr",
+            "basename", "dirname", "realpath", "readlink", "seq", "sleep", "cal", "whoami", "id",
+            "groups", "uname", "uptime", "nproc", "arch", "tty", "which", "type", "hash",
+            "command", "locale", "yes", "expr", "tput", "clear", "exit", "return", "shift", "read",
+            "wait", "jobs", "umask", "alias", "unalias", "shopt", "unset", "local", "let", ":",
+            "getconf", "ps", "pgrep", "top", "free", "vmstat", "lsof", "lsblk", "w", "who", "last",
+            "help", "info", "apropos", "whatis", "tldr",
         ],
         base: Low,
         what: "prints information",
+        rules: &[],
+        known_flags: None,
+        role: &[],
+        global_valued: &[],
+    },
+    // The rule this group had for `date -s` never fired: it also wanted an argument `date`.
+    CommandSpec {
+        names: &["date"],
+        base: Low,
+        what: "prints the date",
         rules: &[rule(
-            &[
-                Cond::Flag(&["-s", "--set"]),
-                Cond::Any(&[Cond::Arg(&["date"]), Cond::ArgPrefix(&["--set"])]),
-            ],
+            &[Cond::Flag(&["-s", "--set"])],
             High,
             "sets the system clock",
         )],
+        known_flags: None,
+        role: &[],
+        global_valued: &[],
+    },
+    CommandSpec {
+        names: &["hostname"],
+        base: Low,
+        what: "prints the host name",
+        rules: &[rule(
+            &[Cond::Any(&[
+                Cond::Not(&Cond::NoOperands),
+                Cond::Flag(&["-F", "--file", "-b", "--boot"]),
+            ])],
+            High,
+            "sets the host name",
+        )],
+        known_flags: None,
+        role: &[],
+        global_valued: &[],
+    },
+    // GTFOBins: `man -P 'sh -c …'` runs the pager it is given; `-H`/`--html` a browser,
+    // `-p`/`--preprocessor` preprocessors, `-X` a viewer.
+    CommandSpec {
+        names: &["man"],
+        base: Low,
+        what: "shows manual pages",
+        rules: &[rule(
+            &[Cond::Flag(&[
+                "-P",
+                "--pager",
+                "-H",
+                "--html",
+                "-p",
+                "--preprocessor",
+                "-X",
+                "--gxditview",
+                "-t",
+                "--troff",
+                "-T",
+                "--troff-device",
+                "-Z",
+                "--ditroff",
+            ])],
+            High,
+            "runs a program it is given (pager, browser, preprocessor, viewer)",
+        )],
+        known_flags: None,
+        role: &[],
+        global_valued: &[],
+    },
+    // GTFOBins: less runs the commands given with `+` at start, and `!cmd` among them runs a
+    // shell command; `-k`/`--lesskey-file` can bind keys to shell commands.
+    CommandSpec {
+        names: &["less"],
+        base: Low,
+        what: "shows files",
+        rules: &[rule(
+            &[Cond::Any(&[
+                Cond::ArgPrefix(&["+", "-+"]),
+                Cond::Flag(&["-k", "--lesskey-file", "--lesskey-src", "--lesskey-content"]),
+            ])],
+            High,
+            "runs less commands given on the command line (which can run shell commands)",
+        )],
+        known_flags: Some(&[
+            "-N", "-S", "-R", "-r", "-X", "-F", "-i", "-I", "-M", "-m", "-n", "-s", "-q", "-Q",
+            "-e", "-E", "-f", "-g", "-G", "-J", "-w", "-W", "-x", "-z", "-#", "-K", "-c", "-C",
+            "-h", "-j", "-y", "-L", "-u", "-U", "-V", "-a", "-B", "-d", "-D", "-o", "-O", "-p",
+            "-P", "-t", "-T", "-~",
+        ]),
+        role: &[],
+        global_valued: &[],
+    },
+    CommandSpec {
+        names: &["bat"],
+        base: Low,
+        what: "shows files",
+        rules: &[rule(
+            &[Cond::Flag(&["--pager"])],
+            High,
+            "runs the pager it is given",
+        )],
+        known_flags: None,
+        role: &[],
+        global_valued: &[],
+    },
+    // `xxd [infile [outfile]]` writes its second operand.
+    CommandSpec {
+        names: &["xxd"],
+        base: Low,
+        what: "dumps files in hex",
+        rules: &[rule(&[Cond::OperandsOver(1)], Medium, "writes a file")],
+        known_flags: None,
+        role: &[],
+        global_valued: &[],
+    },
+    CommandSpec {
+        names: &["tree"],
+        base: Low,
+        what: "lists directories",
+        rules: &[rule(&[Cond::Flag(&["-o"])], Medium, "writes a file")],
         known_flags: None,
         role: &[],
         global_valued: &[],
@@ -1850,12 +1956,36 @@ pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
         ("PERL5LIB", "changes which Perl modules load"),
         ("RUBYOPT", "passes options to ruby"),
         ("LESSOPEN", "makes less run a program"),
+        ("LESSCLOSE", "makes less run a program"),
+        (
+            "LESS",
+            "passes options to less, including commands it runs at start",
+        ),
+        ("LESSKEY", "binds less keys, possibly to shell commands"),
+        ("LESSKEYIN", "binds less keys, possibly to shell commands"),
+        ("MANOPT", "passes options to man, such as a pager"),
+        ("BROWSER", "names a program to run"),
+        ("SYSTEMD_PAGER", "names a program to run"),
+        ("SYSTEMD_EDITOR", "names a program to run"),
+        ("SUDO_ASKPASS", "names a program to run"),
+        ("GIT_SEQUENCE_EDITOR", "names a program for git to run"),
+        ("GCONV_PATH", "makes glibc load modules from a directory"),
+        ("JAVA_TOOL_OPTIONS", "can make Java load agents"),
+        ("_JAVA_OPTIONS", "can make Java load agents"),
+        ("JDK_JAVA_OPTIONS", "can make Java load agents"),
+        ("RUSTC_WRAPPER", "names a program cargo runs"),
+        ("RUSTC", "names a program cargo runs"),
+        ("PYTHONHOME", "changes which Python library loads"),
         ("SSH_ASKPASS", "names a program to run"),
     ];
     if let Some((_, why)) = EXACT.iter().find(|(n, _)| *n == name) {
         return Some(why);
     }
-    if name.starts_with("GIT_CONFIG") || name.starts_with("DYLD_") {
+    if name.starts_with("GIT_CONFIG")
+        || name.starts_with("DYLD_")
+        || name.starts_with("LD_")
+        || name.to_ascii_lowercase().starts_with("npm_config_")
+    {
         return Some("changes configuration that can run programs");
     }
     None
