@@ -285,6 +285,44 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
             out.push(finding(RiskLevel::Medium, who, "unknown command"));
         }
     }
+    // `export LD_PRELOAD=…`, `declare -x BASH_ENV=…`: the variable applies to every command
+    // the shell runs later, as an assignment prefix does to one.
+    if matches!(
+        name,
+        "export" | "declare" | "typeset" | "local" | "readonly"
+    ) {
+        for arg in &args {
+            if let Some((var, _)) = arg.text.split_once('=')
+                && let Some(why) = risk_table::dangerous_variable(var)
+            {
+                out.push(finding(RiskLevel::High, &format!("{name} {var}=…"), why));
+            }
+        }
+    }
+    // The environment holds credentials (API keys, tokens): printing a secret-looking
+    // variable reads a secret, and dumping the whole environment counts as one for the
+    // combination with the network (`env | curl -d @- …`).
+    if matches!(
+        name,
+        "printenv" | "env" | "export" | "declare" | "typeset" | "set"
+    ) {
+        let named = args
+            .iter()
+            .find(|a| name == "printenv" && risk_table::secret_variable(&a.text));
+        let dumps = args
+            .iter()
+            .all(|a| matches!(a.text.as_str(), "-p" | "-x" | "-0" | "--null"));
+        if let Some(var) = named {
+            out.push(finding(
+                RiskLevel::High,
+                who,
+                &format!("reads the secret variable `{}`", var.text),
+            ));
+        }
+        if (named.is_some() || dumps) && line.secret.is_none() {
+            line.secret = Some(who.to_owned());
+        }
+    }
     // `:(){ :|:& };:` — a function that pipes itself into itself.
     if command.function.as_deref() == Some(name)
         && (command.stdout_piped || matches!(command.stdin, Stdin::Pipe))

@@ -1194,6 +1194,12 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                 High,
                 "makes git run a program or write a file (--upload-pack, --ext-diff, --output, ext::)",
             ),
+            // `git grep -O<pager>` is `--open-files-in-pager=<pager>`.
+            rule(
+                &[Cond::Sub(&["grep"]), Cond::ArgPrefix(&["-O"])],
+                High,
+                "makes git grep run the pager it is given (-O)",
+            ),
             rule(
                 &[
                     Cond::Sub(&["push"]),
@@ -1989,6 +1995,25 @@ pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
         return Some("changes configuration that can run programs");
     }
     None
+}
+
+/// Whether an environment variable's name says it holds a credential (`AWS_SECRET_ACCESS_KEY`,
+/// `GITHUB_TOKEN`, `DB_PASSWORD`, `OPENAI_API_KEY`).
+pub(crate) fn secret_variable(name: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "SECRET",
+        "TOKEN",
+        "PASSWORD",
+        "PASSWD",
+        "API_KEY",
+        "APIKEY",
+        "ACCESS_KEY",
+        "PRIVATE_KEY",
+        "CREDENTIAL",
+        "AUTH",
+    ];
+    let upper = name.to_ascii_uppercase();
+    MARKERS.iter().any(|m| upper.contains(m))
 }
 
 /// Writes to these never matter.
