@@ -250,6 +250,9 @@ fn arithmetic_on_outside_values_is_refused() {
         "[[ -v $x ]]",
         "for ((i=0;i<1;i++)); do i=$x; done",
         "echo $[x]",
+        "declare -i z=x",
+        "declare -i z; z=x",
+        "s=abc; y=${s:x:1}",
     ] {
         let script = format!("{set}{usage}");
         let out = run_bash(&script);
@@ -272,6 +275,8 @@ fn arithmetic_on_outside_values_is_refused() {
         "x=$(( ${#a[@]} + 1 ))",
         "let x=1+2",
         "(( x = 5 ))",
+        "declare -i n=5",
+        "s=abc; y=${s:1:2} z=${s:-d}",
     ] {
         let analysis = ShellAnalyzer::new().analyze(fine);
         assert!(

@@ -53,6 +53,9 @@ pub(crate) struct Walker {
     /// Here-documents met in the syntax tree of the script being walked (not counting those
     /// of scripts nested in it, which count their own).
     heredocs: usize,
+    /// Names the line gave the integer attribute (`declare -i x`): bash evaluates every
+    /// value assigned to them as arithmetic.
+    integers: Vec<String>,
     /// Whether lines in the fast subset skip brush-parser (see `fast.rs`); off only in tests
     /// that compare both paths.
     pub(crate) fast_path: bool,
@@ -66,6 +69,7 @@ impl Walker {
             problems: Vec::new(),
             pipelines: 0,
             heredocs: 0,
+            integers: Vec::new(),
             fast_path: true,
         }
     }
@@ -521,6 +525,38 @@ impl Walker {
         self.parts(parts, depth, ctx);
     }
 
+    /// `declare -i x=VALUE` (and `typeset`, `local`, `export`, `readonly`) evaluates VALUE
+    /// as arithmetic, and so does every later assignment to `x`.
+    fn integer_declarations(&mut self, argv: &[Word], ctx: &Context) {
+        let Some(name) = argv.first().and_then(Word::as_literal) else {
+            return;
+        };
+        if !matches!(
+            super::basename(name),
+            "declare" | "typeset" | "local" | "export" | "readonly"
+        ) {
+            return;
+        }
+        let args = argv.get(1..).unwrap_or_default();
+        let integer = args.iter().any(|w| {
+            w.text
+                .strip_prefix('-')
+                .is_some_and(|flags| !flags.starts_with('-') && flags.contains('i'))
+        });
+        if !integer {
+            return;
+        }
+        for arg in args.iter().filter(|w| !w.text.starts_with('-')) {
+            let (var, value) = arg.text.split_once('=').unwrap_or((arg.text.as_str(), ""));
+            if arg.opaque {
+                self.arithmetic_variables(&arg.text, ctx);
+            } else if !value.is_empty() {
+                self.arithmetic_variables(value, ctx);
+            }
+            self.integers.push(var.to_owned());
+        }
+    }
+
     /// bash evaluates the value of a variable read in arithmetic as an expression in turn,
     /// and expands array subscripts in it: with `x` holding `a[$(rm -rf /)]` from outside
     /// the line (the environment, `read x < file`), `(( x > 0 ))` runs the `rm`. So
@@ -790,7 +826,14 @@ impl Walker {
                 Item::Prefix(ast::CommandPrefixOrSuffixItem::AssignmentWord(assignment, w)) => {
                     if argv.is_empty() {
                         let value = match &assignment.value {
-                            ast::AssignmentValue::Scalar(v) => self.word(&v.value, depth, &ctx),
+                            ast::AssignmentValue::Scalar(v) => {
+                                if let ast::AssignmentName::VariableName(n) = &assignment.name
+                                    && self.integers.contains(n)
+                                {
+                                    self.arithmetic_variables(&v.value, &ctx);
+                                }
+                                self.word(&v.value, depth, &ctx)
+                            }
                             ast::AssignmentValue::Array(items) => {
                                 for (key, value) in items {
                                     if let Some(key) = key {
@@ -825,6 +868,7 @@ impl Walker {
                 }
             }
         }
+        self.integer_declarations(&argv, &ctx);
         let state = CommandState {
             wrappers: ctx.wrappers.clone(),
             elevated: ctx.elevated,

@@ -458,6 +458,23 @@ impl Resolved {
             WordPiece::ParameterExpansion(_) => {
                 self.opaque = true;
                 self.text.push_str(written);
+                // Substring offsets are arithmetic (`${s:i:2}`; not `${s:-…}`, `${s:=…}`,
+                // `${s:?…}`, `${s:+…}`).
+                if let Some(body) = written.strip_prefix("${")
+                    && let Some(colon) = body.find(':')
+                    && body
+                        .get(..colon)
+                        .is_some_and(|n| n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+                    && !matches!(
+                        body.as_bytes().get(colon.saturating_add(1)),
+                        Some(b'-' | b'=' | b'?' | b'+')
+                    )
+                    && let Some(offsets) = body
+                        .get(colon.saturating_add(1)..)
+                        .and_then(|o| o.strip_suffix('}'))
+                {
+                    parts.arithmetic.push(offsets.to_owned());
+                }
                 // An indexed array's subscript is arithmetic (`${a[i]}`).
                 if let (Some(open), Some(close)) = (written.find('['), written.rfind(']'))
                     && let Some(subscript) = written.get(open.saturating_add(1)..close)
