@@ -60,6 +60,10 @@ fn known_parser_panics_are_refused_before_parsing() {
         "cat <<@(x)\nhi\n@(x)",
         "cat <<\nhi",
         "echo \"${x:-$(cat <<EOF\nhi\nEOF\n)}\"",
+        // Found by fuzzing shell_assess (crash-876ba9b2…, minimised): a `#` inside `${…}`,
+        // which the pre-check read as a comment, hid the operator after it.
+        "${${ #<<F}\nF",
+        "echo ${x:- #<<F}\nF",
     ];
     let in_substitutions = [
         // Found by fuzzing shell_assess (crash-c2fbb767…, minimised): a here-document inside a

@@ -1525,8 +1525,15 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
             //
             // A `#` right after a substitution's `)` is part of the word (`<(cmd)# x & rm`
             // runs `rm`; brush-parser and this scan had read a comment, found by the Python
-            // grammar harness), unlike one after a subshell's `)`.
-            (Quote::None, b'#') if at_word_start(bytes, i) && word_goes_on != i.checked_sub(1) => {
+            // grammar harness), unlike one after a subshell's `)`. Inside `${…}` a `#` is
+            // text: skipping `${${ #<<F}` as a comment hid a here-document operator inside
+            // `${…}`, on which brush-parser's tokenizer unwraps a missing character (found by
+            // fuzzing, crash-876ba9b2).
+            (Quote::None, b'#')
+                if at_word_start(bytes, i)
+                    && word_goes_on != i.checked_sub(1)
+                    && open.last() != Some((b'}', false)) =>
+            {
                 if open.readers.is_empty() {
                     comments.push(i);
                 }
