@@ -1696,7 +1696,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             "locale", "yes", "expr", "tput", "clear", "exit", "return", "shift", "read", "wait",
             "jobs", "umask", "alias", "unalias", "shopt", "unset", "local", "let", ":", "getconf",
             "ps", "pgrep", "top", "free", "vmstat", "lsof", "lsblk", "w", "who", "last", "help",
-            "apropos", "whatis", "tldr",
+            "apropos", "whatis", "tldr", "trap",
         ],
         base: Low,
         what: "prints information",
@@ -1975,6 +1975,26 @@ pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
         ("BASH_ENV", "makes bash run a file first"),
         ("ENV", "makes sh run a file first"),
         ("PROMPT_COMMAND", "runs a command at every prompt"),
+        (
+            "PS0",
+            "is expanded, running any `$(…)` in it, before each command",
+        ),
+        (
+            "PS1",
+            "is expanded, running any `$(…)` in it, at every prompt",
+        ),
+        (
+            "PS2",
+            "is expanded, running any `$(…)` in it, at every prompt",
+        ),
+        (
+            "PS3",
+            "is expanded, running any `$(…)` in it, at every prompt",
+        ),
+        (
+            "PS4",
+            "is expanded, running any `$(…)` in it, for every traced command",
+        ),
         ("PATH", "changes which programs run"),
         ("IFS", "changes how the shell splits words"),
         ("SHELLOPTS", "changes shell options"),

@@ -217,6 +217,8 @@ fn code_in_data_words_is_never_hidden() {
         "x='a[$(CMD)]'; echo $((x))",
         "a[$(CMD)]=1",
         "shopt -s expand_aliases\nalias x='CMD'\nx",
+        "trap 'CMD' EXIT",
+        "trap -- 'CMD' ERR; false",
     ] {
         let script = template.replace("CMD", command);
         let out = run_bash(&script);
@@ -253,6 +255,7 @@ fn arithmetic_on_outside_values_is_refused() {
         "declare -i z=x",
         "declare -i z; z=x",
         "s=abc; y=${s:x:1}",
+        "y=${!x}",
     ] {
         let script = format!("{set}{usage}");
         let out = run_bash(&script);

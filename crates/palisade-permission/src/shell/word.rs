@@ -509,6 +509,21 @@ impl Resolved {
                             .map(str::to_owned),
                     );
                 }
+                // `${!x}` expands the variable x's value names, subscript and all (a value
+                // like `a[$(cmd)]` runs cmd); `${!x@}`, `${!x*}` and `${!a[@]}` list names.
+                if let Some(name) = written
+                    .strip_prefix("${!")
+                    .and_then(|w| w.strip_suffix('}'))
+                    && !name.ends_with('@')
+                    && !name.ends_with('*')
+                    && !name.ends_with("[@]")
+                    && !name.ends_with("[*]")
+                {
+                    parts.problems.push(format!(
+                        "indirect expansion `{}` expands the variable named by a run-time value, whose subscript bash expands",
+                        shorten(written)
+                    ));
+                }
                 if written.contains("@P}") {
                     parts.problems.push(format!(
                         "prompt expansion `{}` can run commands from a variable",

@@ -390,6 +390,7 @@ pub(crate) fn unwrap(name: &str, argv: &[Word]) -> Unwrap {
         "eval" => eval(argv),
         "alias" => alias(argv),
         "let" => let_(argv),
+        "trap" => trap(argv),
         "source" | "." => Unwrap::Opaque(format!(
             "`{name}` runs shell code from the file `{}`",
             argv.get(1).map_or("", |w| w.text.as_str())
@@ -665,6 +666,23 @@ fn let_(argv: &[Word]) -> Unwrap {
         }
     }
     Unwrap::SelfOnly
+}
+
+/// `trap ACTION SIGNAL…` runs ACTION as a script when a signal (or `EXIT`, `ERR`, `DEBUG`,
+/// `RETURN`) comes: `trap 'rm -rf /' EXIT` runs the `rm` when the shell exits.
+fn trap(argv: &[Word]) -> Unwrap {
+    let mut args = argv.get(1..).unwrap_or(&[]);
+    if args.first().is_some_and(|w| w.text == "--") {
+        args = args.get(1..).unwrap_or(&[]);
+    }
+    match args {
+        [action, _, ..]
+            if !matches!(action.text.as_str(), "-" | "") && !action.text.starts_with('-') =>
+        {
+            Unwrap::Script(Script::local(action.clone(), "trap"))
+        }
+        _ => Unwrap::SelfOnly,
+    }
 }
 
 fn su(argv: &[Word]) -> Unwrap {
