@@ -309,9 +309,14 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
         let named = args
             .iter()
             .find(|a| name == "printenv" && risk_table::secret_variable(&a.text));
-        let dumps = args
-            .iter()
-            .all(|a| matches!(a.text.as_str(), "-p" | "-x" | "-0" | "--null"));
+        let dumps = args.iter().all(|a| {
+            matches!(
+                (name, a.text.as_str()),
+                ("env" | "printenv", "-0" | "--null")
+                    | ("export", "-p")
+                    | ("declare" | "typeset", "-p" | "-x")
+            )
+        });
         if let Some(var) = named {
             out.push(finding(
                 RiskLevel::High,

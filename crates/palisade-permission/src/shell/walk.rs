@@ -1256,8 +1256,9 @@ enum TokenizerHazard {
 ///   crash-4a511049). bash scripts don't put one there.
 ///
 /// Every shape refused here is one bash scripts practically never use, so refusing fails
-/// closed at little cost. Otherwise it returns how many here-documents bash reads outside
-/// substitutions and backquotes, which the walk compares with brush-parser's syntax tree.
+/// closed at little cost. Otherwise it returns where bash reads here-documents and comments
+/// outside substitutions and backquotes, which the walk compares with brush-parser's tokens
+/// and syntax tree.
 fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
     #[derive(Clone, Copy, PartialEq)]
     enum Quote {
@@ -1272,9 +1273,11 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
     /// a shift. A subscript `name[…]` is a `]` that is not arithmetic (`$[` is). Counts of
     /// the kinds the scan asks about keep each step constant-time.
     ///
-    /// An entry's last flag marks the inner paren of `((` or `$((`: bash reads the construct
-    /// as arithmetic only if that paren's `)` is followed by another (`$((cmd) )` is a
-    /// command substitution of a subshell).
+    /// Each entry also says whether brush-parser reads the construct on its own (see
+    /// `readers`), whether it is the inner paren of `((` or `$((` (bash reads the construct
+    /// as arithmetic only if that paren's `)` is followed by another: `$((cmd) )` is a
+    /// command substitution of a subshell), and whether it is part of a word (a substitution,
+    /// after whose closer the word goes on).
     ///
     /// `readers` models brush-parser 0.4's tokenizer: the constructs it reads up to a closing
     /// byte of their own (`$(`, `$((`, `$[`, `${`, and backquotes, whose text it parses
@@ -1302,7 +1305,6 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
             self.stack
                 .push((b')', Quote::None, true, false, true, false));
         }
-        /// Whether the innermost construct is the inner paren of `((` or `$((`.
         /// Pushes a process substitution (`<(`, `>(`), which is part of a word.
         fn push_process_substitution(&mut self) {
             self.stack
@@ -1313,6 +1315,7 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
         fn in_word(&self) -> bool {
             self.stack.last().is_some_and(|entry| entry.5)
         }
+        /// Whether the innermost construct is the inner paren of `((` or `$((`.
         fn in_double(&self) -> bool {
             self.stack.last().is_some_and(|entry| entry.4)
         }

@@ -475,9 +475,16 @@ impl Resolved {
                 {
                     parts.arithmetic.push(offsets.to_owned());
                 }
-                // An indexed array's subscript is arithmetic (`${a[i]}`).
-                if let (Some(open), Some(close)) = (written.find('['), written.rfind(']'))
-                    && let Some(subscript) = written.get(open.saturating_add(1)..close)
+                // An indexed array's subscript is arithmetic (`${a[i]}`, `${#a[i]}`; not a
+                // pattern's brackets, `${x/[a-z]/_}`).
+                if let Some(body) = written.strip_prefix("${")
+                    && let name = body.trim_start_matches(['!', '#'])
+                    && let Some(open) = name.find('[')
+                    && name.get(..open).is_some_and(|n| {
+                        !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    })
+                    && let Some(close) = name.rfind(']')
+                    && let Some(subscript) = name.get(open.saturating_add(1)..close)
                 {
                     parts.arithmetic.push(subscript.to_owned());
                 }
