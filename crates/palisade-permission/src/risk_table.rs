@@ -1976,6 +1976,11 @@ pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
         ("ENV", "makes sh run a file first"),
         ("PROMPT_COMMAND", "runs a command at every prompt"),
         (
+            "BASH_ALIASES",
+            "defines aliases, which run in place of commands",
+        ),
+        ("BASH_CMDS", "maps command names to other programs"),
+        (
             "PS0",
             "is expanded, running any `$(…)` in it, before each command",
         ),
