@@ -1965,8 +1965,12 @@ pub(crate) fn writer(name: &str) -> Option<Writes> {
 }
 
 /// Environment variables whose value makes programs run code or load libraries.
-/// Sources: ld.so(8), bash(1) (`BASH_ENV`, `ENV`, `PROMPT_COMMAND`), git(1) (`GIT_SSH_COMMAND`,
-/// `GIT_PAGER`, `GIT_EXTERNAL_DIFF`, `GIT_CONFIG_*`), node (`NODE_OPTIONS=--require`).
+/// Sources: ld.so(8), bash(1) (`BASH_ENV`, `ENV`, `PROMPT_COMMAND`, `PS0`–`PS4`,
+/// `BASH_ALIASES`, `BASH_CMDS`, `EXECIGNORE`), git(1) (`GIT_SSH_COMMAND`, `GIT_PAGER`,
+/// `GIT_EXTERNAL_DIFF`, `GIT_CONFIG_*`, `GIT_TEMPLATE_DIR`), node (`NODE_OPTIONS=--require`),
+/// less(1), man(1), tar(1) (`TAR_OPTIONS`), rsync(1), cargo (`CARGO_TARGET_*_RUNNER`,
+/// `RUSTFLAGS`), kubectl (`KUBECONFIG` exec plugins), the AWS CLI (`credential_process`),
+/// Lua (`LUA_INIT`), PHP (`PHPRC`), glibc (`GCONV_PATH`), the JVM (`JAVA_TOOL_OPTIONS`).
 pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
     const EXACT: &[(&str, &str)] = &[
         ("LD_PRELOAD", "loads a library into every program"),
@@ -1980,6 +1984,47 @@ pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
             "defines aliases, which run in place of commands",
         ),
         ("BASH_CMDS", "maps command names to other programs"),
+        ("EXECIGNORE", "changes which programs run"),
+        ("ZDOTDIR", "makes zsh run startup files from a directory"),
+        ("GIT_TEMPLATE_DIR", "makes git copy hooks from a directory"),
+        ("PERLLIB", "changes which Perl modules load"),
+        ("PERL5DB", "passes code to perl's debugger"),
+        ("RUBYLIB", "changes which Ruby libraries load"),
+        ("NODE_PATH", "changes which node modules load"),
+        ("LUA_INIT", "runs Lua code at start"),
+        (
+            "PHPRC",
+            "points PHP at a configuration that can prepend code",
+        ),
+        (
+            "PHP_INI_SCAN_DIR",
+            "points PHP at a configuration that can prepend code",
+        ),
+        (
+            "RUSTFLAGS",
+            "passes options to rustc, such as a linker to run",
+        ),
+        (
+            "RUSTDOCFLAGS",
+            "passes options to rustdoc, such as a linker to run",
+        ),
+        (
+            "KUBECONFIG",
+            "points kubectl at a configuration that can run credential plugins",
+        ),
+        (
+            "AWS_CONFIG_FILE",
+            "points the AWS CLI at a configuration that can run credential processes",
+        ),
+        (
+            "TAR_OPTIONS",
+            "passes options to tar, such as commands to run",
+        ),
+        ("RSYNC_RSH", "names a program to run"),
+        ("RSYNC_CONNECT_PROG", "names a program to run"),
+        ("CVS_RSH", "names a program to run"),
+        ("SVN_SSH", "names a program to run"),
+        ("SUDO_EDITOR", "names a program to run"),
         (
             "PS0",
             "is expanded, running any `$(…)` in it, before each command",
@@ -2052,6 +2097,7 @@ pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
     if name.starts_with("GIT_CONFIG")
         || name.starts_with("DYLD_")
         || name.starts_with("LD_")
+        || name.starts_with("CARGO_TARGET_")
         || name.to_ascii_lowercase().starts_with("npm_config_")
     {
         return Some("changes configuration that can run programs");
