@@ -176,6 +176,11 @@ fn commands_bash_runs_are_never_hidden() {
         // A `#` right after a substitution's `)` is part of the word, not a comment (found by
         // the Python version of the grammar test).
         ": <(:)# x & CMD; wait",
+        // brush-parser sends the tokens inside `${…}` to the pending here-document's queue,
+        // and the substitution around lost its commands (found by the Python version of the
+        // grammar test).
+        "echo $(CMD <<E ${x}\nE\n)",
+        "echo $(true << 1 ${x:-E} && CMD\n1\n)",
     ] {
         let script = template.replace("CMD", command);
         let out = run_bash(&script);

@@ -60,6 +60,10 @@ fn known_parser_panics_are_refused_before_parsing() {
         "cat <<@(x)\nhi\n@(x)",
         "cat <<\nhi",
         "echo \"${x:-$(cat <<EOF\nhi\nEOF\n)}\"",
+        // A `${…}` on the operator's line: brush-parser sends the tokens inside it to the
+        // here-document's queue (the word becomes `${}`), which hid a substitution's commands.
+        "cat <<EOF > \"${dir}/out\"\nbody ${x}\nEOF",
+        "echo $(printf x <<E ${x}\nE\n)",
         // Found by fuzzing shell_assess (crash-876ba9b2…, minimised): a `#` inside `${…}`,
         // which the pre-check read as a comment, hid the operator after it.
         "${${ #<<F}\nF",
@@ -137,7 +141,7 @@ fn known_parser_panics_are_refused_before_parsing() {
         "cat <<< \"$(date)\"",
         "echo $((1<<4))",
         "echo $(( (1<<4) + 2 ))",
-        "cat <<EOF > \"${dir}/out\"\nbody ${x}\nEOF",
+        "cat <<EOF > \"$dir/out\"\nbody ${x}\nEOF",
         // Plain delimiters, quoted, escaped or not.
         "cat <<\"EOF\"\nhi\nEOF",
         "cat <<\\EOF\nhi\nEOF",

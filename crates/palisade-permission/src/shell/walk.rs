@@ -157,7 +157,7 @@ impl Walker {
             self.problem(
                 ProblemKind::Parse,
                 format!(
-                    "cannot parse `{}`: a substitution, an unclosed `${{` or a carriage return on the line of a here-document operator",
+                    "cannot parse `{}`: a substitution, a `${{` or a carriage return on the line of a here-document operator",
                     shorten(src)
                 ),
             );
@@ -1909,14 +1909,18 @@ fn heredoc_delimiter(bytes: &[u8], mut at: usize) -> (Vec<u8>, usize) {
 }
 
 /// Whether an unquoted here-document operator (`<<`, `<<-`; not the here-string `<<<`) is
-/// followed, on its own line, by `$(`, `$[`, `<(`, `>(`, a backquote, a carriage return (in its delimiter
-/// or anywhere after it, while the here-document is pending) or a `${` that the line doesn't
-/// close. brush-parser 0.4's tokenizer unwraps a missing character while scanning nested
-/// expansions with a here-document pending (`cat <<$(${F}` + newline + body, `x <<EOF … $((…` +
-/// newline + body, `<<E ${x}${` + newline + `E`, `$(<<  k)<<$[ `), and loops until memory runs
-/// out on `x <<\r; y ` (all found by fuzzing `shell_assess`). A scan before the tokenizer runs
-/// that follows quoting (a quoted `<<` is text; a `$(` in double quotes still expands). It also
-/// refuses lines bash runs fine (`cat <<EOF > "$(pwd)/x"`), which only fails closed.
+/// followed, on its own line, by `$(`, `$[`, `${`, `<(`, `>(`, a backquote or a carriage
+/// return (in its delimiter or anywhere after it, while the here-document is pending).
+/// brush-parser 0.4's tokenizer unwraps a missing character while scanning nested expansions
+/// with a here-document pending (`cat <<$(${F}` + newline + body, `x <<EOF … $((…` + newline +
+/// body, `<<E ${x}${` + newline + `E`, `$(<<  k)<<$[ `), and loops until memory runs out on
+/// `x <<\r; y ` (all found by fuzzing `shell_assess`). Even a `${x}` closed on the line is
+/// misread: the tokens inside it go to the pending here-document's queue, so the word becomes
+/// `${}` and `x` a word after the body, and in `echo $(printf … <<E ${x}` + newline + body +
+/// `)`, the whole substitution's commands vanished (found by the Python grammar harness). A
+/// scan before the tokenizer runs that follows quoting (a quoted `<<` is text; a `$(` in
+/// double quotes still expands). It also refuses lines bash runs fine (`cat <<EOF >
+/// "$(pwd)/x"`, `cat <<EOF >> ${LOG}`), which only fails closed.
 fn heredoc_with_pending_substitution(src: &str) -> bool {
     #[derive(PartialEq)]
     enum Quote {
@@ -1927,8 +1931,6 @@ fn heredoc_with_pending_substitution(src: &str) -> bool {
     let bytes = src.as_bytes();
     let mut quote = Quote::None;
     let mut pending = false;
-    // `${` opened after the operator and not yet closed.
-    let mut braces = 0usize;
     let mut i = 0usize;
     while let Some(&byte) = bytes.get(i) {
         let next = bytes.get(i.saturating_add(1)).copied();
@@ -1939,7 +1941,6 @@ fn heredoc_with_pending_substitution(src: &str) -> bool {
             (Quote::None, b'\'') => quote = Quote::Single,
             (Quote::None, b'"') => quote = Quote::Double,
             (Quote::Double, b'"') => quote = Quote::None,
-            (Quote::None, b'\n') if pending && braces > 0 => return true,
             (Quote::None, b'\n') => pending = false,
             (Quote::None, b'<') if next == Some(b'<') => {
                 if bytes.get(i.saturating_add(2)) == Some(&b'<') {
@@ -1952,23 +1953,18 @@ fn heredoc_with_pending_substitution(src: &str) -> bool {
             // A carriage return after the operator: `x <<\r; y ` sends brush-parser's
             // tokenizer into an endless, memory-hungry loop (found by fuzzing).
             (_, b'`' | b'\r') if pending => return true,
-            (_, b'$') if pending && matches!(next, Some(b'(' | b'[')) => return true,
+            (_, b'$') if pending && matches!(next, Some(b'(' | b'[' | b'{')) => return true,
             // bash parses a process substitution on its own, like `$(…)`: a newline inside
             // it doesn't start the pending body, and a here-document inside gets its body
             // first. brush-parser reads it in line, as the scan in `tokenizer_hazard` does
             // (`: <<E <(: <<F` hid a command after the `)`; found by the Python grammar
             // harness).
             (Quote::None, b'<' | b'>') if pending && next == Some(b'(') => return true,
-            (_, b'$') if pending && next == Some(b'{') => {
-                braces = braces.saturating_add(1);
-                i = i.saturating_add(1);
-            }
-            (_, b'}') if pending && braces > 0 => braces -= 1,
             _ => {}
         }
         i = i.saturating_add(1);
     }
-    pending && braces > 0
+    false
 }
 
 #[cfg(test)]
