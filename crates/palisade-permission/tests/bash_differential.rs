@@ -356,6 +356,9 @@ proptest! {
 
     #[test]
     fn generated_lines_match_bash(script in line()) {
+        // A word holding `name[` and then `$(`, `${` or backquotes and `]` is refused on
+        // purpose (builtins may evaluate the subscript; see `code_in_data_words_is_never_hidden`).
+        prop_assume!(!script.contains('[') || !script.contains(['`', '$']));
         prop_assert_eq!(our_words(&script), bash_words(&script), "script: {:?}", script);
     }
 }

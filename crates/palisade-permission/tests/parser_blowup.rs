@@ -219,6 +219,44 @@ fn empty_here_document_delimiters_are_refused_before_parsing() {
     }
 }
 
+/// Each here-document body at the most levels a body may have took brush-parser 0.4 about
+/// half a second, and a line held up to 50 of them (found by fuzzing, timeout-cf3509e6):
+/// the bodies of one line share a budget, spent fourfold per level.
+#[test]
+fn here_document_bodies_share_a_nesting_budget() {
+    let body = |levels: usize| format!("cat <<EOF\n{}\nEOF\n", "${d[ x ".repeat(levels / 2));
+    for line in [body(8), body(6).repeat(8), body(6).repeat(50)] {
+        let analysis = ShellAnalyzer::new().analyze(&line);
+        assert!(
+            analysis
+                .problems
+                .iter()
+                .any(|p| p.kind == ProblemKind::TooDeep && p.message.contains("in total")),
+            "{line}: {:?}",
+            analysis.problems
+        );
+        assert_ne!(
+            Gate::new(PolicySet::new()).decide_shell(&line).verdict,
+            Verdict::Allow
+        );
+    }
+    // Within the budget, and many ordinary bodies.
+    for line in [
+        body(6).repeat(4),
+        "cat <<EOF\n$(date) ${USER}\nEOF\n".repeat(60),
+    ] {
+        let analysis = ShellAnalyzer::new().analyze(&line);
+        assert!(
+            !analysis
+                .problems
+                .iter()
+                .any(|p| p.message.contains("in total")),
+            "{line}: {:?}",
+            analysis.problems
+        );
+    }
+}
+
 #[test]
 fn ordinary_here_documents_still_parse() {
     // Text outside expansions is literal in a here-document: JSON and code with quotes and

@@ -40,6 +40,25 @@ struct PipePosition {
     stdout_piped: bool,
 }
 
+/// brush-parser's here-document parser backtracks through brackets that may not close, and
+/// its time grows about fourfold per level: a body of `${d[ x ` four times (eight levels, the
+/// most one body may have) took 0.4–0.5 s in a release build, six levels 30 ms, and with a
+/// line limited only by its substitution count, 50 such bodies took 20 s (found by fuzzing,
+/// timeout-cf3509e6). Each body costs `4^levels`, and a line may spend `4^7` in total: at most
+/// about 0.15 s, one body at the most levels is refused, and ordinary bodies (nothing open
+/// across an expansion) cost 1.
+const HEREDOC_BUDGET: u64 = 4u64.pow(7);
+
+/// The cost of parsing here-document body `body` against [`HEREDOC_BUDGET`]: none for a body
+/// nesting deeper than [`word::MAX_WORD_PAREN_DEPTH`], which is refused without parsing.
+fn heredoc_cost(body: &str) -> u64 {
+    let levels = word::word_nesting(body, word::Outside::Literal);
+    if levels > word::MAX_WORD_PAREN_DEPTH {
+        return 0;
+    }
+    4u64.saturating_pow(u32::try_from(levels).unwrap_or(u32::MAX))
+}
+
 /// Compound-command keywords and operators, counted to bound the parser's recursion.
 const COMPOUND_OPENERS: &[&str] = &[
     "(", "((", "{", "if", "while", "until", "for", "case", "select", "function", "[[",
@@ -56,6 +75,9 @@ pub(crate) struct Walker {
     /// Names the line gave the integer attribute (`declare -i x`): bash evaluates every
     /// value assigned to them as arithmetic.
     integers: Vec<String>,
+    /// What is left of the line's budget for parsing here-document bodies (see
+    /// [`HEREDOC_BUDGET`]).
+    heredoc_budget: u64,
     /// Whether lines in the fast subset skip brush-parser (see `fast.rs`); off only in tests
     /// that compare both paths.
     pub(crate) fast_path: bool,
@@ -70,6 +92,7 @@ impl Walker {
             pipelines: 0,
             heredocs: 0,
             integers: Vec::new(),
+            heredoc_budget: HEREDOC_BUDGET,
             fast_path: true,
         }
     }
@@ -658,7 +681,17 @@ impl Walker {
             }
             ast::IoRedirect::HereDocument(_, doc) => {
                 self.heredocs = self.heredocs.saturating_add(1);
-                let body = if doc.requires_expansion {
+                let cost = heredoc_cost(&doc.doc.value);
+                let affordable = cost <= self.heredoc_budget;
+                self.heredoc_budget = self.heredoc_budget.saturating_sub(cost);
+                let body = if doc.requires_expansion && !affordable {
+                    self.problem(
+                        ProblemKind::TooDeep,
+                        "here-documents on this line nest too deeply in total to analyse"
+                            .to_owned(),
+                    );
+                    Word::opaque(doc.doc.value.clone())
+                } else if doc.requires_expansion {
                     let mut parts = WordParts::default();
                     let body = word::resolve_heredoc(&doc.doc.value, &mut parts);
                     self.parts(parts, depth, ctx);
@@ -1770,7 +1803,7 @@ fn may_assign(body: &str, name: &str) -> bool {
     })
 }
 
-/// Whether `text` holds `name[…]` whose subscript holds `$(`, `${` or a backquote. bash
+/// Whether `text` holds `name[…]` whose subscript holds `$(`, `${` or backquotes. bash
 /// expands such a subscript again, running the commands in it, when a builtin takes the text
 /// as a variable name (`test -v`, `[[ -v … ]]`, `printf -v`, `read`, `declare`, `typeset`,
 /// `declare -n`) or evaluates it as arithmetic (`let`, `[[ … -eq … ]]`, `$((x))` with the
@@ -1784,10 +1817,20 @@ fn evaluable_subscript(text: &str) -> bool {
         return false;
     };
     let rest = bytes.get(open.saturating_add(2)..).unwrap_or_default();
-    rest.contains(&b'`')
-        || rest
-            .windows(2)
-            .any(|pair| matches!(pair, [b'$', b'(' | b'{']))
+    // A `$(` or `${`, or a pair of backquotes, with a `]` after it: a subscript that runs
+    // something (`'a[`'` alone is text bash would never evaluate).
+    let dollar = rest
+        .windows(2)
+        .position(|pair| matches!(pair, [b'$', b'(' | b'{']));
+    let backquotes = rest.iter().position(|&b| b == b'`').and_then(|first| {
+        let after = first.saturating_add(1);
+        let second = rest.get(after..)?.iter().position(|&b| b == b'`')?;
+        Some(after.saturating_add(second))
+    });
+    [dollar, backquotes]
+        .into_iter()
+        .flatten()
+        .any(|at| rest.get(at..).is_some_and(|tail| tail.contains(&b']')))
 }
 
 /// What [`tokenizer_hazard`] reads as bash would, outside substitutions and backquotes
@@ -2072,6 +2115,23 @@ mod tests {
         let numeric = ["i".to_owned()];
         assert_eq!(arithmetic_variable("i < 3 && ${i} + $i", &numeric), None);
         assert_eq!(arithmetic_variable("i < j", &numeric).as_deref(), Some("j"));
+    }
+
+    #[test]
+    fn subscripts_that_run_something_are_found() {
+        for text in ["a[$(id)]", "a[`id`]", "x=1 a[${x@P}]=2", "b_1[0+$(id)]"] {
+            assert!(evaluable_subscript(text), "{text}");
+        }
+        for text in [
+            "a[`",
+            "a[$(id)",
+            "[$(id)]",
+            "a[1] $(id)",
+            "a[i]",
+            "echo a[x] `y`",
+        ] {
+            assert!(!evaluable_subscript(text), "{text}");
+        }
     }
 
     #[test]
