@@ -200,6 +200,33 @@ fn commands_bash_runs_are_never_hidden() {
     }
 }
 
+/// Whole scripts the Python version of the grammar test reported, in its marker form (each
+/// `printf M<n>:%s. ran` prints `M<n>:ran.`): every marker bash prints must be listed, unless
+/// the line is refused.
+#[test]
+fn reported_scripts_are_refused_or_listed() {
+    for script in [
+        // A `"` in an earlier here-document's body hid the `$(` after a later operator from
+        // the line-based check; the scan that reads bodies now refuses it.
+        "if : $(((1))) 1 $(($[1])) && !(true #;\nprintf M10:%s. ran >o2 `printf M14:%s. ran E ${x} in\nb=( 1 2 ) true <<E |printf M19:%s. ran\n)\ntext\n\"\nE\n`\nprintf M28:%s. ran <<\\E \"$(echo ${x} <<E } ;\n$(printf M36:%s. ran)\nprintf M37:%s. ran\nE\n)\" $((1 << 2)) |printf M39:%s. ran\nE\n); then cat $[1 << 2]; else printf M45:%s. ran; fi",
+        "printf M1:%s. ran & echo $(printf M8:%s. ran -rf <<-\\E ${x} ;\n`x`\n`x`\n'\nE\n) \"'\" || cat E",
+        "printf M1:%s. ran $(true << 1 ${x:-EOF} && printf M8:%s. ran\ntext\n\"\n1\n) a=b a=b",
+    ] {
+        let printed = markers_bash_prints(script);
+        assert!(!printed.is_empty(), "bash printed no marker for {script:?}");
+        let analysis = ShellAnalyzer::new().analyze(script);
+        if analysed_fully(&analysis) {
+            let listed = listed_markers(&analysis.commands);
+            for marker in printed {
+                assert!(
+                    listed.contains(&marker),
+                    "{marker} in {script:?}: {listed:?}"
+                );
+            }
+        }
+    }
+}
+
 /// Text the line shows as data that bash runs as code: a subscript holding `$(…)` in a word a
 /// builtin reads as a variable name or number (bash expands such a subscript again), the
 /// subscript of an assignment, and alias values. bash is checked to run the command (it

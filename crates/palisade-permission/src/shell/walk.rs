@@ -351,6 +351,9 @@ impl Walker {
             TokenizerHazard::Arithmetic => {
                 "a `<<` inside arithmetic after nested brackets, or a here-document inside arithmetic (brush-parser reads them differently from bash)"
             }
+            TokenizerHazard::PendingSubstitution => {
+                "a substitution, a `${` or a process substitution on the line of a here-document operator"
+            }
             TokenizerHazard::ArithmeticLeft => {
                 "a here-document after `((` inside `$(…)` or after `<((` (brush-parser still reads arithmetic there and takes `<<` for a shift)"
             }
@@ -1257,6 +1260,8 @@ enum TokenizerHazard {
     ArithmeticLeft,
     /// A blank, `#`, operator or `<<` inside the subscript of `name[…]` at a word's start.
     Subscript,
+    /// A substitution, `${`, `<(` or `>(` after a here-document operator on its line.
+    PendingSubstitution,
 }
 
 /// Scans the here-document operators brush-parser 0.4's tokenizer sees (unquoted `<<` and
@@ -1455,6 +1460,16 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
                     return Err(TokenizerHazard::UnclosedExpansion);
                 }
             }
+            // A substitution or `${` after a here-document operator on its line: see
+            // `heredoc_with_pending_substitution`, which refuses the same without reading
+            // here-document bodies, so a quote in a body could hide one from it (found by the
+            // Python grammar harness: `"` in an earlier body, then `<<\E "$(…` on a later line).
+            (_, b'`') | (_, b'$')
+                if !pending.is_empty()
+                    && (byte == b'`' || matches!(next, Some(b'(' | b'[' | b'{'))) =>
+            {
+                return Err(TokenizerHazard::PendingSubstitution);
+            }
             (_, b'`') => {
                 open.push_reader(b'`', quote, false);
                 quote = Quote::None;
@@ -1522,6 +1537,9 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
             // `every_command_bash_runs_is_listed_wide`). The tokenizer reads `((` there all
             // the same.
             (Quote::None, b'(') if redirect.is_some() && redirect == i.checked_sub(1) => {
+                if !pending.is_empty() {
+                    return Err(TokenizerHazard::PendingSubstitution);
+                }
                 open.push_process_substitution();
                 if next == Some(b'(') {
                     open.in_arithmetic = true;
