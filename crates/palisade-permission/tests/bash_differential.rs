@@ -211,6 +211,8 @@ fn reported_scripts_are_refused_or_listed() {
         "if : $(((1))) 1 $(($[1])) && !(true #;\nprintf M10:%s. ran >o2 `printf M14:%s. ran E ${x} in\nb=( 1 2 ) true <<E |printf M19:%s. ran\n)\ntext\n\"\nE\n`\nprintf M28:%s. ran <<\\E \"$(echo ${x} <<E } ;\n$(printf M36:%s. ran)\nprintf M37:%s. ran\nE\n)\" $((1 << 2)) |printf M39:%s. ran\nE\n); then cat $[1 << 2]; else printf M45:%s. ran; fi",
         "printf M1:%s. ran & echo $(printf M8:%s. ran -rf <<-\\E ${x} ;\n`x`\n`x`\n'\nE\n) \"'\" || cat E",
         "printf M1:%s. ran $(true << 1 ${x:-EOF} && printf M8:%s. ran\ntext\n\"\n1\n) a=b a=b",
+        // More after a here-document's delimiter inside `"$(…)"`, and a quote in its body.
+        "echo ')' 1 \"$(: <<-\\E EOF && printf M8:%s. ran\n'\nE\n)\"'q'",
         // `<(((`: now refused outright.
         "cat;\nb=( 1 2 ) echo do <((( $[1] )) ; { echo true 'q' 'q' #) | a[1]=2 printf M13:%s. ran true;\nprintf M14:%s. ran; } & echo <(: { $x || : true ; echo x) $(y=$((1<<2)) echo done && true) *)",
     ] {

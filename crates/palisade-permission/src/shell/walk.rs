@@ -352,7 +352,7 @@ impl Walker {
                 "a `<<` inside arithmetic after nested brackets, or a here-document inside arithmetic (brush-parser reads them differently from bash)"
             }
             TokenizerHazard::PendingSubstitution => {
-                "a substitution, a `${` or a process substitution on the line of a here-document operator"
+                "a substitution, a `${` or a process substitution on the line of a here-document operator, or more after the delimiter of a here-document inside a substitution"
             }
             TokenizerHazard::ArithmeticLeft => {
                 "a here-document after `((` inside `$(…)`, or `<((`/`>((` (brush-parser reads arithmetic there where bash doesn't)"
@@ -1260,7 +1260,8 @@ enum TokenizerHazard {
     ArithmeticLeft,
     /// A blank, `#`, operator or `<<` inside the subscript of `name[…]` at a word's start.
     Subscript,
-    /// A substitution, `${`, `<(` or `>(` after a here-document operator on its line.
+    /// A substitution, `${`, `<(` or `>(` after a here-document operator on its line, or more
+    /// after the delimiter of a here-document inside a substitution.
     PendingSubstitution,
 }
 
@@ -1643,6 +1644,22 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
                         return Err(TokenizerHazard::InParameterExpansion);
                     }
                     let (delimiter, end) = heredoc_delimiter(bytes, at);
+                    // Inside a substitution, brush-parser's tokenizer queues what follows the
+                    // delimiter on its line until after the body, and a quote in the body
+                    // then cost a command: `"$(: <<-\E EOF && cmd` + newline + `'` + newline
+                    // + `E` + newline + `)"'q'` lost `cmd` and was allowed (found by the Python
+                    // grammar harness). The usual `"$(cat <<'EOF'` + newline + … has nothing
+                    // after the delimiter.
+                    if !open.readers.is_empty() {
+                        let rest = bytes.get(end..).unwrap_or_default();
+                        let line = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+                        if rest
+                            .get(..line)
+                            .is_some_and(|l| l.iter().any(|&b| !matches!(b, b' ' | b'\t')))
+                        {
+                            return Err(TokenizerHazard::PendingSubstitution);
+                        }
+                    }
                     pending.push((delimiter, strip_tabs, open.len()));
                     if open.readers.is_empty() {
                         heredocs = heredocs.saturating_add(1);
