@@ -1771,19 +1771,26 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         names: &["less", "zless"],
         base: Low,
         what: "shows files",
-        rules: &[rule(
-            &[Cond::Any(&[
-                Cond::ArgPrefix(&["+", "-+"]),
-                Cond::Flag(&["-k", "--lesskey-file", "--lesskey-src", "--lesskey-content"]),
-            ])],
-            High,
-            "runs less commands given on the command line (which can run shell commands)",
-        )],
+        rules: &[
+            rule(
+                &[Cond::Any(&[
+                    Cond::ArgPrefix(&["+", "-+"]),
+                    Cond::Flag(&["-k", "--lesskey-file", "--lesskey-src", "--lesskey-content"]),
+                ])],
+                High,
+                "runs less commands given on the command line (which can run shell commands)",
+            ),
+            rule(
+                &[Cond::Flag(&["-o", "-O", "--log-file", "--LOG-FILE"])],
+                Medium,
+                "copies its input to a log file",
+            ),
+        ],
         known_flags: Some(&[
             "-N", "-S", "-R", "-r", "-X", "-F", "-i", "-I", "-M", "-m", "-n", "-s", "-q", "-Q",
             "-e", "-E", "-f", "-g", "-G", "-J", "-w", "-W", "-x", "-z", "-#", "-K", "-c", "-C",
-            "-h", "-j", "-y", "-L", "-u", "-U", "-V", "-a", "-B", "-d", "-D", "-o", "-O", "-p",
-            "-P", "-t", "-T", "-~",
+            "-h", "-j", "-y", "-L", "-u", "-U", "-V", "-a", "-B", "-d", "-D", "-p", "-P", "-t",
+            "-T", "-~",
         ]),
         role: &[],
         global_valued: &[],
