@@ -115,6 +115,12 @@ pub(crate) fn parse(line: &str) -> Option<Vec<Pipeline<'_>>> {
                 let Some(Token::Word(target)) = lexer.next()? else {
                     return None;
                 };
+                if subscript_start(target) {
+                    // The full path's pre-check refuses `name[` followed by a blank at any
+                    // word's start, redirection targets included (`3< p6[` + tab + `/`, found
+                    // by `fast_path_agrees_with_the_full_parser`).
+                    return None;
+                }
                 command.push(Item::Redirect(kind, target));
             }
             Token::Pipe => {
@@ -342,6 +348,7 @@ mod tests {
             "ls > ",
             "X=1 ls",
             "a[1 x]=1 rm -rf /",
+            "find;/ 3< p6[\t/; env",
             "> f ls",
             "if true; then ls; fi",
             "! ls",
