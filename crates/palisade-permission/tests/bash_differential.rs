@@ -619,8 +619,10 @@ fn backquoted(script: &str) -> String {
 /// `[[ … ]]` that run commands, wrappers (`env`, `command`, `time`, `nice`, `timeout`,
 /// `nohup`, `exec`), redirections with process substitutions, `case` with several patterns,
 /// loops, three ways to define a function, and scripts passed to `bash -c`, `eval` and
-/// `find -exec` in single, double, `$'…'` quotes and backquotes, nested. Commands are `@`
-/// (see [`marker_command`]), `true`, `:`, `echo` and `cat`.
+/// `find -exec` in single, double, `$'…'` quotes and backquotes, nested; here-document
+/// operators among such words on one line, arithmetic whose operands run commands or shift,
+/// and subscripts with blanks and `<<` in assignments. Commands are `@` (see
+/// [`marker_command`]), `true`, `:`, `echo` and `cat`.
 fn wide_script() -> impl Strategy<Value = String> {
     let atom = prop_oneof![
         Just("x".to_owned()),
@@ -673,6 +675,8 @@ fn wide_script() -> impl Strategy<Value = String> {
         Just("EOF x".to_owned()),
         Just("\\$(@)".to_owned()),
     ];
+    let delimiter_for_mixed = delimiter.clone();
+    let body_line_for_mixed = body_line.clone();
     let heredoc = (
         prop_oneof![Just("cat"), Just("@"), Just(":")],
         prop_oneof![Just("<<"), Just("<<-"), Just("<< ")],
@@ -713,6 +717,8 @@ fn wide_script() -> impl Strategy<Value = String> {
             1 => Just("y=$((1<<2)) "),
             1 => Just("b=( 1 '2 3' ) "),
             1 => Just("x+=1 "),
+            // Refused, so rarer.
+            1 => prop_oneof![Just("a[1 ]=2 "), Just("a[1 #]=2 "), Just("a[1<< 2 ]=3 ")],
         ],
         prop_oneof![
             8 => Just("@"),
@@ -748,6 +754,73 @@ fn wide_script() -> impl Strategy<Value = String> {
         .prop_map(|(prefix, name, args, tail)| format!("{prefix}{name} {}{tail}", args.join(" ")));
     let leaf = prop_oneof![4 => simple, 1 => heredoc];
     leaf.prop_recursive(4, 40, 3, move |inner| {
+        // Here-document operators among words that run commands, on one line, with their
+        // bodies after it (the shapes the tokenizer's here-document queue gets wrong).
+        let mixed_heredoc = (
+            prop_oneof![Just("@"), Just(":"), Just("cat")],
+            proptest::collection::vec(
+                prop_oneof![
+                    2 => word_for_heredoc_line(inner.clone()).prop_map(|w| (w, None)),
+                    1 => (
+                        prop_oneof![Just("<<"), Just("<<-"), Just("<< ")],
+                        delimiter_for_mixed.clone(),
+                    )
+                        .prop_map(|(op, (written, end))| {
+                            (format!("{op}{written}"), Some(end))
+                        }),
+                ],
+                1..5,
+            ),
+            prop_oneof![Just("\n"), Just(" ;\n"), Just(" | @\n"), Just(" && @\n")],
+            proptest::collection::vec(body_line_for_mixed.clone(), 0..3),
+        )
+            .prop_map(|(name, pieces, end_of_line, body)| {
+                let mut s = String::from(name);
+                let mut ends = Vec::new();
+                for (text, end) in pieces {
+                    s.push(' ');
+                    s.push_str(&text);
+                    ends.extend(end);
+                }
+                s.push_str(end_of_line);
+                for end in ends {
+                    for line in &body {
+                        s.push_str(line);
+                        s.push('\n');
+                    }
+                    s.push_str(end);
+                    s.push('\n');
+                }
+                s
+            });
+        // Arithmetic commands and expansions whose operands run commands or shift.
+        let arithmetic = proptest::collection::vec(
+            (
+                prop_oneof![
+                    Just("1".to_owned()),
+                    Just("(1)".to_owned()),
+                    Just("((1))".to_owned()),
+                    Just("$((1))".to_owned()),
+                    Just("$[1]".to_owned()),
+                    Just("1<<2".to_owned()),
+                    Just("1 << 2".to_owned()),
+                    Just("x<<E".to_owned()),
+                    inner.clone().prop_map(|s| format!("$({s}\n)")),
+                ],
+                prop_oneof![Just("+"), Just("<<"), Just("*"), Just(" << "), Just(",")],
+            ),
+            1..4,
+        )
+        .prop_map(|parts| {
+            let mut s = String::new();
+            for (n, (operand, op)) in parts.iter().enumerate() {
+                if n > 0 {
+                    s.push_str(op);
+                }
+                s.push_str(operand);
+            }
+            s
+        });
         let word = prop_oneof![
             3 => atom.clone(),
             1 => inner.clone().prop_map(|s| format!("$({s}\n)")),
@@ -842,9 +915,39 @@ fn wide_script() -> impl Strategy<Value = String> {
             inner
                 .clone()
                 .prop_map(|s| format!("eval {}", backquoted(&s))),
+            mixed_heredoc,
+            arithmetic.clone().prop_map(|a| format!("(( {a} ))")),
+            arithmetic.clone().prop_map(|a| format!("echo $(( {a} ))")),
+            arithmetic.prop_map(|a| format!("echo $[ {a} ]")),
+            inner.clone().prop_map(|s| format!("!({s}\n)")),
+            inner.clone().prop_map(|s| format!("cat <(({s}\n) )")),
         ]
     })
     .prop_map(|script| number_markers(&script))
+}
+
+/// A word for [`wide_script`]'s here-document lines: plain, or one running `inner` in a
+/// substitution, a process substitution or a parameter default.
+fn word_for_heredoc_line(
+    inner: impl Strategy<Value = String> + Clone + 'static,
+) -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => prop_oneof![
+            Just("x".to_owned()),
+            Just("'a b'".to_owned()),
+            Just("${x}".to_owned()),
+            Just("\"$x\"".to_owned()),
+            Just("'#'".to_owned()),
+            Just("a#b".to_owned()),
+            Just(">o1".to_owned()),
+            Just("<<<x".to_owned()),
+        ],
+        1 => inner.clone().prop_map(|s| format!("$({s}\n)")),
+        1 => inner.clone().prop_map(|s| format!("\"$({s}\n)\"")),
+        1 => inner.clone().prop_map(|s| format!("<({s}\n)")),
+        1 => inner.clone().prop_map(|s| backquoted(&s)),
+        1 => inner.prop_map(|s| format!("${{x:-$({s}\n)}}")),
+    ]
 }
 
 /// How many cases the wider grammar test runs: `PALISADE_DIFF_CASES`, 256 by default.
