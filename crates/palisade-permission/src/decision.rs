@@ -532,9 +532,13 @@ impl Gate {
             };
             // Redirections are file actions of their own: a path rule or the file risk of
             // `> target` can only make the command stricter.
-            let (verdict, reason) = self.redirect_verdicts(command, verdict, reason);
+            // A relative path is also checked under each directory the line may have moved
+            // to (`cd secrets && cat key` reads `secrets/key`).
+            let directories = &assessment.directories;
+            let (verdict, reason) = self.redirect_verdicts(command, directories, verdict, reason);
             // So are the file arguments of commands known to read or write them (`cat .env`).
-            let (verdict, reason) = self.argument_verdicts(command, verdict, reason, &mut rules);
+            let (verdict, reason) =
+                self.argument_verdicts(command, directories, verdict, reason, &mut rules);
             commands.push(CommandDecision {
                 argv: command.argv.clone(),
                 invocation: command.invocation.clone(),
@@ -631,6 +635,7 @@ impl Gate {
     fn redirect_verdicts(
         &self,
         command: &crate::shell::SimpleCommand,
+        directories: &[String],
         mut verdict: Verdict,
         mut reason: String,
     ) -> (Verdict, String) {
@@ -645,11 +650,13 @@ impl Gate {
                 crate::shell::RedirectAccess::Read => FileAccess::Read,
                 _ => FileAccess::Write,
             };
-            let file = self.decide_file(access, target);
-            if file.verdict > verdict {
-                verdict = file.verdict;
-                if let Some(why) = file.reasons.first() {
-                    reason = format!("{reason}; redirection {why}");
+            for place in places(target, directories) {
+                let file = self.decide_file(access, &place);
+                if file.verdict > verdict {
+                    verdict = file.verdict;
+                    if let Some(why) = file.reasons.first() {
+                        reason = format!("{reason}; redirection {why}");
+                    }
                 }
             }
         }
@@ -663,6 +670,7 @@ impl Gate {
     fn argument_verdicts(
         &self,
         command: &crate::shell::SimpleCommand,
+        directories: &[String],
         mut verdict: Verdict,
         mut reason: String,
         rules: &mut Vec<RuleMatch>,
@@ -689,63 +697,65 @@ impl Gate {
                 }
                 continue;
             }
-            // A run-time word (`~/.ssh/id_rsa`, `$HOME/.env`) is matched as written; the
-            // command can't be allowed anyway.
-            let targets = if argument.word.opaque {
-                vec![argument.path.to_owned()]
-            } else {
-                match self.normalise(argument.path) {
-                    Ok(relative) => vec![relative.into_string()],
-                    Err(err)
-                        if matches!(
-                            err.kind(),
-                            palisade_path::ErrorKind::Traversal
-                                | palisade_path::ErrorKind::Absolute
-                        ) =>
-                    {
-                        // Outside the root: as given, and (stricter, never looser) as the
-                        // absolute path it names lexically, so `../../etc/shadow` meets a
-                        // rule about `/etc/shadow`.
-                        let mut targets = vec![argument.path.to_owned()];
-                        if let Some(absolute) =
-                            lexical_absolute(self.root.as_deref(), argument.path)
-                            && !targets.contains(&absolute)
+            for path in places(argument.path, directories) {
+                let path = path.as_str();
+                // A run-time word (`~/.ssh/id_rsa`, `$HOME/.env`) is matched as written; the
+                // command can't be allowed anyway.
+                let targets = if argument.word.opaque {
+                    vec![path.to_owned()]
+                } else {
+                    match self.normalise(path) {
+                        Ok(relative) => vec![relative.into_string()],
+                        Err(err)
+                            if matches!(
+                                err.kind(),
+                                palisade_path::ErrorKind::Traversal
+                                    | palisade_path::ErrorKind::Absolute
+                            ) =>
                         {
-                            targets.push(absolute);
+                            // Outside the root: as given, and (stricter, never looser) as the
+                            // absolute path it names lexically, so `../../etc/shadow` meets a
+                            // rule about `/etc/shadow`.
+                            let mut targets = vec![path.to_owned()];
+                            if let Some(absolute) = lexical_absolute(self.root.as_deref(), path)
+                                && !targets.contains(&absolute)
+                            {
+                                targets.push(absolute);
+                            }
+                            targets
                         }
-                        targets
+                        Err(err) => {
+                            if verdict < Verdict::Ask {
+                                verdict = Verdict::Ask;
+                                reason = format!(
+                                    "{reason}; file argument `{}` is not a path that can be checked ({err}) → ask",
+                                    path
+                                );
+                            }
+                            continue;
+                        }
                     }
-                    Err(err) => {
-                        if verdict < Verdict::Ask {
-                            verdict = Verdict::Ask;
+                };
+                for target in &targets {
+                    for (layer, policy, rule) in self.policies.strict_path_rules(target, access) {
+                        let matched = RuleMatch {
+                            layer,
+                            file: policy.origin().to_path_buf(),
+                            line: rule.line,
+                            action: rule.action,
+                            reason: rule.reason.clone(),
+                        };
+                        if rule.action > verdict {
+                            verdict = rule.action;
                             reason = format!(
-                                "{reason}; file argument `{}` is not a path that can be checked ({err}) → ask",
-                                argument.path
+                                "{reason}; file argument `{} {target}`: {}",
+                                access.as_str(),
+                                matched.describe()
                             );
                         }
-                        continue;
-                    }
-                }
-            };
-            for target in &targets {
-                for (layer, policy, rule) in self.policies.strict_path_rules(target, access) {
-                    let matched = RuleMatch {
-                        layer,
-                        file: policy.origin().to_path_buf(),
-                        line: rule.line,
-                        action: rule.action,
-                        reason: rule.reason.clone(),
-                    };
-                    if rule.action > verdict {
-                        verdict = rule.action;
-                        reason = format!(
-                            "{reason}; file argument `{} {target}`: {}",
-                            access.as_str(),
-                            matched.describe()
-                        );
-                    }
-                    if !rules.contains(&matched) {
-                        rules.push(matched);
+                        if !rules.contains(&matched) {
+                            rules.push(matched);
+                        }
                     }
                 }
             }
@@ -991,6 +1001,18 @@ fn lexical_absolute(root: Option<&Path>, path: &str) -> Option<String> {
         out.push('/');
     }
     Some(out)
+}
+
+/// `path`, and for a relative path the same path under each of `directories` (where the line
+/// may have moved with `cd` or `env -C`; see `risk::line_directories`).
+fn places(path: &str, directories: &[String]) -> Vec<String> {
+    let mut out = vec![path.to_owned()];
+    out.extend(
+        directories
+            .iter()
+            .filter_map(|dir| crate::risk_table::join_directory(dir, path)),
+    );
+    out
 }
 
 #[cfg(test)]

@@ -70,6 +70,9 @@ pub struct RiskAssessment {
     /// Per sub-command, its argv as reasons show it ([`display_argv`]), for the decision to
     /// reuse (taken out by it).
     pub(crate) displays: Vec<String>,
+    /// Directories the line may move to ([`line_directories`]), for the decision's path
+    /// rules.
+    pub(crate) directories: Vec<String>,
 }
 
 /// A short rendering of a command for reasons: its argv joined by spaces, cut after 60
@@ -107,7 +110,10 @@ pub fn assess(analysis: &ShellAnalysis) -> RiskAssessment {
     let mut command_levels = Vec::with_capacity(analysis.commands.len());
     let mut side_levels = Vec::with_capacity(analysis.commands.len());
     let mut displays = Vec::with_capacity(analysis.commands.len());
-    let mut line = LineFacts::default();
+    let mut line = LineFacts {
+        directories: line_directories(&analysis.commands, &mut findings),
+        ..LineFacts::default()
+    };
     for (index, command) in analysis.commands.iter().enumerate() {
         let who = display_argv(&command.argv);
         let (mut own, side) = assess_command(command, &who, &mut line);
@@ -160,6 +166,7 @@ pub fn assess(analysis: &ShellAnalysis) -> RiskAssessment {
         findings,
         side_levels,
         displays,
+        directories: line.directories,
     }
 }
 
@@ -170,6 +177,102 @@ struct LineFacts {
     exec_sink: Option<String>,
     secret: Option<String>,
     network: Option<String>,
+    /// Directories commands of the line may run in besides the starting one
+    /// ([`line_directories`]).
+    directories: Vec<String>,
+}
+
+/// A directory word's text when path classes can read it: a literal, or one that only the
+/// home directory makes opaque (`~`, `~/x`, `$HOME/x`), which [`risk_table::classify_path`]
+/// knows.
+fn placeable(word: &Word) -> Option<&str> {
+    let text = word.text.as_str();
+    let rest = ["~", "${HOME}", "$HOME"]
+        .iter()
+        .find_map(|home| text.strip_prefix(home));
+    match rest {
+        _ if !word.opaque => Some(text),
+        Some(rest) if (rest.is_empty() || rest.starts_with('/')) && !rest.contains(['$', '`']) => {
+            Some(text)
+        }
+        _ => None,
+    }
+}
+
+/// Most directories [`line_directories`] follows.
+const MAX_DIRECTORIES: usize = 16;
+
+/// The directories the commands of a line may run in besides the one it starts in: the
+/// targets of `cd` and `pushd` (`cd` alone is `~`) and the directories wrappers start
+/// commands in (`env -C DIR`). A relative target is taken both from the starting directory
+/// and from each directory found before it (`cd /; cd etc` reaches `/etc`).
+///
+/// The order of commands is not followed: every path of the line is read against every
+/// directory found (`cat shadow; cd /etc` in a loop reads `/etc/shadow` the second time).
+/// That over-approximates, which only raises risk. `cd -` (to `$OLDPWD`, only known at run
+/// time) and more than [`MAX_DIRECTORIES`] directories add a finding to `findings`.
+fn line_directories(commands: &[SimpleCommand], findings: &mut Vec<Finding>) -> Vec<String> {
+    let mut directories: Vec<String> = Vec::new();
+    let add = |target: &str, directories: &mut Vec<String>| {
+        let mut found = vec![target.to_owned()];
+        found.extend(
+            directories
+                .iter()
+                .filter_map(|dir| risk_table::join_directory(dir, target)),
+        );
+        for dir in found {
+            if !directories.contains(&dir) {
+                directories.push(dir);
+            }
+        }
+    };
+    for command in commands {
+        for dir in command.directories.iter().filter_map(placeable) {
+            add(dir, &mut directories);
+        }
+        let Some(name @ ("cd" | "pushd")) = command.name() else {
+            continue;
+        };
+        let mut operands = command.argv.iter().skip(1);
+        let target = operands
+            .by_ref()
+            .find(|w| !w.text.starts_with('-') || w.text == "-" || w.text == "--");
+        let target = match target {
+            Some(w) if w.text == "--" => operands.next(),
+            other => other,
+        };
+        match target {
+            // Other opaque targets make the `cd` itself ask.
+            Some(w) if w.opaque => {
+                if let Some(dir) = placeable(w) {
+                    add(dir, &mut directories);
+                }
+            }
+            Some(w) if w.text == "-" => findings.push(finding(
+                RiskLevel::Medium,
+                &display_argv(&command.argv),
+                "returns to `$OLDPWD`, a directory only known at run time; paths after it \
+                 can't be placed",
+            )),
+            // `pushd +1`: a directory already on the stack.
+            Some(w) if name == "pushd" && w.text.starts_with('+') => {}
+            Some(w) => add(&w.text, &mut directories),
+            None if name == "cd" => add("~", &mut directories),
+            None => {}
+        }
+    }
+    if directories.len() > MAX_DIRECTORIES {
+        findings.push(Finding {
+            level: RiskLevel::Medium,
+            reason: format!(
+                "the line changes to more than {MAX_DIRECTORIES} directories; paths are read \
+                 against the first {MAX_DIRECTORIES} only"
+            ),
+            command: None,
+        });
+        directories.truncate(MAX_DIRECTORIES);
+    }
+    directories
 }
 
 fn finding(level: RiskLevel, who: &str, why: &str) -> Finding {
@@ -204,6 +307,16 @@ fn assess_command(
             &redirect.target,
             redirect.access != RedirectAccess::Read,
             line,
+        ));
+    }
+    if let Some(dir) = command.directories.iter().find(|d| d.opaque) {
+        out.push(finding(
+            RiskLevel::Medium,
+            who,
+            &format!(
+                "starts in the directory `{}`, only known at run time",
+                dir.text
+            ),
         ));
     }
     let side = out.iter().map(|f| f.level).max().unwrap_or(RiskLevel::Low);
@@ -253,7 +366,7 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
                 if rule
                     .when
                     .iter()
-                    .all(|c| holds(c, &args, spec.global_valued, &classes))
+                    .all(|c| holds(c, &args, spec.global_valued, &classes, &line.directories))
                 {
                     out.push(finding(rule.level, who, rule.why));
                 }
@@ -424,13 +537,22 @@ fn path_candidates(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Findings for a path that is read (`write` false) or written.
+/// A relative path is also read under each directory the line may have moved to
+/// ([`LineFacts::directories`]), those places first.
 fn rate_path_access(who: &str, word: &Word, write: bool, line: &mut LineFacts) -> Vec<Finding> {
     let mut out = Vec::new();
     for text in path_candidates(&word.text) {
         if risk_table::is_harmless_sink(text) {
             continue;
         }
-        rate_one_path(who, text, word.opaque, write, line, &mut out);
+        let placed: Vec<String> = line
+            .directories
+            .iter()
+            .filter_map(|dir| risk_table::join_directory(dir, text))
+            .collect();
+        for place in placed.iter().map(String::as_str).chain([text]) {
+            rate_one_path(who, place, word.opaque, write, line, &mut out);
+        }
         if !out.is_empty() {
             break;
         }
@@ -534,6 +656,7 @@ fn holds(
     args: &[&Word],
     global: &[&str],
     classes: &std::cell::OnceCell<Vec<PathClasses>>,
+    directories: &[String],
 ) -> bool {
     match cond {
         Cond::Flag(flags) => args.iter().any(|a| has_flag(&a.text, flags)),
@@ -548,7 +671,7 @@ fn holds(
         Cond::Operand(class) => {
             let classes = classes.get_or_init(|| {
                 args.iter()
-                    .map(|a| risk_table::classify_path(&a.text))
+                    .map(|a| risk_table::classify_path_in(&a.text, directories))
                     .collect()
             });
             args.iter()
@@ -563,8 +686,10 @@ fn holds(
                 .count()
                 > *n
         }
-        Cond::Not(inner) => !holds(inner, args, global, classes),
-        Cond::Any(conds) => conds.iter().any(|c| holds(c, args, global, classes)),
+        Cond::Not(inner) => !holds(inner, args, global, classes, directories),
+        Cond::Any(conds) => conds
+            .iter()
+            .any(|c| holds(c, args, global, classes, directories)),
     }
 }
 

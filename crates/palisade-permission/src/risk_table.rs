@@ -1992,6 +1992,11 @@ pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
         ),
         ("BASH_CMDS", "maps command names to other programs"),
         ("EXECIGNORE", "changes which programs run"),
+        (
+            "CDPATH",
+            "makes `cd` go to directories the line does not name",
+        ),
+        ("OLDPWD", "sets where `cd -` goes"),
         ("ZDOTDIR", "makes zsh run startup files from a directory"),
         ("GIT_TEMPLATE_DIR", "makes git copy hooks from a directory"),
         ("PERLLIB", "changes which Perl modules load"),
@@ -2402,6 +2407,30 @@ pub(crate) fn classify_path(raw: &str) -> PathClasses {
     classes
 }
 
+/// The classes of `raw` read from the line's starting directory or from any of
+/// `directories` (where `cd`, `env -C` and the like may have moved): `shadow` after
+/// `cd /etc` is `/etc/shadow`.
+pub(crate) fn classify_path_in(raw: &str, directories: &[String]) -> PathClasses {
+    let mut classes = classify_path(raw);
+    for dir in directories {
+        if let Some(joined) = join_directory(dir, raw) {
+            classes.0 |= classify_path(&joined).0;
+        }
+    }
+    classes
+}
+
+/// `relative` as a path under `dir`, when it is relative: not absolute, not `~`-based, not
+/// a variable, not a URL, not an option, not empty.
+pub(crate) fn join_directory(dir: &str, relative: &str) -> Option<String> {
+    if relative.is_empty() || relative.starts_with(['/', '~', '$', '-']) || relative.contains("://")
+    {
+        return None;
+    }
+    let separator = if dir.ends_with('/') { "" } else { "/" };
+    Some(format!("{dir}{separator}{relative}"))
+}
+
 /// `path` with `.` components, repeated `/` and each `..` after a name removed, when that
 /// changes it. A `..` at the root stays at the root. Symbolic links are not followed (they
 /// can make `a/..` any directory), so this is the form written, not necessarily the one
@@ -2487,7 +2516,10 @@ fn classify_path_as_written(raw: &str) -> PathClasses {
     {
         classes.push(PathClass::CriticalSystem);
     }
-    if contains_marker(raw, SECRET_MARKERS, &SECRET_MATCHER) || is_dotenv(path) {
+    if contains_marker(raw, SECRET_MARKERS, &SECRET_MATCHER)
+        || is_dotenv(path)
+        || is_process_secret(path)
+    {
         classes.push(PathClass::Secret);
     }
     if contains_marker(raw, PERSISTENCE_MARKERS, &PERSISTENCE_MATCHER) {
@@ -2499,13 +2531,26 @@ fn classify_path_as_written(raw: &str) -> PathClasses {
     classes
 }
 
-/// `.env`, `.env.local`, `config/.env.production` (not `.envrc`, not `env.example`).
+/// `.env`, `.env.local`, `config/.env.production` (not `.envrc`, not `env.example`), also
+/// after a `:` (`git show HEAD:.env`, `scp host:.env .`).
 fn is_dotenv(path: &str) -> bool {
-    let base = path.rsplit('/').next().unwrap_or(path);
+    let base = path.rsplit(['/', ':']).next().unwrap_or(path);
     base == ".env"
         || base
             .strip_prefix(".env.")
             .is_some_and(|rest| !matches!(rest, "example" | "sample" | "template" | "dist"))
+}
+
+/// A process's environment or memory under `/proc` (`/proc/1/environ`, `/proc/*/environ`,
+/// `/proc/self/task/7/environ`, `/proc/$$/mem`): the environment holds credentials, and
+/// memory holds everything. A last component with a glob (`/proc/1/*`, `/proc/1/e*`) may
+/// match either, and counts. (`/proc/self/environ` is also a secret marker.)
+fn is_process_secret(path: &str) -> bool {
+    path.starts_with("/proc/")
+        && path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| matches!(last, "environ" | "mem") || last.contains(['*', '?', '[']))
 }
 
 #[cfg(test)]
@@ -2551,6 +2596,42 @@ mod tests {
         assert!(classify_path("/etc/passwd").contains(&PathClass::CriticalSystem));
         assert!(classify_path("~/.ssh/id_rsa").contains(&PathClass::Secret));
         assert!(classify_path(".env").contains(&PathClass::Secret));
+        for secret in [
+            "HEAD:.env",
+            "HEAD~1:config/.env.production",
+            "/proc/1/environ",
+            "/proc/*/environ",
+            "/proc/$$/environ",
+            "/proc/self/task/1/environ",
+            "/proc/self/mem",
+            "/proc/1/*",
+            "/proc/1/e?viron",
+        ] {
+            assert!(
+                classify_path(secret).contains(&PathClass::Secret),
+                "{secret}"
+            );
+        }
+        assert!(!classify_path("/proc/cpuinfo").contains(&PathClass::Secret));
+        assert!(!classify_path("/proc/1/status").contains(&PathClass::Secret));
+        for (raw, dir, class) in [
+            ("shadow", "/etc", PathClass::Secret),
+            ("passwd", "/etc/", PathClass::CriticalSystem),
+            ("*", "/", PathClass::Root),
+            (".", "~", PathClass::Home),
+            ("*", "..", PathClass::Parent),
+            ("known_hosts", "~/.ssh", PathClass::Secret),
+            ("x", "/etc/cron.d", PathClass::Persistence),
+        ] {
+            assert!(
+                classify_path_in(raw, &[dir.to_owned()]).contains(&class),
+                "{raw} in {dir}: {class:?}"
+            );
+            assert!(!classify_path(raw).contains(&class), "{raw}: {class:?}");
+        }
+        assert_eq!(join_directory("/etc", "/tmp/x"), None);
+        assert_eq!(join_directory("/etc", "https://x"), None);
+        assert_eq!(join_directory("/", "x"), Some("/x".to_owned()));
         assert!(!classify_path(".env.example").contains(&PathClass::Secret));
         assert!(classify_path("~/.bashrc").contains(&PathClass::Persistence));
         assert!(classify_path("/dev/sda").contains(&PathClass::Device));

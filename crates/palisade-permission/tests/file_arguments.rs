@@ -70,6 +70,35 @@ fn reading_a_denied_path_through_a_command_is_denied() {
     }
 }
 
+/// A relative path after `cd` (or under `env -C`) names a file under that directory, and the
+/// path rules see it there.
+#[test]
+fn paths_after_a_change_of_directory_are_matched_where_they_are() {
+    let g = gate(DENY_SECRETS);
+    for line in [
+        "cd sub && cat .env",
+        "cd ~/.ssh && cat id_rsa",
+        "cd .ssh; cat config",
+        "cd sub; cd .ssh && less key",
+        "env -C .ssh cat key",
+        "cd .ssh && cp key /tmp/k",
+        "cd .ssh && cat < key",
+        "cd /work/repo/.ssh && sed -n 1p key",
+    ] {
+        let d = g.decide_shell(line);
+        assert_eq!(d.verdict, Verdict::Deny, "{line}: {:?}", d.reasons);
+        assert!(
+            d.reasons.iter().any(|r| r.contains("secrets stay put")),
+            "{line}: {:?}",
+            d.reasons
+        );
+    }
+    for line in ["cd src && cat main.rs", "cd docs; cat index.md"] {
+        let d = g.decide_shell(line);
+        assert_ne!(d.verdict, Verdict::Deny, "{line}: {:?}", d.reasons);
+    }
+}
+
 #[test]
 fn other_paths_and_non_file_words_are_not_affected() {
     let g = gate(DENY_SECRETS);

@@ -144,7 +144,13 @@ pub struct SimpleCommand {
     /// Variable assignments that apply to this command (`PAGER=less git log`, `env X=1 …`).
     /// For a line with only assignments (`x=$(…)`), `argv` is empty.
     pub assignments: Vec<(String, Word)>,
-    /// File redirections of this command (and of compound commands around it).
+    /// Directories wrappers start the command in, outermost first: `env -C DIR`,
+    /// `sudo -D DIR`, and `/` for `chroot` and `sudo -R` (relative paths then name files
+    /// under the new root's `/`). Empty when the command starts where the line does. A
+    /// `cd` on the line is a command of its own.
+    pub directories: Vec<Word>,
+    /// File redirections of this command (and of compound commands around it), and the
+    /// files its wrappers read or write themselves (`xargs -a FILE`, `time -o FILE`).
     pub redirects: Vec<Redirect>,
     /// Where standard input comes from.
     pub stdin: Stdin,

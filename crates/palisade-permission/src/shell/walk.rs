@@ -16,6 +16,8 @@ pub(crate) struct Context {
     wrappers: Vec<String>,
     elevated: bool,
     remote: Option<String>,
+    /// Directories wrappers start commands in (`env -C DIR sh -c …`).
+    directories: Vec<Word>,
     redirects: Vec<Redirect>,
     stdin: Option<Stdin>,
     function: Option<String>,
@@ -793,6 +795,8 @@ impl Walker {
                 wrappers: ctx.wrappers.clone(),
                 elevated: ctx.elevated,
                 remote: ctx.remote.clone(),
+                directories: ctx.directories.clone(),
+                files: Vec::new(),
                 extra_args: false,
                 assignments: Vec::new(),
             };
@@ -909,6 +913,8 @@ impl Walker {
             wrappers: ctx.wrappers.clone(),
             elevated: ctx.elevated,
             remote: ctx.remote.clone(),
+            directories: ctx.directories.clone(),
+            files: Vec::new(),
             extra_args: false,
             assignments,
         };
@@ -951,6 +957,17 @@ impl Walker {
                     state.elevated |= exec.elevated;
                     state.extra_args |= exec.extra_args;
                     state.assignments.extend(exec.assignments);
+                    state.directories.extend(exec.directories);
+                    state
+                        .files
+                        .extend(exec.files.into_iter().map(|(target, write)| Redirect {
+                            access: if write {
+                                RedirectAccess::Write
+                            } else {
+                                RedirectAccess::Read
+                            },
+                            target,
+                        }));
                     let rest: Vec<Word> = argv
                         .get(exec.skip..)
                         .map(<[Word]>::to_vec)
@@ -965,6 +982,7 @@ impl Walker {
                     inner.wrappers = state.wrappers.clone();
                     inner.wrappers.push(script.label.clone());
                     inner.elevated = state.elevated || script.elevated;
+                    inner.directories.clone_from(&state.directories);
                     if script.remote.is_some() {
                         inner.remote.clone_from(&script.remote);
                     }
@@ -1013,6 +1031,7 @@ impl Walker {
                         inner.wrappers = state.wrappers.clone();
                         inner.wrappers.push(format!("{name} <<<"));
                         inner.elevated = state.elevated;
+                        inner.directories.clone_from(&state.directories);
                         inner.redirects.clear();
                         inner.stdin = None;
                         match text.as_literal() {
@@ -1047,7 +1066,8 @@ impl Walker {
             remote: state.remote,
             extra_args: state.extra_args,
             assignments: state.assignments,
-            redirects: ctx.redirects.clone(),
+            directories: state.directories,
+            redirects: ctx.redirects.iter().cloned().chain(state.files).collect(),
             stdin: ctx.stdin.clone().unwrap_or(if pos.stdin_piped {
                 Stdin::Pipe
             } else {
@@ -1070,6 +1090,9 @@ struct CommandState {
     wrappers: Vec<String>,
     elevated: bool,
     remote: Option<String>,
+    directories: Vec<Word>,
+    /// Files wrappers read or write themselves (`time -o FILE`), as redirections.
+    files: Vec<Redirect>,
     extra_args: bool,
     assignments: Vec<(String, Word)>,
 }

@@ -32,6 +32,16 @@ impl Word {
         }
     }
 
+    /// A word with the same run-time flags as this one and the text `text` (a part of it,
+    /// like the value of `--chdir=DIR`).
+    pub(crate) fn with_text(&self, text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            opaque: self.opaque,
+            glob: self.glob,
+        }
+    }
+
     /// An opaque word shown as `text`.
     pub fn opaque(text: impl Into<String>) -> Self {
         Self {

@@ -32,6 +32,12 @@ pub(crate) struct Exec {
     pub elevated: bool,
     pub extra_args: bool,
     pub assignments: Vec<(String, Word)>,
+    /// Directories the wrapped command starts in (`env -C DIR`, `sudo -D DIR`, `/` of
+    /// `chroot`'s new root).
+    pub directories: Vec<Word>,
+    /// Files the wrapper itself reads (`xargs -a FILE`) or writes (`time -o FILE`), with
+    /// `true` for a write.
+    pub files: Vec<(Word, bool)>,
 }
 
 pub(crate) struct Script {
@@ -86,6 +92,12 @@ struct WrapperSpec {
     numeric_flag: bool,
     /// Options after which nothing else runs (`command -v`, `ionice -p PID`).
     no_command_options: &'static [&'static str],
+    /// Valued options whose value is the directory the command starts in.
+    directory_options: &'static [&'static str],
+    /// Valued options whose value is a file the wrapper reads.
+    read_options: &'static [&'static str],
+    /// Valued options whose value is a file the wrapper writes.
+    write_options: &'static [&'static str],
     behaviour: Behaviour,
 }
 
@@ -140,6 +152,9 @@ const WRAPPERS: &[WrapperSpec] = &[
             "-V",
             "--version",
         ],
+        directory_options: &["-D", "--chdir", "-R", "--chroot"],
+        read_options: &[],
+        write_options: &[],
         behaviour: Behaviour::Elevates,
     },
     WrapperSpec {
@@ -152,6 +167,9 @@ const WRAPPERS: &[WrapperSpec] = &[
         assignments: false,
         numeric_flag: false,
         no_command_options: &["-L", "-C"],
+        directory_options: &[],
+        read_options: &[],
+        write_options: &[],
         behaviour: Behaviour::Elevates,
     },
     WrapperSpec {
@@ -164,6 +182,9 @@ const WRAPPERS: &[WrapperSpec] = &[
         assignments: false,
         numeric_flag: false,
         no_command_options: &[],
+        directory_options: &[],
+        read_options: &[],
+        write_options: &[],
         behaviour: Behaviour::Elevates,
     },
     WrapperSpec {
@@ -184,6 +205,9 @@ const WRAPPERS: &[WrapperSpec] = &[
         assignments: true,
         numeric_flag: false,
         no_command_options: &[],
+        directory_options: &["-C", "--chdir"],
+        read_options: &[],
+        write_options: &[],
         behaviour: Behaviour::Runs,
     },
     WrapperSpec {
@@ -196,6 +220,9 @@ const WRAPPERS: &[WrapperSpec] = &[
         assignments: false,
         numeric_flag: true,
         no_command_options: &[],
+        directory_options: &[],
+        read_options: &[],
+        write_options: &[],
         behaviour: Behaviour::Runs,
     },
     WrapperSpec {
@@ -208,6 +235,9 @@ const WRAPPERS: &[WrapperSpec] = &[
         assignments: false,
         numeric_flag: false,
         no_command_options: &["-p", "-P", "-u", "--pid", "--pgid", "--uid"],
+        directory_options: &[],
+        read_options: &[],
+        write_options: &[],
         behaviour: Behaviour::Runs,
     },
     WrapperSpec {
@@ -220,6 +250,9 @@ const WRAPPERS: &[WrapperSpec] = &[
         assignments: false,
         numeric_flag: false,
         no_command_options: &[],
+        directory_options: &[],
+        read_options: &[],
+        write_options: &[],
         behaviour: Behaviour::Runs,
     },
     WrapperSpec {
@@ -232,6 +265,9 @@ const WRAPPERS: &[WrapperSpec] = &[
         assignments: false,
         numeric_flag: false,
         no_command_options: &[],
+        directory_options: &[],
+        read_options: &[],
+        write_options: &[],
         behaviour: Behaviour::Runs,
     },
     WrapperSpec {
@@ -244,6 +280,9 @@ const WRAPPERS: &[WrapperSpec] = &[
         assignments: false,
         numeric_flag: false,
         no_command_options: &[],
+        directory_options: &[],
+        read_options: &[],
+        write_options: &["-o", "--output"],
         behaviour: Behaviour::Runs,
     },
     WrapperSpec {
@@ -256,6 +295,9 @@ const WRAPPERS: &[WrapperSpec] = &[
         assignments: false,
         numeric_flag: false,
         no_command_options: &[],
+        directory_options: &[],
+        read_options: &[],
+        write_options: &[],
         behaviour: Behaviour::Runs,
     },
     WrapperSpec {
@@ -268,6 +310,9 @@ const WRAPPERS: &[WrapperSpec] = &[
         assignments: false,
         numeric_flag: false,
         no_command_options: &[],
+        directory_options: &[],
+        read_options: &[],
+        write_options: &[],
         behaviour: Behaviour::Runs,
     },
     WrapperSpec {
@@ -280,6 +325,9 @@ const WRAPPERS: &[WrapperSpec] = &[
         assignments: false,
         numeric_flag: false,
         no_command_options: &[],
+        directory_options: &[],
+        read_options: &[],
+        write_options: &[],
         behaviour: Behaviour::Elevates,
     },
     WrapperSpec {
@@ -292,6 +340,9 @@ const WRAPPERS: &[WrapperSpec] = &[
         assignments: false,
         numeric_flag: false,
         no_command_options: &["-v", "-V"],
+        directory_options: &[],
+        read_options: &[],
+        write_options: &[],
         behaviour: Behaviour::Runs,
     },
     WrapperSpec {
@@ -304,6 +355,9 @@ const WRAPPERS: &[WrapperSpec] = &[
         assignments: false,
         numeric_flag: false,
         no_command_options: &[],
+        directory_options: &[],
+        read_options: &[],
+        write_options: &[],
         behaviour: Behaviour::Runs,
     },
     WrapperSpec {
@@ -334,6 +388,9 @@ const WRAPPERS: &[WrapperSpec] = &[
         assignments: false,
         numeric_flag: false,
         no_command_options: &["--show-limits"],
+        directory_options: &[],
+        read_options: &["-a", "--arg-file"],
+        write_options: &[],
         behaviour: Behaviour::AppendsInput,
     },
 ];
@@ -411,6 +468,8 @@ struct Skipped {
     next: usize,
     /// Options seen, as written (`-u`, `--user`, `-c`).
     seen: Vec<String>,
+    /// The values of valued options, with the option (`("-C", DIR)`, `("--chdir", DIR)`).
+    values: Vec<(String, Word)>,
     assignments: Vec<(String, Word)>,
 }
 
@@ -427,6 +486,7 @@ fn skip_options(
     let mut skipped = Skipped {
         next: 1,
         seen: Vec::new(),
+        values: Vec::new(),
         assignments: Vec::new(),
     };
     while let Some(word) = argv.get(skipped.next) {
@@ -444,6 +504,11 @@ fn skip_options(
             };
             let key = format!("--{key}");
             if long_valued.contains(&key.as_str()) {
+                let value = match long.split_once('=') {
+                    Some((_, value)) => Some(word.with_text(value)),
+                    None => argv.get(skipped.next + 1).cloned(),
+                };
+                skipped.values.extend(value.map(|v| (key.clone(), v)));
                 skipped.next += if has_value { 1 } else { 2 };
             } else if long_flags.contains(&key.as_str()) {
                 skipped.next += 1;
@@ -465,7 +530,14 @@ fn skip_options(
                 skipped.seen.push(format!("-{c}"));
                 if valued.contains(c) {
                     // The value is the rest of this word, or the next word.
-                    takes_next = short.get(i + c.len_utf8()..).is_none_or(str::is_empty);
+                    let rest = short.get(i + c.len_utf8()..).unwrap_or("");
+                    takes_next = rest.is_empty();
+                    let value = if takes_next {
+                        argv.get(skipped.next + 1).cloned()
+                    } else {
+                        Some(word.with_text(rest))
+                    };
+                    skipped.values.extend(value.map(|v| (format!("-{c}"), v)));
                     break;
                 }
                 if !flags.contains(c) {
@@ -538,12 +610,34 @@ fn generic(spec: &WrapperSpec, name: &str, argv: &[Word]) -> Unwrap {
     {
         return Unwrap::SelfOnly;
     }
+    let mut directories = Vec::new();
+    let mut files = Vec::new();
+    for (option, value) in skipped.values {
+        let option = option.as_str();
+        if matches!((name, option), ("sudo", "-R" | "--chroot")) {
+            // The command starts at the new root's `/`, which holds its own `/etc`.
+            directories.push(Word::literal("/"));
+        } else if spec.directory_options.contains(&option) {
+            directories.push(value);
+        } else if spec.read_options.contains(&option) {
+            files.push((value, false));
+        } else if spec.write_options.contains(&option) {
+            files.push((value, true));
+        }
+    }
+    if name == "chroot" {
+        // chroot changes to the new root's `/` unless told `--skip-chdir`; either way
+        // relative paths may be read against `/`.
+        directories.push(Word::literal("/"));
+    }
     Unwrap::Exec(Exec {
         skip: skipped.next + spec.operands,
         label: name.to_owned(),
         elevated: spec.behaviour == Behaviour::Elevates,
         extra_args: spec.behaviour == Behaviour::AppendsInput,
         assignments: skipped.assignments,
+        directories,
+        files,
     })
 }
 
@@ -613,6 +707,8 @@ fn busybox(argv: &[Word]) -> Unwrap {
             elevated: false,
             extra_args: false,
             assignments: Vec::new(),
+            directories: Vec::new(),
+            files: Vec::new(),
         }),
         None => Unwrap::SelfOnly,
     }
@@ -792,6 +888,8 @@ fn watch(argv: &[Word]) -> Unwrap {
             elevated: false,
             extra_args: false,
             assignments: Vec::new(),
+            directories: Vec::new(),
+            files: Vec::new(),
         });
     }
     // Without -x, watch joins its arguments and runs them with `sh -c`.
@@ -839,6 +937,8 @@ fn flock(argv: &[Word]) -> Unwrap {
         elevated: false,
         extra_args: false,
         assignments: Vec::new(),
+        directories: Vec::new(),
+        files: Vec::new(),
     })
 }
 
