@@ -384,7 +384,14 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
             if spec.role.contains(&risk_table::Role::Downloads) && line.download.is_none() {
                 line.download = Some(who.to_owned());
             }
-            if spec.role.contains(&risk_table::Role::Network) && line.network.is_none() {
+            let talks = spec.role.iter().any(|role| match role {
+                risk_table::Role::Network => true,
+                risk_table::Role::NetworkOn(subs) => {
+                    first_operand(&args, spec.global_valued).is_some_and(|s| subs.contains(&s))
+                }
+                _ => false,
+            });
+            if talks && line.network.is_none() {
                 line.network = Some(who.to_owned());
             }
             if spec.role.contains(&risk_table::Role::RunsCode)
@@ -441,6 +448,59 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
             line.secret = Some(who.to_owned());
         }
     }
+    // Builtins that assign a variable named by an argument: `printf -v PS4 …`,
+    // `read 'BASH_CMDS[ls]'`, `mapfile`, `getopts`, `wait -p`, and name references
+    // (`declare -n r=PS4; r=…`) assign it as `NAME=value` does.
+    for var in assigned_variables(name, &args) {
+        let base = var.split('[').next().unwrap_or(var);
+        if let Some(why) = risk_table::dangerous_variable(base) {
+            out.push(finding(RiskLevel::High, &format!("{name} {var}"), why));
+        }
+    }
+    if matches!(name, "declare" | "typeset" | "local")
+        && args.iter().any(|a| has_flag(&a.text, &["-n"]))
+        && args
+            .iter()
+            .any(|a| !a.text.starts_with('-') && !a.text.contains('='))
+    {
+        out.push(finding(
+            RiskLevel::Medium,
+            who,
+            "declares a name reference whose target the next assignment sets",
+        ));
+    }
+    // Programs that print the environment of processes or expose it to a query.
+    if environment_dump(name, &args) {
+        out.push(finding(
+            RiskLevel::Medium,
+            who,
+            "prints environment variables, which may hold secrets",
+        ));
+        if line.secret.is_none() {
+            line.secret = Some(who.to_owned());
+        }
+    }
+    if matches!(name, "jq" | "gojq" | "jaq")
+        && args
+            .iter()
+            .any(|a| mentions_word(&a.text, "import") || mentions_word(&a.text, "include"))
+    {
+        out.push(finding(
+            RiskLevel::Medium,
+            who,
+            "loads a module or data file the program names (`import`, `include`)",
+        ));
+    }
+    if name == "umask"
+        && let Some(mask) = args.iter().find(|a| !a.text.starts_with('-'))
+        && !keeps_others_from_writing(&mask.text)
+    {
+        out.push(finding(
+            RiskLevel::Medium,
+            who,
+            "lets files created later be writable by group or others",
+        ));
+    }
     // `:(){ :|:& };:` — a function that pipes itself into itself.
     if command.function.as_deref() == Some(name)
         && (command.stdout_piped || matches!(command.stdin, Stdin::Pipe))
@@ -489,6 +549,149 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
         ));
     }
     out
+}
+
+/// The variables a builtin assigns by name (`printf -v NAME`, `read NAME…`, `read -a NAME`,
+/// `mapfile NAME`, `getopts OPTSTRING NAME`, `wait -p NAME`), and the targets of name
+/// references (`declare -n REF=NAME`), as written (subscripts kept).
+fn assigned_variables<'a>(name: &str, args: &[&'a Word]) -> Vec<&'a str> {
+    // Options taking a value, and the option whose value is a variable name.
+    let (valued, naming): (&str, Option<char>) = match name {
+        "printf" => ("v", Some('v')),
+        "read" => ("adinNptu", Some('a')),
+        "mapfile" | "readarray" => ("dnOsuCc", None),
+        "wait" => ("p", Some('p')),
+        "getopts" => ("", None),
+        "declare" | "typeset" | "local" => {
+            if !args.iter().any(|a| has_flag(&a.text, &["-n"])) {
+                return Vec::new();
+            }
+            return args
+                .iter()
+                .filter_map(|a| a.text.split_once('=').map(|(_, target)| target))
+                .collect();
+        }
+        _ => return Vec::new(),
+    };
+    let mut names = Vec::new();
+    let mut operands = Vec::new();
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        let text = arg.text.as_str();
+        i += 1;
+        if text == "--" {
+            operands.extend(args.get(i..).unwrap_or(&[]).iter().map(|a| a.text.as_str()));
+            break;
+        }
+        let Some(flags) = text.strip_prefix('-').filter(|f| !f.is_empty()) else {
+            operands.push(text);
+            continue;
+        };
+        for (at, c) in flags.char_indices() {
+            if !valued.contains(c) {
+                continue;
+            }
+            let rest = flags.get(at + c.len_utf8()..).unwrap_or("");
+            let value = if rest.is_empty() {
+                i += 1;
+                args.get(i - 1).map(|a| a.text.as_str())
+            } else {
+                Some(rest)
+            };
+            if Some(c) == naming {
+                names.extend(value);
+            }
+            break;
+        }
+    }
+    match name {
+        // `printf -v NAME FORMAT…`: the operands are the format and its arguments.
+        "printf" | "wait" => {}
+        "getopts" => names.extend(operands.get(1).copied()),
+        _ => names.extend(operands),
+    }
+    names
+}
+
+/// Whether a command prints the environment of processes, or a query reads it: `ps e` (BSD
+/// option `e`), `jq env` / `jq '$ENV'`, `yq 'env(NAME)'` / `strenv` / `envsubst`.
+fn environment_dump(name: &str, args: &[&Word]) -> bool {
+    match name {
+        "ps" => {
+            // Options whose value is the next word (`-o pid,etime`, BSD `o pid,etime`).
+            let mut value_next = false;
+            args.iter().any(|a| {
+                let text = a.text.as_str();
+                if std::mem::take(&mut value_next) {
+                    return false;
+                }
+                if let Some(long) = text.strip_prefix("--") {
+                    value_next = !long.contains('=')
+                        && matches!(
+                            long,
+                            "format"
+                                | "sort"
+                                | "pid"
+                                | "ppid"
+                                | "sid"
+                                | "tty"
+                                | "user"
+                                | "User"
+                                | "group"
+                                | "Group"
+                                | "cols"
+                                | "columns"
+                                | "rows"
+                                | "lines"
+                                | "width"
+                                | "quick-pid"
+                        );
+                    return false;
+                }
+                if let Some(short) = text.strip_prefix('-') {
+                    value_next = short.ends_with(|c| "CGgOopqstUu".contains(c));
+                    return false;
+                }
+                if !text.bytes().all(|b| b.is_ascii_alphabetic()) {
+                    return false;
+                }
+                value_next = text.ends_with(['o', 'O', 'p', 't', 'U', 'k']);
+                text.contains('e')
+            })
+        }
+        "jq" | "gojq" | "jaq" => args
+            .iter()
+            .any(|a| a.text.contains("$ENV") || mentions_word(&a.text, "env")),
+        "yq" => args.iter().any(|a| {
+            mentions_word(&a.text, "env")
+                || mentions_word(&a.text, "strenv")
+                || mentions_word(&a.text, "envsubst")
+                || a.text.contains("$ENV")
+        }),
+        _ => false,
+    }
+}
+
+/// Whether `word` appears in `text` as an identifier of a query language: not after a
+/// letter, digit, `_`, `.` or `$`, and not before a letter, digit or `_` (`env`, `env.HOME`,
+/// `env(X)`; not `.env`, `$env`, `environment`).
+fn mentions_word(text: &str, word: &str) -> bool {
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    text.match_indices(word).any(|(at, _)| {
+        let before = at.checked_sub(1).and_then(|i| text.as_bytes().get(i));
+        let after = text.as_bytes().get(at + word.len());
+        !before.is_some_and(|&b| ident(b) || b == b'.' || b == b'$')
+            && !after.is_some_and(|&b| ident(b))
+    })
+}
+
+/// Whether a `umask` argument keeps write permission from group and others (`022`, `077`,
+/// `0027`); symbolic masks and anything else count as not.
+fn keeps_others_from_writing(mask: &str) -> bool {
+    !mask.is_empty()
+        && mask.len() <= 4
+        && mask.bytes().all(|b| (b'0'..=b'7').contains(&b))
+        && u32::from_str_radix(mask, 8).is_ok_and(|m| m & 0o022 == 0o022)
 }
 
 /// Whether a code-running command takes its code from outside the line: standard input, a
@@ -541,6 +744,26 @@ fn path_candidates(text: &str) -> impl Iterator<Item = &str> {
 /// ([`LineFacts::directories`]), those places first.
 fn rate_path_access(who: &str, word: &Word, write: bool, line: &mut LineFacts) -> Vec<Finding> {
     let mut out = Vec::new();
+    // bash opens a connection for a redirection to `/dev/tcp/HOST/PORT` or `/dev/udp/…`
+    // (bash(1), REDIRECTION), which can send and receive: `<>` reads too, and so can a
+    // later `<&3`.
+    if let Some(address) = ["/dev/tcp/", "/dev/udp/"]
+        .iter()
+        .find_map(|prefix| word.text.strip_prefix(prefix))
+    {
+        if line.network.is_none() {
+            line.network = Some(who.to_owned());
+        }
+        if line.download.is_none() {
+            line.download = Some(who.to_owned());
+        }
+        out.push(finding(
+            RiskLevel::High,
+            who,
+            &format!("opens a network connection to `{address}` (bash's /dev/tcp)"),
+        ));
+        return out;
+    }
     for text in path_candidates(&word.text) {
         if risk_table::is_harmless_sink(text) {
             continue;
@@ -690,6 +913,10 @@ fn holds(
         Cond::Any(conds) => conds
             .iter()
             .any(|c| holds(c, args, global, classes, directories)),
+        Cond::All(conds) => conds
+            .iter()
+            .all(|c| holds(c, args, global, classes, directories)),
+        Cond::NoArgs => args.is_empty(),
     }
 }
 

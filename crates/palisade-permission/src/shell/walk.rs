@@ -494,8 +494,34 @@ impl Walker {
             ast::CompoundCommand::BraceGroup(group) => self.compound_list(&group.list, depth, ctx),
             ast::CompoundCommand::Subshell(sub) => self.compound_list(&sub.list, depth, ctx),
             ast::CompoundCommand::ForClause(clause) => {
+                let mut values = Vec::new();
                 for value in clause.values.iter().flatten() {
-                    self.word(&value.value, depth, ctx);
+                    values.push(self.word(&value.value, depth, ctx));
+                }
+                // The loop assigns its variable like `NAME=value` does: `for PS4 in
+                // '$(cmd)'; do set -x; …` runs cmd. Recorded as an assignment-only command,
+                // so the risk model rates the name.
+                if super::super::risk_table::dangerous_variable(&clause.variable_name).is_some() {
+                    let value = match values.as_slice() {
+                        [one] => one.clone(),
+                        _ => Word::opaque(shorten(
+                            &values
+                                .iter()
+                                .map(|w| w.text.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                        )),
+                    };
+                    let state = CommandState {
+                        wrappers: ctx.wrappers.clone(),
+                        elevated: ctx.elevated,
+                        remote: ctx.remote.clone(),
+                        directories: ctx.directories.clone(),
+                        files: Vec::new(),
+                        extra_args: false,
+                        assignments: vec![(clause.variable_name.clone(), value)],
+                    };
+                    self.emit(Vec::new(), state, pos, depth, ctx, 0);
                 }
                 self.compound_list(&clause.body.list, depth, ctx);
             }

@@ -458,6 +458,10 @@ pub(crate) fn unwrap(name: &str, argv: &[Word]) -> Unwrap {
         "flock" => flock(argv),
         "find" => find(argv),
         "parallel" => parallel(argv),
+        "mapfile" | "readarray" => callback(name, argv, "dnOsuc", false),
+        "compgen" | "complete" => callback(name, argv, "oAGWFXPS", true),
+        "history" => history(argv),
+        "fc" => fc(argv),
         _ => Unwrap::Not,
     }
 }
@@ -778,6 +782,88 @@ fn trap(argv: &[Word]) -> Unwrap {
             Unwrap::Script(Script::local(action.clone(), "trap"))
         }
         _ => Unwrap::SelfOnly,
+    }
+}
+
+/// `mapfile -C CODE` (and `readarray`) evaluates CODE after every `-c` lines it reads;
+/// `compgen -C COMMAND` runs COMMAND for its completions (`complete -C` registers it for
+/// later), and `compgen -W WORDS` expands WORDS, so `compgen -W '$(cmd)' x` runs cmd (bash(1),
+/// SHELL BUILTIN COMMANDS; checked against bash 5.2). `valued` lists the other options that
+/// take a value; `words` says whether `-W` expands.
+fn callback(name: &str, argv: &[Word], valued: &str, words: bool) -> Unwrap {
+    let mut i = 1;
+    while let Some(word) = argv.get(i) {
+        let Some(text) = word.as_literal() else {
+            return Unwrap::Opaque(format!(
+                "`{name}`: option `{}` is only known at run time",
+                word.text
+            ));
+        };
+        if text == "--" || !text.starts_with('-') || text == "-" {
+            break;
+        }
+        let mut value_next = false;
+        for (at, c) in text.char_indices().skip(1) {
+            if c != 'C' && !(c == 'W' && words) && !valued.contains(c) {
+                continue;
+            }
+            let rest = text.get(at + c.len_utf8()..).unwrap_or("");
+            let value = if rest.is_empty() {
+                value_next = true;
+                argv.get(i + 1).cloned()
+            } else {
+                Some(word.with_text(rest))
+            };
+            match (c, value) {
+                ('C', Some(code)) => {
+                    return Unwrap::Script(Script::local(code, format!("{name} -C")));
+                }
+                ('W', Some(list)) if list.opaque || list.text.contains(['$', '`']) => {
+                    return Unwrap::Opaque(format!(
+                        "`{name} -W {}` expands its word list at run time, substitutions included",
+                        list.text
+                    ));
+                }
+                _ => {}
+            }
+            break;
+        }
+        i += if value_next { 2 } else { 1 };
+    }
+    Unwrap::SelfOnly
+}
+
+/// `history -s TEXT…` adds TEXT to the history, which `fc -s` then runs: analysed as a
+/// script, like an alias value.
+fn history(argv: &[Word]) -> Unwrap {
+    match argv.iter().position(|w| w.text == "-s") {
+        Some(at) => {
+            let text = argv
+                .get(at + 1..)
+                .map(join)
+                .unwrap_or_else(|| Word::literal(""));
+            if text.text.is_empty() {
+                return Unwrap::SelfOnly;
+            }
+            Unwrap::Script(Script::local(text, "history -s"))
+        }
+        None => Unwrap::SelfOnly,
+    }
+}
+
+/// `fc` runs commands from the history (`fc -s`, or an editor's output with `fc -e`); only
+/// `fc -l` lists them. History may come from before the line.
+fn fc(argv: &[Word]) -> Unwrap {
+    let lists = argv
+        .get(1)
+        .and_then(Word::as_literal)
+        .is_some_and(|t| t.starts_with('-') && t.contains('l') && !t.contains(['s', 'e']));
+    if lists {
+        Unwrap::SelfOnly
+    } else {
+        Unwrap::Opaque(
+            "`fc` runs commands from the shell history, only known at run time".to_owned(),
+        )
     }
 }
 
