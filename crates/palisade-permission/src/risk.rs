@@ -391,6 +391,15 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
                 }
                 _ => false,
             });
+            let reads_secret = spec.role.iter().any(|role| match role {
+                risk_table::Role::SecretOn(subs) => {
+                    first_operand(&args, spec.global_valued).is_some_and(|s| subs.contains(&s))
+                }
+                _ => false,
+            });
+            if reads_secret && line.secret.is_none() {
+                line.secret = Some(who.to_owned());
+            }
             if talks && line.network.is_none() {
                 line.network = Some(who.to_owned());
             }
@@ -801,6 +810,17 @@ fn rate_one_path(
                     RiskLevel::High,
                     who,
                     &format!("touches the secret `{text}`"),
+                ));
+            }
+            // A raw disk or memory holds every file and secret on it.
+            (PathClass::Device, false) => {
+                if line.secret.is_none() {
+                    line.secret = Some(who.to_owned());
+                }
+                out.push(finding(
+                    RiskLevel::High,
+                    who,
+                    &format!("reads the raw device `{text}`, with every secret on it"),
                 ));
             }
             (PathClass::Persistence, true) => out.push(finding(

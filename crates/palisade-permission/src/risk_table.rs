@@ -59,6 +59,8 @@ pub(crate) enum Role {
     Network,
     /// Sends data over the network with these subcommands (`git push`, not `git log`).
     NetworkOn(&'static [&'static str]),
+    /// Reads credentials with these subcommands (`git credential fill`).
+    SecretOn(&'static [&'static str]),
     /// Runs code it is given (shells, interpreters): with input from a pipe, a process
     /// substitution or a file, it runs whatever that is.
     RunsCode,
@@ -445,6 +447,20 @@ const SORT_FLAGS: &[&str] = &[
     "--check",
     "--ignore-leading-blanks",
     "--dictionary-order",
+];
+
+/// git's credential helpers, which print stored passwords and tokens (`git credential fill`).
+const GIT_CREDENTIALS: &[&str] = &[
+    "credential",
+    "credential-store",
+    "credential-cache",
+    "credential-cache--daemon",
+    "credential-osxkeychain",
+    "credential-libsecret",
+    "credential-manager",
+    "credential-manager-core",
+    "credential-gnome-keyring",
+    "credential-wincred",
 ];
 
 const GIT_READ: &[&str] = &[
@@ -1295,6 +1311,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                     "--receive-pack",
                     "--exec=",
                     "--ext-diff",
+                    "--filters",
                     "--textconv",
                     "--open-files-in-pager",
                     "--output",
@@ -1416,6 +1433,11 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                 "creates, renames, copies or re-points a branch",
             ),
             rule(
+                &[Cond::Sub(GIT_CREDENTIALS)],
+                High,
+                "reads or changes stored credentials",
+            ),
+            rule(
                 &[Cond::Sub(&["help"]), Cond::Flag(&["-w", "--web"])],
                 Medium,
                 "opens a web browser (web.browser may name any program)",
@@ -1465,25 +1487,28 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             ),
         ],
         known_flags: None,
-        role: &[Role::NetworkOn(&[
-            "push",
-            "fetch",
-            "pull",
-            "clone",
-            "ls-remote",
-            "remote",
-            "submodule",
-            "archive",
-            "send-email",
-            "send-pack",
-            "fetch-pack",
-            "http-fetch",
-            "http-push",
-            "svn",
-            "p4",
-            "lfs",
-            "imap-send",
-        ])],
+        role: &[
+            Role::SecretOn(GIT_CREDENTIALS),
+            Role::NetworkOn(&[
+                "push",
+                "fetch",
+                "pull",
+                "clone",
+                "ls-remote",
+                "remote",
+                "submodule",
+                "archive",
+                "send-email",
+                "send-pack",
+                "fetch-pack",
+                "http-fetch",
+                "http-push",
+                "svn",
+                "p4",
+                "lfs",
+                "imap-send",
+            ]),
+        ],
         global_valued: &[
             "-C",
             "-c",

@@ -461,6 +461,7 @@ pub(crate) fn unwrap(name: &str, argv: &[Word]) -> Unwrap {
         "mapfile" | "readarray" => callback(name, argv, "dnOsuc", false),
         "compgen" | "complete" => callback(name, argv, "oAGWFXPS", true),
         "history" => history(argv),
+        "git" => git(argv),
         "fc" => fc(argv),
         _ => Unwrap::Not,
     }
@@ -865,6 +866,138 @@ fn fc(argv: &[Word]) -> Unwrap {
             "`fc` runs commands from the shell history, only known at run time".to_owned(),
         )
     }
+}
+
+/// git subcommands that run a command they are given: `git bisect run CMD ARGS…` (argv),
+/// and shell command strings for `rebase -x`/`--exec`, `difftool -x`/`--extcmd`,
+/// `submodule foreach`, `filter-branch --*-filter` and `send-email --*-cmd` (git's manual
+/// pages). git itself is kept as a command of its own.
+fn git(argv: &[Word]) -> Unwrap {
+    const GLOBAL_VALUED: &[&str] = &[
+        "-C",
+        "-c",
+        "--git-dir",
+        "--work-tree",
+        "--namespace",
+        "--super-prefix",
+        "--config-env",
+        "--exec-path",
+        "--list-cmds",
+        "--attr-source",
+    ];
+    let mut i = 1;
+    while let Some(word) = argv.get(i) {
+        let Some(text) = word.as_literal() else {
+            return Unwrap::Not;
+        };
+        if !text.starts_with('-') {
+            break;
+        }
+        i += if GLOBAL_VALUED.contains(&text) { 2 } else { 1 };
+    }
+    let Some(sub) = argv.get(i).and_then(Word::as_literal) else {
+        return Unwrap::Not;
+    };
+    let rest = argv.get(i + 1..).unwrap_or(&[]);
+    let script_options: &[&str] = match sub {
+        "bisect" => {
+            return match rest.split_first() {
+                Some((run, command)) if run.text == "run" && !command.is_empty() => {
+                    Unwrap::Spawns(vec![(command.to_vec(), "git bisect run".to_owned())])
+                }
+                _ => Unwrap::Not,
+            };
+        }
+        "submodule" => {
+            let at = rest.iter().position(|w| w.text == "foreach");
+            return match at.and_then(|at| rest.get(at + 1..)) {
+                Some(command) if !command.is_empty() => {
+                    let words: Vec<Word> = command
+                        .iter()
+                        .filter(|w| !matches!(w.text.as_str(), "--recursive" | "-q" | "--quiet"))
+                        .cloned()
+                        .collect();
+                    Unwrap::Script(Script {
+                        keep_self: true,
+                        ..Script::local(join(&words), "git submodule foreach")
+                    })
+                }
+                _ => Unwrap::Not,
+            };
+        }
+        "rebase" => &["-x", "--exec"],
+        "difftool" => &["-x", "--extcmd"],
+        "filter-branch" => &[
+            "--tree-filter",
+            "--index-filter",
+            "--msg-filter",
+            "--env-filter",
+            "--commit-filter",
+            "--parent-filter",
+            "--tag-name-filter",
+        ],
+        "send-email" => &[
+            "--to-cmd",
+            "--cc-cmd",
+            "--header-cmd",
+            "--sendmail-cmd",
+            "--smtp-server",
+        ],
+        _ => return Unwrap::Not,
+    };
+    let mut scripts = Vec::new();
+    let mut j = 0;
+    while let Some(word) = rest.get(j) {
+        j += 1;
+        let text = word.text.as_str();
+        for option in script_options {
+            // A short option may come in a group (`-ix CMD`, `-xCMD`): what follows its letter
+            // is the value, or the next word when nothing does.
+            let short = option
+                .strip_prefix('-')
+                .filter(|o| o.len() == 1)
+                .and_then(|letter| {
+                    let group = text.strip_prefix('-').filter(|g| !g.starts_with('-'))?;
+                    let at = group.find(letter)?;
+                    group.get(at + 1..)
+                });
+            let value = if text == *option || short == Some("") {
+                j += 1;
+                rest.get(j - 1).cloned()
+            } else if let Some(value) = short.filter(|v| !v.is_empty()).or_else(|| {
+                text.strip_prefix(option)
+                    .and_then(|v| v.strip_prefix('='))
+                    .filter(|_| option.starts_with("--"))
+            }) {
+                Some(word.with_text(value))
+            } else {
+                continue;
+            };
+            // `--smtp-server` is a host name unless it is a program's path.
+            if let Some(value) = value
+                && (*option != "--smtp-server" || value.text.starts_with(['/', '.']))
+            {
+                scripts.push(value);
+            }
+            break;
+        }
+    }
+    if scripts.is_empty() {
+        return Unwrap::Not;
+    }
+    let text = Word {
+        text: scripts
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        opaque: scripts.iter().any(|w| w.opaque),
+        glob: false,
+    };
+    Unwrap::Script(Script {
+        keep_self: true,
+        ..Script::local(text, format!("git {sub}"))
+    })
 }
 
 fn su(argv: &[Word]) -> Unwrap {
