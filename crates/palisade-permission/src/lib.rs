@@ -10,6 +10,7 @@ mod file_args;
 mod policy;
 pub mod risk;
 mod risk_table;
+mod sed;
 pub mod shell;
 mod store;
 #[cfg(feature = "tty")]

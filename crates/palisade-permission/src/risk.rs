@@ -500,6 +500,9 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
             "loads a module or data file the program names (`import`, `include`)",
         ));
     }
+    if matches!(name, "sed" | "gsed") {
+        rate_sed(who, &args, line, &mut out);
+    }
     if name == "umask"
         && let Some(mask) = args.iter().find(|a| !a.text.starts_with('-'))
         && !keeps_others_from_writing(&mask.text)
@@ -692,6 +695,54 @@ fn mentions_word(text: &str, word: &str) -> bool {
         !before.is_some_and(|&b| ident(b) || b == b'.' || b == b'$')
             && !after.is_some_and(|&b| ident(b))
     })
+}
+
+/// Findings for what a sed script does: files its `w` commands write and `r` commands read,
+/// and input it runs as commands. (Its `e COMMAND`s are analysed as scripts by the shell
+/// analysis.) A script in a file, or one `crate::sed` can't read, is high.
+fn rate_sed(who: &str, args: &[&Word], line: &mut LineFacts, out: &mut Vec<Finding>) {
+    if args.iter().any(|a| a.opaque) {
+        // An opaque argument already makes the command ask.
+        return;
+    }
+    let texts: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
+    let Some(script) = crate::sed::script_of(&texts).and_then(|(s, _)| crate::sed::parse(&s))
+    else {
+        out.push(finding(
+            RiskLevel::High,
+            who,
+            "has a sed script this analysis can't read (from a file, or unusual), which may write files or run commands",
+        ));
+        return;
+    };
+    for effect in script.effects {
+        match effect {
+            crate::sed::Effect::Write(file) => {
+                out.extend(rate_path_access(who, &Word::literal(file), true, line));
+            }
+            crate::sed::Effect::Read(file) => {
+                out.extend(rate_path_access(who, &Word::literal(file), false, line));
+            }
+            crate::sed::Effect::Run(_) => out.push(finding(
+                RiskLevel::Medium,
+                who,
+                "runs commands from its script (`e`)",
+            )),
+            crate::sed::Effect::RunRewritten(command) => out.push(finding(
+                RiskLevel::High,
+                who,
+                &format!(
+                    "runs `{}`, which sed rewrites before running (escapes, joined lines)",
+                    crate::shell::word::shorten(&command)
+                ),
+            )),
+            crate::sed::Effect::RunInput => out.push(finding(
+                RiskLevel::High,
+                who,
+                "runs text from its input as commands (`e`, `s///e`)",
+            )),
+        }
+    }
 }
 
 /// Whether a `umask` argument keeps write permission from group and others (`022`, `077`,

@@ -462,6 +462,7 @@ pub(crate) fn unwrap(name: &str, argv: &[Word]) -> Unwrap {
         "compgen" | "complete" => callback(name, argv, "oAGWFXPS", true),
         "history" => history(argv),
         "git" => git(argv),
+        "sed" | "gsed" => sed(argv),
         "fc" => fc(argv),
         _ => Unwrap::Not,
     }
@@ -997,6 +998,39 @@ fn git(argv: &[Word]) -> Unwrap {
     Unwrap::Script(Script {
         keep_self: true,
         ..Script::local(text, format!("git {sub}"))
+    })
+}
+
+/// The commands of a sed script's `e COMMAND`s, which sed runs with `sh -c` (see
+/// `crate::sed`); sed itself is kept as a command of its own.
+fn sed(argv: &[Word]) -> Unwrap {
+    if argv.iter().any(|w| w.opaque) {
+        return Unwrap::Not;
+    }
+    let texts: Vec<&str> = argv.iter().skip(1).map(|w| w.text.as_str()).collect();
+    let Some(script) = crate::sed::script_of(&texts).and_then(|(s, _)| crate::sed::parse(&s))
+    else {
+        return Unwrap::Not;
+    };
+    let mut commands = Vec::new();
+    for effect in script.effects {
+        match effect {
+            crate::sed::Effect::Run(command) => commands.push(command),
+            crate::sed::Effect::RunRewritten(command) => {
+                return Unwrap::Opaque(format!(
+                    "`sed` runs `{}`, which it rewrites before running (escapes, joined lines)",
+                    super::word::shorten(&command)
+                ));
+            }
+            _ => {}
+        }
+    }
+    if commands.is_empty() {
+        return Unwrap::Not;
+    }
+    Unwrap::Script(Script {
+        keep_self: true,
+        ..Script::local(Word::literal(commands.join("\n")), "sed e")
     })
 }
 
