@@ -697,7 +697,7 @@ impl Gate {
                 }
                 continue;
             }
-            for path in places(argument.path, directories) {
+            for path in places(&argument.path, directories) {
                 let path = path.as_str();
                 // A run-time word (`~/.ssh/id_rsa`, `$HOME/.env`) is matched as written; the
                 // command can't be allowed anyway.

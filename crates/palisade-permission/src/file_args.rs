@@ -329,8 +329,9 @@ const DD_OPERANDS: &[(&str, FileAccess)] = &[("if=", Read), ("of=", Write)];
 pub(crate) struct FileArgument<'a> {
     pub access: FileAccess,
     pub word: &'a Word,
-    /// The path inside the word (after `@` or `of=`), as written.
-    pub path: &'a str,
+    /// The path inside the word (after `@` or `of=`), as written; for a file a sed script
+    /// names (`w out`), the name from the script.
+    pub path: std::borrow::Cow<'a, str>,
 }
 
 /// The table by command name (looked up for every sub-command of every decision).
@@ -436,7 +437,7 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
                 found.push(FileArgument {
                     access,
                     word: value_word,
-                    path,
+                    path: path.into(),
                 });
             }
         }
@@ -448,7 +449,7 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
                     found.push(FileArgument {
                         access: *access,
                         word,
-                        path,
+                        path: path.into(),
                     });
                 }
             }
@@ -480,10 +481,45 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
         found.push(FileArgument {
             access,
             word,
-            path: &word.text,
+            path: word.text.as_str().into(),
         });
     }
+    if matches!(name, "sed" | "gsed") {
+        found.extend(sed_script_files(args));
+    }
     found
+}
+
+/// The files a sed script's `w`, `W`, `r` and `R` commands and `s///w` flags name (see
+/// `crate::sed`), as arguments of the first argument's word.
+fn sed_script_files(args: &[Word]) -> Vec<FileArgument<'_>> {
+    let Some(word) = args.first() else {
+        return Vec::new();
+    };
+    if args.iter().any(|w| w.opaque) {
+        return Vec::new();
+    }
+    let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
+    let Some(script) = crate::sed::script_of(&texts).and_then(|(s, _)| crate::sed::parse(&s))
+    else {
+        return Vec::new();
+    };
+    script
+        .effects
+        .into_iter()
+        .filter_map(|effect| {
+            let (access, file) = match effect {
+                crate::sed::Effect::Write(file) => (Write, file),
+                crate::sed::Effect::Read(file) => (Read, file),
+                _ => return None,
+            };
+            Some(FileArgument {
+                access,
+                word,
+                path: file.into(),
+            })
+        })
+        .collect()
 }
 
 /// Whether a short-option cluster (`-ni`, `-i.bak` is not a cluster but `-i` with a suffix)
@@ -504,12 +540,28 @@ mod tests {
         let words: Vec<Word> = line.split(' ').map(Word::literal).collect();
         file_arguments(&words)
             .into_iter()
-            .map(|f| (f.access, f.path.to_owned()))
+            .map(|f| (f.access, f.path.into_owned()))
             .collect()
     }
 
     fn own(v: &[(FileAccess, &str)]) -> Vec<(FileAccess, String)> {
         v.iter().map(|(a, p)| (*a, (*p).to_owned())).collect()
+    }
+
+    #[test]
+    fn sed_scripts_name_files() {
+        assert_eq!(args("sed -n p f"), own(&[(Read, "f")]));
+        // GNU sed reads `w_out` as `w` with the file `_out`.
+        assert_eq!(args("sed -n w_out f"), own(&[(Read, "f"), (Write, "_out")]));
+        let words: Vec<Word> = ["sed", "-n", "1p;w out", "f"]
+            .into_iter()
+            .map(Word::literal)
+            .collect();
+        let found: Vec<(FileAccess, String)> = file_arguments(&words)
+            .into_iter()
+            .map(|f| (f.access, f.path.into_owned()))
+            .collect();
+        assert_eq!(found, own(&[(Read, "f"), (Write, "out")]));
     }
 
     #[test]
