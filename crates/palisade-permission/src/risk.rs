@@ -381,19 +381,20 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
                     &format!("flag `{flag}` is not known to be read-only"),
                 ));
             }
-            if spec.role.contains(&risk_table::Role::Downloads) && line.download.is_none() {
+            let has = |wanted: fn(&risk_table::Role) -> bool| spec.role.iter().any(wanted);
+            if has(|r| matches!(r, risk_table::Role::Downloads)) && line.download.is_none() {
                 line.download = Some(who.to_owned());
             }
             let talks = spec.role.iter().any(|role| match role {
                 risk_table::Role::Network => true,
-                risk_table::Role::NetworkOn(subs) => {
-                    first_operand(&args, spec.global_valued).is_some_and(|s| subs.contains(&s))
+                risk_table::Role::NetworkWhen(cond) => {
+                    holds(cond, &args, spec.global_valued, &classes, &line.directories)
                 }
                 _ => false,
             });
             let reads_secret = spec.role.iter().any(|role| match role {
-                risk_table::Role::SecretOn(subs) => {
-                    first_operand(&args, spec.global_valued).is_some_and(|s| subs.contains(&s))
+                risk_table::Role::SecretWhen(cond) => {
+                    holds(cond, &args, spec.global_valued, &classes, &line.directories)
                 }
                 _ => false,
             });
@@ -403,7 +404,7 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
             if talks && line.network.is_none() {
                 line.network = Some(who.to_owned());
             }
-            if spec.role.contains(&risk_table::Role::RunsCode)
+            if has(|r| matches!(r, risk_table::Role::RunsCode))
                 && runs_input(command)
                 && line.exec_sink.is_none()
             {

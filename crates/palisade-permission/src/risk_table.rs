@@ -51,16 +51,17 @@ pub(crate) struct Rule {
 }
 
 /// What a command does besides its own effect, for combination rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum Role {
     /// Fetches data from the network (`curl`, `wget`).
     Downloads,
     /// Sends data over the network.
     Network,
-    /// Sends data over the network with these subcommands (`git push`, not `git log`).
-    NetworkOn(&'static [&'static str]),
-    /// Reads credentials with these subcommands (`git credential fill`).
-    SecretOn(&'static [&'static str]),
+    /// Sends data over the network when the condition holds (`git push`, not `git log`;
+    /// `rsync a host:b`, not `rsync a b`).
+    NetworkWhen(&'static Cond),
+    /// Reads credentials when the condition holds (`git credential fill`).
+    SecretWhen(&'static Cond),
     /// Runs code it is given (shells, interpreters): with input from a pipe, a process
     /// substitution or a file, it runs whatever that is.
     RunsCode,
@@ -686,9 +687,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         global_valued: &[],
     },
     CommandSpec {
-        names: &[
-            "mv", "cp", "install", "ln", "rsync", "touch", "mkdir", "tee",
-        ],
+        names: &["mv", "cp", "install", "rsync", "touch", "mkdir", "tee"],
         base: Medium,
         what: "creates, copies or moves files",
         rules: &[
@@ -703,6 +702,26 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                 "runs a custom remote shell program",
             ),
         ],
+        known_flags: None,
+        // `rsync a host:b`, `rsync rsync://…`; a local copy names no `:`.
+        role: &[Role::NetworkWhen(&Cond::ArgContains(&[":"]))],
+        global_valued: &[],
+    },
+    // A link is a second name for its target: a write through `ln -s /etc/passwd out` is a
+    // write to `/etc/passwd` that no later path names.
+    CommandSpec {
+        names: &["ln"],
+        base: Medium,
+        what: "creates links",
+        rules: &[rule(
+            &[Cond::Any(&[
+                Cond::Operand(PathClass::CriticalSystem),
+                Cond::Operand(PathClass::Persistence),
+                Cond::Operand(PathClass::Device),
+            ])],
+            High,
+            "links to a system file, a file that runs code later or a device; writes through the link change it",
+        )],
         known_flags: None,
         role: &[],
         global_valued: &[],
@@ -1518,8 +1537,8 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: None,
         role: &[
-            Role::SecretOn(GIT_CREDENTIALS),
-            Role::NetworkOn(&[
+            Role::SecretWhen(&Cond::Sub(GIT_CREDENTIALS)),
+            Role::NetworkWhen(&Cond::Sub(&[
                 "push",
                 "fetch",
                 "pull",
@@ -1537,7 +1556,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                 "p4",
                 "lfs",
                 "imap-send",
-            ]),
+            ])),
         ],
         global_valued: &[
             "-C",
