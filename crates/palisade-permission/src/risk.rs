@@ -413,6 +413,13 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
         }
         None => {
             out.push(finding(RiskLevel::Medium, who, "unknown command"));
+            // `./x`, `/tmp/x`: a program file from the workspace or the line itself (`curl -o
+            // /tmp/x …; /tmp/x` runs what it downloaded).
+            if command.argv.first().is_some_and(|w| w.text.contains('/'))
+                && line.exec_sink.is_none()
+            {
+                line.exec_sink = Some(who.to_owned());
+            }
         }
     }
     // `export LD_PRELOAD=…`, `declare -x BASH_ENV=…`: the variable applies to every command
@@ -529,7 +536,7 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
     }
     if let Some(f) = writes_of(name, &args)
         .into_iter()
-        .flat_map(|w| rate_path_access(who, w, true, line))
+        .flat_map(|w| rate_path_access(who, &w, true, line))
         .max_by_key(|f| f.level)
     {
         out.push(f);
@@ -767,13 +774,14 @@ fn runs_input(command: &SimpleCommand) -> bool {
 }
 
 /// The words of `args` a writer command writes to (`tee FILE`, `cp … DEST`, `dd of=FILE`).
-fn writes_of<'a>(name: &str, args: &[&'a Word]) -> Vec<&'a Word> {
+fn writes_of<'a>(name: &str, args: &[&'a Word]) -> Vec<std::borrow::Cow<'a, Word>> {
     let operands: Vec<&Word> = args
         .iter()
         .copied()
         .filter(|a| !a.text.starts_with('-'))
         .collect();
-    match risk_table::writer(name) {
+    let mut attached: Vec<Word> = Vec::new();
+    let borrowed: Vec<&Word> = match risk_table::writer(name) {
         Some(risk_table::Writes::AllOperands) => operands,
         Some(risk_table::Writes::LastOperand) => operands.last().copied().into_iter().collect(),
         Some(risk_table::Writes::KeyValue(key)) => args
@@ -781,8 +789,43 @@ fn writes_of<'a>(name: &str, args: &[&'a Word]) -> Vec<&'a Word> {
             .copied()
             .filter(|a| a.text.starts_with(key))
             .collect(),
+        Some(risk_table::Writes::OptionValues(short, longs)) => {
+            let mut found = Vec::new();
+            for (i, arg) in args.iter().enumerate() {
+                let text = arg.text.as_str();
+                let next = || args.get(i + 1).copied();
+                if let Some(long) = text.strip_prefix("--") {
+                    let (key, value) = match long.split_once('=') {
+                        Some((key, value)) => (key, Some(value)),
+                        None => (long, None),
+                    };
+                    if longs.iter().any(|l| l.strip_prefix("--") == Some(key)) {
+                        match value {
+                            Some(_) => found.push(*arg),
+                            None => found.extend(next()),
+                        }
+                    }
+                } else if let Some(group) = text.strip_prefix('-')
+                    && let Some(at) = group.find(short)
+                {
+                    let rest = group.get(at + short.len_utf8()..).unwrap_or("");
+                    if rest.is_empty() {
+                        found.extend(next());
+                    } else {
+                        // `-oFILE`: as a `key=value` word, whose value is rated as the path.
+                        attached.push(arg.with_text(&format!("-{short}={rest}")));
+                    }
+                }
+            }
+            found
+        }
         None => Vec::new(),
-    }
+    };
+    borrowed
+        .into_iter()
+        .map(std::borrow::Cow::Borrowed)
+        .chain(attached.into_iter().map(std::borrow::Cow::Owned))
+        .collect()
 }
 
 /// The paths a word can name: the word itself, the value of `key=value`, and a file after
@@ -825,29 +868,47 @@ fn rate_path_access(who: &str, word: &Word, write: bool, line: &mut LineFacts) -
         ));
         return out;
     }
+    // The first candidate whose path class says something decides (`of=/dev/sda` is a
+    // device by its value); when none does, a write is rated as a plain write of the last,
+    // most stripped one (`-o=/tmp/x` writes `/tmp/x`).
+    let mut last = None;
     for text in path_candidates(&word.text) {
         if risk_table::is_harmless_sink(text) {
             continue;
         }
+        last = Some(text);
         let placed: Vec<String> = line
             .directories
             .iter()
             .filter_map(|dir| risk_table::join_directory(dir, text))
             .collect();
         for place in placed.iter().map(String::as_str).chain([text]) {
-            rate_one_path(who, place, word.opaque, write, line, &mut out);
+            rate_one_path(who, place, word.opaque, false, write, line, &mut out);
         }
         if !out.is_empty() {
-            break;
+            return out;
+        }
+    }
+    if write && let Some(text) = last {
+        let placed: Vec<String> = line
+            .directories
+            .iter()
+            .filter_map(|dir| risk_table::join_directory(dir, text))
+            .collect();
+        for place in placed.iter().map(String::as_str).chain([text]) {
+            rate_one_path(who, place, word.opaque, true, write, line, &mut out);
         }
     }
     out
 }
 
+/// Findings for one place a path may name. With `plain_write`, a write no path class covers
+/// is rated by where it goes (`/etc/x`, `../x` medium; the workspace and `/tmp` low).
 fn rate_one_path(
     who: &str,
     text: &str,
     opaque: bool,
+    plain_write: bool,
     write: bool,
     line: &mut LineFacts,
     out: &mut Vec<Finding>,
@@ -903,7 +964,7 @@ fn rate_one_path(
             _ => {}
         }
     }
-    if write && out.is_empty() {
+    if plain_write && write && out.is_empty() {
         let level = if (text.starts_with('/') && !text.starts_with("/tmp/"))
             || text.contains("..")
             || opaque

@@ -902,6 +902,15 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         global_valued: &[],
     },
     CommandSpec {
+        names: &["setcap"],
+        base: High,
+        what: "gives a program capabilities (privileges it keeps when anyone runs it)",
+        rules: &[],
+        known_flags: None,
+        role: &[],
+        global_valued: &[],
+    },
+    CommandSpec {
         names: &["enable"],
         base: Medium,
         what: "enables or disables shell builtins",
@@ -2285,6 +2294,9 @@ pub(crate) enum Writes {
     AllOperands,
     LastOperand,
     KeyValue(&'static str),
+    /// The values of these options: a short option (`-o FILE`, `-oFILE`, last in a group
+    /// `-sSLo FILE`) and long ones (`--output FILE`, `--output=FILE`).
+    OptionValues(char, &'static [&'static str]),
 }
 
 /// The files a command writes, for commands that write by design.
@@ -2293,7 +2305,12 @@ pub(crate) fn writer(name: &str) -> Option<Writes> {
         "tee" | "touch" | "truncate" | "mkdir" | "shred" => Some(Writes::AllOperands),
         "cp" | "mv" | "install" | "ln" | "rsync" | "scp" => Some(Writes::LastOperand),
         "dd" => Some(Writes::KeyValue("of=")),
-        "curl" => Some(Writes::KeyValue("--output=")),
+        "curl" => Some(Writes::OptionValues('o', &["--output"])),
+        // wget: `-O FILE` is the download, `-o`/`-a FILE` its log.
+        "wget" => Some(Writes::OptionValues(
+            'O',
+            &["--output-document", "--output-file", "--append-output"],
+        )),
         _ => None,
     }
 }

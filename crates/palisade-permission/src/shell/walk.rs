@@ -994,10 +994,19 @@ impl Walker {
                             },
                             target,
                         }));
-                    let rest: Vec<Word> = argv
+                    let mut rest: Vec<Word> = argv
                         .get(exec.skip..)
                         .map(<[Word]>::to_vec)
                         .unwrap_or_default();
+                    // `xargs -I R sh -c 'echo R'`: input takes R's place, so any word
+                    // holding R is only known at run time (the script above runs input).
+                    if let Some(replace) = exec.replace.as_deref().filter(|r| !r.is_empty()) {
+                        for word in &mut rest {
+                            if word.text.contains(replace) {
+                                word.opaque = true;
+                            }
+                        }
+                    }
                     if rest.is_empty() {
                         break;
                     }

@@ -38,6 +38,9 @@ pub(crate) struct Exec {
     /// Files the wrapper itself reads (`xargs -a FILE`) or writes (`time -o FILE`), with
     /// `true` for a write.
     pub files: Vec<(Word, bool)>,
+    /// Text the wrapper replaces with input in the words after it (`xargs -I R`): a word
+    /// holding it is only known at run time.
+    pub replace: Option<String>,
 }
 
 pub(crate) struct Script {
@@ -78,11 +81,13 @@ struct WrapperSpec {
     names: &'static [&'static str],
     /// Short options without a value.
     flags: &'static str,
-    /// Short options that take a value (`-u root` or `-uroot`).
+    /// Short options that take a value (`-u root` or `-uroot`); a letter followed by `?` takes
+    /// an optional value, only ever attached (xargs `-i[R]`).
     valued: &'static str,
     /// Long options without a value.
     long_flags: &'static [&'static str],
-    /// Long options that take a value (`--user root` or `--user=root`).
+    /// Long options that take a value (`--user root` or `--user=root`); one ending in `?`
+    /// takes an optional value, only as `--key=value` (xargs `--replace[=R]`).
     long_valued: &'static [&'static str],
     /// Operands between the options and the command (`timeout DURATION CMD`).
     operands: usize,
@@ -363,7 +368,7 @@ const WRAPPERS: &[WrapperSpec] = &[
     WrapperSpec {
         names: &["xargs"],
         flags: "0oprtx",
-        valued: "adEeIiLlnPs",
+        valued: "adEILnPse?i?l?",
         long_flags: &[
             "--null",
             "--open-tty",
@@ -376,9 +381,9 @@ const WRAPPERS: &[WrapperSpec] = &[
         long_valued: &[
             "--arg-file",
             "--delimiter",
-            "--eof",
-            "--replace",
-            "--max-lines",
+            "--eof?",
+            "--replace?",
+            "--max-lines?",
             "--max-args",
             "--max-procs",
             "--max-chars",
@@ -509,7 +514,13 @@ fn skip_options(
                 None => (long, false),
             };
             let key = format!("--{key}");
-            if long_valued.contains(&key.as_str()) {
+            if long_valued.contains(&format!("{key}?").as_str()) {
+                // An optional value, only ever given as `--key=value`.
+                if let Some((_, value)) = long.split_once('=') {
+                    skipped.values.push((key.clone(), word.with_text(value)));
+                }
+                skipped.next += 1;
+            } else if long_valued.contains(&key.as_str()) {
                 let value = match long.split_once('=') {
                     Some((_, value)) => Some(word.with_text(value)),
                     None => argv.get(skipped.next + 1).cloned(),
@@ -534,7 +545,13 @@ fn skip_options(
             let mut takes_next = false;
             for (i, c) in short.char_indices() {
                 skipped.seen.push(format!("-{c}"));
-                if valued.contains(c) {
+                if c != '?' && valued.contains(&format!("{c}?")) {
+                    // An optional value, only ever attached (`-i{}`, `-i`).
+                    let rest = short.get(i + c.len_utf8()..).unwrap_or("");
+                    skipped.values.push((format!("-{c}"), word.with_text(rest)));
+                    break;
+                }
+                if c != '?' && valued.contains(c) {
                     // The value is the rest of this word, or the next word.
                     let rest = short.get(i + c.len_utf8()..).unwrap_or("");
                     takes_next = rest.is_empty();
@@ -618,6 +635,20 @@ fn generic(spec: &WrapperSpec, name: &str, argv: &[Word]) -> Unwrap {
     }
     let mut directories = Vec::new();
     let mut files = Vec::new();
+    // xargs: `-I R` and `--replace=R`, or `-i`/`--replace` alone for `{}`.
+    let replace = skipped
+        .values
+        .iter()
+        .filter(|_| name == "xargs")
+        .find_map(|(option, value)| match option.as_str() {
+            "-I" | "-i" | "--replace" if value.text.is_empty() => Some("{}".to_owned()),
+            "-I" | "-i" | "--replace" => Some(value.text.clone()),
+            _ => None,
+        })
+        .or_else(|| {
+            (name == "xargs" && skipped.seen.iter().any(|s| s == "--replace"))
+                .then(|| "{}".to_owned())
+        });
     for (option, value) in skipped.values {
         let option = option.as_str();
         if matches!((name, option), ("sudo", "-R" | "--chroot")) {
@@ -644,6 +675,7 @@ fn generic(spec: &WrapperSpec, name: &str, argv: &[Word]) -> Unwrap {
         assignments: skipped.assignments,
         directories,
         files,
+        replace,
     })
 }
 
@@ -715,6 +747,7 @@ fn busybox(argv: &[Word]) -> Unwrap {
             assignments: Vec::new(),
             directories: Vec::new(),
             files: Vec::new(),
+            replace: None,
         }),
         None => Unwrap::SelfOnly,
     }
@@ -1143,6 +1176,7 @@ fn watch(argv: &[Word]) -> Unwrap {
             assignments: Vec::new(),
             directories: Vec::new(),
             files: Vec::new(),
+            replace: None,
         });
     }
     // Without -x, watch joins its arguments and runs them with `sh -c`.
@@ -1192,6 +1226,7 @@ fn flock(argv: &[Word]) -> Unwrap {
         assignments: Vec::new(),
         directories: Vec::new(),
         files: Vec::new(),
+        replace: None,
     })
 }
 
