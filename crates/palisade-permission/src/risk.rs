@@ -1035,6 +1035,21 @@ fn holds(
                 .filter(|(a, _)| !a.text.starts_with('-') || a.text == "-")
                 .any(|(_, classes)| classes.contains(class))
         }
+        Cond::SourceOperand(class) => {
+            let classes = classes.get_or_init(|| {
+                args.iter()
+                    .map(|a| risk_table::classify_path_in(&a.text, directories))
+                    .collect()
+            });
+            let mut sources: Vec<&PathClasses> = args
+                .iter()
+                .zip(classes)
+                .filter(|(a, _)| !a.text.starts_with('-') || a.text == "-")
+                .map(|(_, classes)| classes)
+                .collect();
+            sources.pop();
+            sources.iter().any(|classes| classes.contains(class))
+        }
         Cond::NoOperands => first_operand(args, global).is_none(),
         Cond::OperandsOver(n) => {
             args.iter()

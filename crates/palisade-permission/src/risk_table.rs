@@ -34,6 +34,8 @@ pub(crate) enum Cond {
     NoArgs,
     /// There are more operands (arguments not starting with `-`, or `-` itself) than this.
     OperandsOver(usize),
+    /// Some operand other than the last (a source of `mv SRC… DEST`) is a path of this class.
+    SourceOperand(PathClass),
     /// The condition does not hold.
     Not(&'static Cond),
     /// Any of the conditions holds.
@@ -687,7 +689,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         global_valued: &[],
     },
     CommandSpec {
-        names: &["mv", "cp", "install", "rsync", "touch", "mkdir", "tee"],
+        names: &["cp", "install", "rsync", "touch", "mkdir", "tee"],
         base: Medium,
         what: "creates, copies or moves files",
         rules: &[
@@ -705,6 +707,26 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         known_flags: None,
         // `rsync a host:b`, `rsync rsync://…`; a local copy names no `:`.
         role: &[Role::NetworkWhen(&Cond::ArgContains(&[":"]))],
+        global_valued: &[],
+    },
+    // Moving a directory away removes it from where it was, as `rm -r` does.
+    CommandSpec {
+        names: &["mv"],
+        base: Medium,
+        what: "moves files",
+        rules: &[rule(
+            &[Cond::Any(&[
+                Cond::SourceOperand(PathClass::Root),
+                Cond::SourceOperand(PathClass::Home),
+                Cond::SourceOperand(PathClass::Parent),
+                Cond::SourceOperand(PathClass::System),
+                Cond::SourceOperand(PathClass::CriticalSystem),
+            ])],
+            Critical,
+            "moves away the filesystem root, a home directory, a parent directory or system files",
+        )],
+        known_flags: None,
+        role: &[],
         global_valued: &[],
     },
     // A link is a second name for its target: a write through `ln -s /etc/passwd out` is a
@@ -1768,6 +1790,15 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                 Critical,
                 "deletes everything under the root, a home or a system directory",
             ),
+            rule(
+                &[
+                    Cond::Arg(&["-exec", "-execdir", "-ok", "-okdir"]),
+                    Cond::Arg(&["rm", "/bin/rm", "/usr/bin/rm", "shred", "unlink", "rmdir"]),
+                    WIPES_SYSTEM,
+                ],
+                Critical,
+                "deletes what it finds under the root, a home or a system directory",
+            ),
         ],
         known_flags: Some(FIND_READ_FLAGS),
         role: &[],
@@ -2609,6 +2640,9 @@ const SYSTEM_DIRS: &[&str] = &[
 ];
 
 const CRITICAL_SYSTEM_FILES: &[&str] = &[
+    // A write reboots or crashes the machine at once (`echo b > /proc/sysrq-trigger`;
+    // the kernel's sysrq documentation).
+    "/proc/sysrq-trigger",
     "/etc/passwd",
     "/etc/shadow",
     "/etc/group",
