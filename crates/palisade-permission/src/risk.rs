@@ -357,6 +357,7 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
     }
     let args: Vec<&Word> = command.argv.iter().skip(1).collect();
     let spec = risk_table::lookup(name);
+    let mut talks = false;
     // Path classes of the arguments, computed once for every `Operand` condition.
     let classes = std::cell::OnceCell::new();
     match spec {
@@ -385,7 +386,7 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
             if has(|r| matches!(r, risk_table::Role::Downloads)) && line.download.is_none() {
                 line.download = Some(who.to_owned());
             }
-            let talks = spec.role.iter().any(|role| match role {
+            talks = spec.role.iter().any(|role| match role {
                 risk_table::Role::Network => true,
                 risk_table::Role::NetworkWhen(cond) => {
                     holds(cond, &args, spec.global_valued, &classes, &line.directories)
@@ -520,6 +521,23 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
             who,
             "lets files created later be writable by group or others",
         ));
+    }
+    // `echo $GITHUB_TOKEN | curl -d @- …`: a secret-looking variable's value is a secret. Used
+    // by a network command itself (`curl -H "Authorization: Bearer $API_KEY" …`, the usual
+    // way to call an API) it is only high, not exfiltration.
+    if let Some(var) = args
+        .iter()
+        .filter(|a| a.opaque)
+        .find_map(|a| secret_variable_in(&a.text))
+    {
+        out.push(finding(
+            RiskLevel::High,
+            who,
+            &format!("expands the secret variable `${var}`"),
+        ));
+        if !talks && line.secret.is_none() {
+            line.secret = Some(who.to_owned());
+        }
     }
     // `:(){ :|:& };:` — a function that pipes itself into itself.
     if command.function.as_deref() == Some(name)
@@ -751,6 +769,21 @@ fn rate_sed(who: &str, args: &[&Word], line: &mut LineFacts, out: &mut Vec<Findi
             )),
         }
     }
+}
+
+/// The first variable a word expands (`$NAME`, `${NAME…}`) whose name says it holds a
+/// credential.
+fn secret_variable_in(text: &str) -> Option<&str> {
+    text.match_indices('$').find_map(|(at, _)| {
+        let rest = text.get(at + 1..)?;
+        let rest = rest.strip_prefix('{').unwrap_or(rest);
+        let len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
+        let name = rest.get(..len)?;
+        (!name.is_empty() && risk_table::secret_variable(name)).then_some(name)
+    })
 }
 
 /// Whether a `umask` argument keeps write permission from group and others (`022`, `077`,

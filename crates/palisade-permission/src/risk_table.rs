@@ -1255,6 +1255,39 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                 "mounts the host root or the Docker socket",
             ),
             rule(
+                &[Cond::Any(&[
+                    Cond::Flag(&["--cap-add", "--security-opt", "--device"]),
+                    Cond::ArgPrefix(&["--pid=host", "--ipc=host", "--userns=host", "--uts=host"]),
+                ])],
+                High,
+                "weakens the container's isolation from the host",
+            ),
+            // Commands that print credentials: Kubernetes secrets, cloud tokens, secret
+            // stores (each CLI's reference).
+            rule(
+                &[Cond::Any(&[
+                    Cond::All(&[
+                        Cond::Sub(&["get", "describe", "edit"]),
+                        Cond::Any(&[
+                            Cond::Arg(&["secret", "secrets"]),
+                            Cond::ArgPrefix(&["secret/", "secrets/"]),
+                        ]),
+                    ]),
+                    Cond::All(&[Cond::Sub(&["auth"]), Cond::Arg(&["token"])]),
+                    Cond::Arg(&[
+                        "print-access-token",
+                        "print-identity-token",
+                        "get-access-token",
+                        "get-secret-value",
+                        "export-credentials",
+                        "get-session-token",
+                        "--with-decryption",
+                    ]),
+                ])],
+                High,
+                "prints credentials",
+            ),
+            rule(
                 &[Cond::Sub(&[
                     "destroy", "delete", "rm", "rmi", "prune", "system",
                 ])],
@@ -2558,6 +2591,10 @@ const SECRET_MARKERS: &[&str] = &[
     "/.config/google-chrome",
     "/Library/Application Support/Google/Chrome",
     "/proc/self/environ",
+    // Docker and Kubernetes secrets mounted into containers, a service account's token.
+    "/run/secrets/",
+    // Terraform state holds every resource's secrets in plain text.
+    ".tfstate",
     "/.bash_history",
     "~/.bash_history",
     "/.zsh_history",
