@@ -213,7 +213,10 @@ const MAX_DIRECTORIES: usize = 16;
 /// time) and more than [`MAX_DIRECTORIES`] directories add a finding to `findings`.
 fn line_directories(commands: &[SimpleCommand], findings: &mut Vec<Finding>) -> Vec<String> {
     let mut directories: Vec<String> = Vec::new();
-    let add = |target: &str, directories: &mut Vec<String>| {
+    let mut overflow = false;
+    // Bounded as it goes: each relative target joins every directory before it, so 1,000
+    // `cd a;` would otherwise build half a million ever longer paths.
+    let mut add = |target: &str, directories: &mut Vec<String>| {
         let mut found = vec![target.to_owned()];
         found.extend(
             directories
@@ -221,9 +224,14 @@ fn line_directories(commands: &[SimpleCommand], findings: &mut Vec<Finding>) -> 
                 .filter_map(|dir| risk_table::join_directory(dir, target)),
         );
         for dir in found {
-            if !directories.contains(&dir) {
-                directories.push(dir);
+            if directories.contains(&dir) {
+                continue;
             }
+            if directories.len() == MAX_DIRECTORIES {
+                overflow = true;
+                return;
+            }
+            directories.push(dir);
         }
     };
     for command in commands {
@@ -261,7 +269,7 @@ fn line_directories(commands: &[SimpleCommand], findings: &mut Vec<Finding>) -> 
             None => {}
         }
     }
-    if directories.len() > MAX_DIRECTORIES {
+    if overflow {
         findings.push(Finding {
             level: RiskLevel::Medium,
             reason: format!(
@@ -270,7 +278,6 @@ fn line_directories(commands: &[SimpleCommand], findings: &mut Vec<Finding>) -> 
             ),
             command: None,
         });
-        directories.truncate(MAX_DIRECTORIES);
     }
     directories
 }

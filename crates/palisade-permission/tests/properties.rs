@@ -197,6 +197,8 @@ fn hostile_nesting_and_size_fail_closed_without_stack_overflow() {
         "a ".repeat(1_000_000),
         "a;".repeat(30_000),
         format!("cat <<EOF\n{}\nEOF", "$(x)".repeat(10_000)),
+        // Each relative `cd` joins the directories before it (bounded at 16).
+        format!("{}ls", "cd a;".repeat(990)),
     ];
     let handle = std::thread::Builder::new()
         .stack_size(2 << 20)
