@@ -539,7 +539,12 @@ fn marked_script() -> impl Strategy<Value = String> {
             inner
                 .clone()
                 .prop_map(|s| format!("case x in x) {s}\n;; esac")),
-            inner.clone().prop_map(|s| format!("f() {{ {s}\n}}; f")),
+            // Each function first unsets itself: a body that defines `f` again inside a
+            // pipeline (a subshell) and then calls `f` would otherwise call itself without
+            // end, doubling the processes at each level (a fork bomb until the timeout).
+            inner
+                .clone()
+                .prop_map(|s| format!("f() {{ unset -f f; {s}\n}}; f")),
             inner.clone().prop_map(|s| format!("(( 1 << 2 )) && {s}")),
             inner
                 .clone()
@@ -895,11 +900,18 @@ fn wide_script() -> impl Strategy<Value = String> {
             (word.clone(), inner.clone())
                 .prop_map(|(w, s)| format!("[[ -n {w} && x < y ]] && {s}")),
             (word.clone(), inner.clone()).prop_map(|(w, s)| format!("(( 1 << 2 )) && {s} {w}")),
-            inner.clone().prop_map(|s| format!("f() {{ {s}\n}}; f")),
+            // Each function first unsets itself: a body that defines `f` again inside a
+            // pipeline (a subshell) and then calls `f` would otherwise call itself without
+            // end, doubling the processes at each level (a fork bomb until the timeout).
             inner
                 .clone()
-                .prop_map(|s| format!("function g {{ {s}\n}}; g")),
-            inner.clone().prop_map(|s| format!("h() ( {s}\n); h")),
+                .prop_map(|s| format!("f() {{ unset -f f; {s}\n}}; f")),
+            inner
+                .clone()
+                .prop_map(|s| format!("function g {{ unset -f g; {s}\n}}; g")),
+            inner
+                .clone()
+                .prop_map(|s| format!("h() ( unset -f h; {s}\n); h")),
             quoted.clone().prop_map(|q| format!("bash -c {q}")),
             quoted
                 .clone()
