@@ -698,7 +698,7 @@ impl Gate {
                 continue;
             }
             for path in places(&argument.path, directories) {
-                let path = path.as_str();
+                let path: &str = &path;
                 // A run-time word (`~/.ssh/id_rsa`, `$HOME/.env`) is matched as written; the
                 // command can't be allowed anyway.
                 let targets = if argument.word.opaque {
@@ -1004,15 +1004,18 @@ fn lexical_absolute(root: Option<&Path>, path: &str) -> Option<String> {
 }
 
 /// `path`, and for a relative path the same path under each of `directories` (where the line
-/// may have moved with `cd` or `env -C`; see `risk::line_directories`).
-fn places(path: &str, directories: &[String]) -> Vec<String> {
-    let mut out = vec![path.to_owned()];
-    out.extend(
+/// may have moved with `cd` or `env -C`; see `risk::line_directories`). Allocates only for
+/// the joined paths.
+fn places<'a>(
+    path: &'a str,
+    directories: &'a [String],
+) -> impl Iterator<Item = std::borrow::Cow<'a, str>> + 'a {
+    std::iter::once(std::borrow::Cow::Borrowed(path)).chain(
         directories
             .iter()
-            .filter_map(|dir| crate::risk_table::join_directory(dir, path)),
-    );
-    out
+            .filter_map(move |dir| crate::risk_table::join_directory(dir, path))
+            .map(std::borrow::Cow::Owned),
+    )
 }
 
 #[cfg(test)]
