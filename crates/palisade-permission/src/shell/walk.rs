@@ -1614,6 +1614,14 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
                     i = i.saturating_add(1);
                 }
             }
+            // A `)` that closes nothing inside arithmetic: brush-parser's tokenizer reads `))`
+            // there as an operator that ends its "in arithmetic" flag, so a later `<<` became
+            // a here-document inside `$[…]`, where it unwraps a missing character
+            // (`${$[))<<F]`, found by fuzzing: crash-e073d2a7). bash rejects such an
+            // expression when it evaluates it; refused.
+            (Quote::None, b')') if !closes && open.arithmetic > 0 => {
+                return Err(TokenizerHazard::Arithmetic);
+            }
             // `$((cmd) )` or `((cmd) )`: not arithmetic for bash, so a `<<` read as a shift
             // inside may have been a here-document.
             (Quote::None, b')') if closes && open.in_double() && next != Some(b')') && shifted => {
@@ -2179,6 +2187,29 @@ mod tests {
             tokenizer_hazard("a[1 #]=1 rm -rf /\n"),
             Err(TokenizerHazard::Subscript)
         );
+    }
+
+    /// Stray closers inside arithmetic end brush-parser's arithmetic reading early.
+    #[test]
+    fn stray_parens_inside_arithmetic_are_refused() {
+        for src in [
+            "${$[))<<F]\nF\n",
+            "echo $[ 1 ) << 2 ]\n",
+            "(( 1 ) << 2 ))\n",
+        ] {
+            assert_eq!(
+                tokenizer_hazard(src).map(|r| r.heredocs),
+                Err(TokenizerHazard::Arithmetic),
+                "{src:?}"
+            );
+        }
+        for src in [
+            "echo $(( (1) + 2 ))\n",
+            "echo $[ (1) * 2 ]\n",
+            "(( (1) ))\n",
+        ] {
+            assert!(tokenizer_hazard(src).is_ok(), "{src:?}");
+        }
     }
 
     #[test]
