@@ -650,7 +650,7 @@ impl Gate {
                 crate::shell::RedirectAccess::Read => FileAccess::Read,
                 _ => FileAccess::Write,
             };
-            for place in places(target, directories) {
+            for place in crate::risk_table::places(target, directories) {
                 let file = self.decide_file(access, &place);
                 if file.verdict > verdict {
                     verdict = file.verdict;
@@ -697,7 +697,7 @@ impl Gate {
                 }
                 continue;
             }
-            for path in places(&argument.path, directories) {
+            for path in crate::risk_table::places(&argument.path, directories) {
                 let path: &str = &path;
                 // A run-time word (`~/.ssh/id_rsa`, `$HOME/.env`) is matched as written; the
                 // command can't be allowed anyway.
@@ -1001,21 +1001,6 @@ fn lexical_absolute(root: Option<&Path>, path: &str) -> Option<String> {
         out.push('/');
     }
     Some(out)
-}
-
-/// `path`, and for a relative path the same path under each of `directories` (where the line
-/// may have moved with `cd` or `env -C`; see `risk::line_directories`). Allocates only for
-/// the joined paths.
-fn places<'a>(
-    path: &'a str,
-    directories: &'a [String],
-) -> impl Iterator<Item = std::borrow::Cow<'a, str>> + 'a {
-    std::iter::once(std::borrow::Cow::Borrowed(path)).chain(
-        directories
-            .iter()
-            .filter_map(move |dir| crate::risk_table::join_directory(dir, path))
-            .map(std::borrow::Cow::Owned),
-    )
 }
 
 #[cfg(test)]

@@ -917,29 +917,35 @@ fn rate_path_access(who: &str, word: &Word, write: bool, line: &mut LineFacts) -
             continue;
         }
         last = Some(text);
-        let placed: Vec<String> = line
-            .directories
-            .iter()
-            .filter_map(|dir| risk_table::join_directory(dir, text))
-            .collect();
-        for place in placed.iter().map(String::as_str).chain([text]) {
-            rate_one_path(who, place, word.opaque, false, write, line, &mut out);
-        }
+        rate_places(who, text, word.opaque, false, write, line, &mut out);
         if !out.is_empty() {
             return out;
         }
     }
     if write && let Some(text) = last {
-        let placed: Vec<String> = line
-            .directories
-            .iter()
-            .filter_map(|dir| risk_table::join_directory(dir, text))
-            .collect();
-        for place in placed.iter().map(String::as_str).chain([text]) {
-            rate_one_path(who, place, word.opaque, true, write, line, &mut out);
-        }
+        rate_places(who, text, word.opaque, true, write, line, &mut out);
     }
     out
+}
+
+/// [`rate_one_path`] for `text` under each directory the line may have moved to, then as
+/// written.
+fn rate_places(
+    who: &str,
+    text: &str,
+    opaque: bool,
+    plain_write: bool,
+    write: bool,
+    line: &mut LineFacts,
+    out: &mut Vec<Finding>,
+) {
+    let placed: Vec<String> = risk_table::places(text, &line.directories)
+        .skip(1)
+        .map(std::borrow::Cow::into_owned)
+        .collect();
+    for place in placed.iter().map(String::as_str).chain([text]) {
+        rate_one_path(who, place, opaque, plain_write, write, line, out);
+    }
 }
 
 /// Findings for one place a path may name. With `plain_write`, a write no path class covers
@@ -955,26 +961,17 @@ fn rate_one_path(
 ) {
     for class in risk_table::classify_path(text) {
         match (class, write) {
-            (PathClass::Secret, _) => {
-                if line.secret.is_none() {
-                    line.secret = Some(who.to_owned());
-                }
-                out.push(finding(
-                    RiskLevel::High,
-                    who,
-                    &format!("touches the secret `{text}`"),
-                ));
-            }
             // A raw disk or memory holds every file and secret on it.
-            (PathClass::Device, false) => {
+            (PathClass::Secret, _) | (PathClass::Device, false) => {
                 if line.secret.is_none() {
                     line.secret = Some(who.to_owned());
                 }
-                out.push(finding(
-                    RiskLevel::High,
-                    who,
-                    &format!("reads the raw device `{text}`, with every secret on it"),
-                ));
+                let why = if class == PathClass::Secret {
+                    format!("touches the secret `{text}`")
+                } else {
+                    format!("reads the raw device `{text}`, with every secret on it")
+                };
+                out.push(finding(RiskLevel::High, who, &why));
             }
             (PathClass::Persistence, true) => out.push(finding(
                 RiskLevel::High,

@@ -2826,13 +2826,26 @@ pub(crate) fn classify_path(raw: &str) -> PathClasses {
 /// `directories` (where `cd`, `env -C` and the like may have moved): `shadow` after
 /// `cd /etc` is `/etc/shadow`.
 pub(crate) fn classify_path_in(raw: &str, directories: &[String]) -> PathClasses {
-    let mut classes = classify_path(raw);
-    for dir in directories {
-        if let Some(joined) = join_directory(dir, raw) {
-            classes.0 |= classify_path(&joined).0;
-        }
+    let mut classes = PathClasses::default();
+    for place in places(raw, directories) {
+        classes.0 |= classify_path(&place).0;
     }
     classes
+}
+
+/// `path`, and for a relative path the same path under each of `directories` (where the line
+/// may have moved with `cd` or `env -C`; see `risk::line_directories`). Allocates only for
+/// the joined paths.
+pub(crate) fn places<'a>(
+    path: &'a str,
+    directories: &'a [String],
+) -> impl Iterator<Item = std::borrow::Cow<'a, str>> + 'a {
+    std::iter::once(std::borrow::Cow::Borrowed(path)).chain(
+        directories
+            .iter()
+            .filter_map(move |dir| join_directory(dir, path))
+            .map(std::borrow::Cow::Owned),
+    )
 }
 
 /// `relative` as a path under `dir`, when it is relative: not absolute, not `~`-based, not

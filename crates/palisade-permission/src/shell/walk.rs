@@ -512,15 +512,7 @@ impl Walker {
                                 .join(" "),
                         )),
                     };
-                    let state = CommandState {
-                        wrappers: ctx.wrappers.clone(),
-                        elevated: ctx.elevated,
-                        remote: ctx.remote.clone(),
-                        directories: ctx.directories.clone(),
-                        files: Vec::new(),
-                        extra_args: false,
-                        assignments: vec![(clause.variable_name.clone(), value)],
-                    };
+                    let state = CommandState::new(ctx, vec![(clause.variable_name.clone(), value)]);
                     self.emit(Vec::new(), state, pos, depth, ctx, 0);
                 }
                 self.compound_list(&clause.body.list, depth, ctx);
@@ -817,15 +809,7 @@ impl Walker {
                     }
                 }
             }
-            let state = CommandState {
-                wrappers: ctx.wrappers.clone(),
-                elevated: ctx.elevated,
-                remote: ctx.remote.clone(),
-                directories: ctx.directories.clone(),
-                files: Vec::new(),
-                extra_args: false,
-                assignments: Vec::new(),
-            };
+            let state = CommandState::new(&ctx, Vec::new());
             self.emit(argv, state, pos, depth, &ctx, 0);
         }
     }
@@ -935,15 +919,7 @@ impl Walker {
             }
         }
         self.integer_declarations(&argv, &ctx);
-        let state = CommandState {
-            wrappers: ctx.wrappers.clone(),
-            elevated: ctx.elevated,
-            remote: ctx.remote.clone(),
-            directories: ctx.directories.clone(),
-            files: Vec::new(),
-            extra_args: false,
-            assignments,
-        };
+        let state = CommandState::new(&ctx, assignments);
         self.emit(argv, state, pos, depth, &ctx, 0);
     }
 
@@ -1130,6 +1106,22 @@ struct CommandState {
     files: Vec<Redirect>,
     extra_args: bool,
     assignments: Vec<(String, Word)>,
+}
+
+impl CommandState {
+    /// The state of a command found in `ctx`, before any wrapper: its wrappers, privileges,
+    /// host and directories are the context's.
+    fn new(ctx: &Context, assignments: Vec<(String, Word)>) -> Self {
+        Self {
+            wrappers: ctx.wrappers.clone(),
+            elevated: ctx.elevated,
+            remote: ctx.remote.clone(),
+            directories: ctx.directories.clone(),
+            files: Vec::new(),
+            extra_args: false,
+            assignments,
+        }
+    }
 }
 
 /// The digits of an I/O number (`N>`, `N<`: digits directly followed by a redirection
