@@ -1,12 +1,15 @@
-//! Prints the simple commands a command line runs: `cargo run --example analyze -- 'LINE'`.
+//! Prints the simple commands a command line runs, their risk and the verdict of the built-in
+//! default policy: `cargo run --example analyze -- 'LINE'`.
 #![allow(clippy::print_stdout, reason = "an example that prints")]
 
 fn main() {
     let analyzer = palisade_permission::ShellAnalyzer::new();
+    let gate = palisade_permission::Gate::new(palisade_permission::PolicySet::new());
     for line in std::env::args().skip(1) {
         let analysis = analyzer.analyze(&line);
         let risk = palisade_permission::risk::assess(&analysis);
-        println!("{line:?} => {}", risk.level);
+        let verdict = gate.decide_analysis(&analysis).verdict;
+        println!("{line:?} => {} {}", risk.level, verdict.as_str());
         for f in &risk.findings {
             println!("    {} {}", f.level, f.reason);
         }

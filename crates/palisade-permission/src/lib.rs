@@ -7,6 +7,7 @@ mod decision;
 mod error;
 mod exec;
 mod file_args;
+mod glob_paths;
 mod policy;
 pub mod risk;
 mod risk_table;

@@ -112,6 +112,8 @@ pub fn assess(analysis: &ShellAnalysis) -> RiskAssessment {
     let mut displays = Vec::with_capacity(analysis.commands.len());
     let mut line = LineFacts {
         directories: line_directories(&analysis.commands, &mut findings),
+        expansion: line_expansion(&analysis.commands),
+        glob_budget: std::cell::Cell::new(crate::glob_paths::LINE_BUDGET),
         ..LineFacts::default()
     };
     for (index, command) in analysis.commands.iter().enumerate() {
@@ -180,6 +182,50 @@ struct LineFacts {
     /// Directories commands of the line may run in besides the starting one
     /// ([`line_directories`]).
     directories: Vec<String>,
+    /// How the line's globs expand ([`line_expansion`]).
+    expansion: crate::glob_paths::Expansion,
+    /// Concrete paths the line's globs may still be expanded to when classified
+    /// (`crate::glob_paths::LINE_BUDGET`).
+    glob_budget: std::cell::Cell<usize>,
+}
+
+/// How the line's globs expand: `dotglob` when a command of the line may turn it on
+/// (`shopt -s dotglob`, or any `shopt` with a word only known at run time) or sets
+/// `GLOBIGNORE`, which turns it on too (bash(1), Shell Variables). The order of commands
+/// is not followed, which only over-approximates.
+fn line_expansion(commands: &[SimpleCommand]) -> crate::glob_paths::Expansion {
+    let dotglob = commands.iter().any(|command| {
+        let shopt = command.name() == Some("shopt")
+            && command
+                .argv
+                .iter()
+                .any(|w| w.opaque || w.text.contains("dotglob"));
+        shopt
+            || command
+                .assignments
+                .iter()
+                .any(|(name, _)| name == "GLOBIGNORE")
+            || command.argv.iter().any(|w| w.text.contains("GLOBIGNORE"))
+    });
+    crate::glob_paths::Expansion { dotglob }
+}
+
+/// The classes of a word's path read from the line's starting directory or from any
+/// directory the line moved to (`shadow` after `cd /etc` is `/etc/shadow`), as a glob when
+/// bash expands it (`/etc/sh*`). A place under a directory that is itself a glob
+/// (`cd /et?`) is a glob too.
+fn word_classes(text: &str, glob: bool, line: &LineFacts) -> PathClasses {
+    let mut classes = PathClasses::default();
+    for (i, place) in risk_table::places(text, &line.directories).enumerate() {
+        let glob = glob || (i > 0 && crate::glob_paths::has_glob_chars(&place));
+        classes = classes.union(risk_table::classify_path_glob(
+            &place,
+            glob,
+            line.expansion,
+            &line.glob_budget,
+        ));
+    }
+    classes
 }
 
 /// A directory word's text when path classes can read it: a literal, or one that only the
@@ -237,6 +283,37 @@ fn line_directories(commands: &[SimpleCommand], findings: &mut Vec<Finding>) -> 
     for command in commands {
         for dir in command.directories.iter().filter_map(placeable) {
             add(dir, &mut directories);
+        }
+        if let Some(name) = command.name()
+            && let Some((options, leading)) = risk_table::directory_options(name)
+        {
+            let global = risk_table::lookup(name).map_or(&[][..], |spec| spec.global_valued);
+            let mut words = command.argv.iter().skip(1);
+            while let Some(word) = words.next() {
+                let text = word.text.as_str();
+                if leading && !text.starts_with('-') {
+                    break;
+                }
+                let attached = options
+                    .iter()
+                    .filter(|o| o.starts_with("--"))
+                    .find_map(|o| text.strip_prefix(o).and_then(|v| v.strip_prefix('=')));
+                let value = match attached {
+                    Some(value) => Some(word.with_text(value)),
+                    None if options.contains(&text) => words.next().cloned(),
+                    None => {
+                        if global.contains(&text) {
+                            words.next();
+                        }
+                        None
+                    }
+                };
+                // An opaque directory makes the command ask already (its argument is only
+                // known at run time).
+                if let Some(dir) = value.as_ref().and_then(placeable) {
+                    add(dir, &mut directories);
+                }
+            }
         }
         let Some(name @ ("cd" | "pushd")) = command.name() else {
             continue;
@@ -374,7 +451,7 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
                 if rule
                     .when
                     .iter()
-                    .all(|c| holds(c, &args, spec.global_valued, &classes, &line.directories))
+                    .all(|c| holds(c, &args, spec.global_valued, &classes, line))
                 {
                     out.push(finding(rule.level, who, rule.why));
                 }
@@ -396,18 +473,28 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
             talks = spec.role.iter().any(|role| match role {
                 risk_table::Role::Network => true,
                 risk_table::Role::NetworkWhen(cond) => {
-                    holds(cond, &args, spec.global_valued, &classes, &line.directories)
+                    holds(cond, &args, spec.global_valued, &classes, line)
                 }
                 _ => false,
             });
             let reads_secret = spec.role.iter().any(|role| match role {
                 risk_table::Role::SecretWhen(cond) => {
-                    holds(cond, &args, spec.global_valued, &classes, &line.directories)
+                    holds(cond, &args, spec.global_valued, &classes, line)
                 }
                 _ => false,
             });
             if reads_secret && line.secret.is_none() {
                 line.secret = Some(who.to_owned());
+            }
+            for role in spec.role {
+                if let risk_table::Role::ReadsTreesWhen {
+                    when,
+                    pattern_first,
+                } = role
+                    && holds(when, &args, spec.global_valued, &classes, line)
+                {
+                    out.extend(rate_tree_reads(who, &args, *pattern_first, line));
+                }
             }
             if talks && line.network.is_none() {
                 line.network = Some(who.to_owned());
@@ -917,13 +1004,13 @@ fn rate_path_access(who: &str, word: &Word, write: bool, line: &mut LineFacts) -
             continue;
         }
         last = Some(text);
-        rate_places(who, text, word.opaque, false, write, line, &mut out);
+        rate_places(who, text, word, false, write, line, &mut out);
         if !out.is_empty() {
             return out;
         }
     }
     if write && let Some(text) = last {
-        rate_places(who, text, word.opaque, true, write, line, &mut out);
+        rate_places(who, text, word, true, write, line, &mut out);
     }
     out
 }
@@ -933,7 +1020,7 @@ fn rate_path_access(who: &str, word: &Word, write: bool, line: &mut LineFacts) -
 fn rate_places(
     who: &str,
     text: &str,
-    opaque: bool,
+    word: &Word,
     plain_write: bool,
     write: bool,
     line: &mut LineFacts,
@@ -943,23 +1030,39 @@ fn rate_places(
         .skip(1)
         .map(std::borrow::Cow::into_owned)
         .collect();
-    for place in placed.iter().map(String::as_str).chain([text]) {
-        rate_one_path(who, place, opaque, plain_write, write, line, out);
+    for place in &placed {
+        // A place under a directory that is a glob (`cd /et?`) is a glob too.
+        let glob = word.glob || crate::glob_paths::has_glob_chars(place);
+        rate_one_path(who, place, word.opaque, glob, plain_write, write, line, out);
     }
+    rate_one_path(
+        who,
+        text,
+        word.opaque,
+        word.glob,
+        plain_write,
+        write,
+        line,
+        out,
+    );
 }
 
-/// Findings for one place a path may name. With `plain_write`, a write no path class covers
-/// is rated by where it goes (`/etc/x`, `../x` medium; the workspace and `/tmp` low).
+/// Findings for one place a path may name, a glob when `glob` is set (bash expands it into
+/// the files it matches). With `plain_write`, a write no path class covers is rated by
+/// where it goes (`/etc/x`, `../x` medium; the workspace and `/tmp` low).
+#[allow(clippy::too_many_arguments, reason = "one call site per kind of place")]
 fn rate_one_path(
     who: &str,
     text: &str,
     opaque: bool,
+    glob: bool,
     plain_write: bool,
     write: bool,
     line: &mut LineFacts,
     out: &mut Vec<Finding>,
 ) {
-    for class in risk_table::classify_path(text) {
+    let classes = risk_table::classify_path_glob(text, glob, line.expansion, &line.glob_budget);
+    for class in classes {
         match (class, write) {
             // A raw disk or memory holds every file and secret on it.
             (PathClass::Secret, _) | (PathClass::Device, false) => {
@@ -1014,6 +1117,46 @@ fn rate_one_path(
     }
 }
 
+/// Findings for a command that reads every file under its operands (`grep -r PATTERN
+/// DIR`, `tar c DIR`): an operand that is a directory of secrets or above one
+/// ([`risk_table::holds_secrets`]), read from any directory the line moved to and as a
+/// glob when bash expands it, is a secret read. With `pattern_first`, the first operand is
+/// the pattern unless `-e`/`-f` give it.
+fn rate_tree_reads(
+    who: &str,
+    args: &[&Word],
+    pattern_first: bool,
+    line: &mut LineFacts,
+) -> Option<Finding> {
+    let skip = pattern_first
+        && !args
+            .iter()
+            .any(|a| has_flag(&a.text, &["-e", "-f", "--regexp", "--file"]));
+    let tree = args
+        .iter()
+        .filter(|a| !a.text.starts_with('-'))
+        .skip(usize::from(skip))
+        .find(|a| {
+            risk_table::places(&a.text, &line.directories)
+                .enumerate()
+                .any(|(i, place)| {
+                    let glob = a.glob || (i > 0 && crate::glob_paths::has_glob_chars(&place));
+                    risk_table::holds_secrets_glob(&place, glob, line.expansion, &line.glob_budget)
+                })
+        })?;
+    if line.secret.is_none() {
+        line.secret = Some(who.to_owned());
+    }
+    Some(finding(
+        RiskLevel::High,
+        who,
+        &format!(
+            "reads every file under `{}`, which holds secrets (keys, credentials, environments)",
+            tree.text
+        ),
+    ))
+}
+
 /// The first flag of `arg` not in `known` (short flags are checked one by one).
 fn unknown_flag(arg: &Word, known: &[&str]) -> Option<String> {
     let text = arg.text.as_str();
@@ -1049,7 +1192,7 @@ fn holds(
     args: &[&Word],
     global: &[&str],
     classes: &std::cell::OnceCell<Vec<PathClasses>>,
-    directories: &[String],
+    line: &LineFacts,
 ) -> bool {
     match cond {
         Cond::Flag(flags) => args.iter().any(|a| has_flag(&a.text, flags)),
@@ -1064,7 +1207,7 @@ fn holds(
         Cond::Operand(class) => {
             let classes = classes.get_or_init(|| {
                 args.iter()
-                    .map(|a| risk_table::classify_path_in(&a.text, directories))
+                    .map(|a| word_classes(&a.text, a.glob, line))
                     .collect()
             });
             args.iter()
@@ -1075,7 +1218,7 @@ fn holds(
         Cond::SourceOperand(class) => {
             let classes = classes.get_or_init(|| {
                 args.iter()
-                    .map(|a| risk_table::classify_path_in(&a.text, directories))
+                    .map(|a| word_classes(&a.text, a.glob, line))
                     .collect()
             });
             let mut sources: Vec<&PathClasses> = args
@@ -1094,13 +1237,9 @@ fn holds(
                 .count()
                 > *n
         }
-        Cond::Not(inner) => !holds(inner, args, global, classes, directories),
-        Cond::Any(conds) => conds
-            .iter()
-            .any(|c| holds(c, args, global, classes, directories)),
-        Cond::All(conds) => conds
-            .iter()
-            .all(|c| holds(c, args, global, classes, directories)),
+        Cond::Not(inner) => !holds(inner, args, global, classes, line),
+        Cond::Any(conds) => conds.iter().any(|c| holds(c, args, global, classes, line)),
+        Cond::All(conds) => conds.iter().all(|c| holds(c, args, global, classes, line)),
         Cond::NoArgs => args.is_empty(),
     }
 }

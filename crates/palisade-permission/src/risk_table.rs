@@ -67,7 +67,18 @@ pub(crate) enum Role {
     /// Runs code it is given (shells, interpreters): with input from a pipe, a process
     /// substitution or a file, it runs whatever that is.
     RunsCode,
+    /// Reads every file under its operands when the condition holds (`grep -r`, `rg`,
+    /// `tar c`, `cp -r`, `find … -exec`): a directory of secrets or one above them
+    /// (`risk_table::holds_secrets`) is a secret read. With `pattern_first`, the first
+    /// operand is a pattern unless `-e`/`-f` give it.
+    ReadsTreesWhen {
+        when: &'static Cond,
+        pattern_first: bool,
+    },
 }
+
+/// A condition that always holds.
+const ALWAYS: Cond = Cond::All(&[]);
 
 /// Everything we know about one command.
 #[derive(Debug)]
@@ -493,6 +504,127 @@ const GIT_READ: &[&str] = &[
     "branch",
 ];
 
+/// Flags of the readers (`cat`, `head`, `wc`, `jq`, `diff`, …) that keep them read-only.
+const READER_FLAGS: &[&str] = &[
+    "-n",
+    "-c",
+    "-l",
+    "-w",
+    "-m",
+    "-L",
+    "-v",
+    "-e",
+    "-E",
+    "-T",
+    "-A",
+    "-b",
+    "-s",
+    "-u",
+    "-f",
+    "-F",
+    "-q",
+    "-z",
+    "-d",
+    "-r",
+    "-h",
+    "-a",
+    "-i",
+    "-t",
+    "-g",
+    "-C",
+    "-S",
+    "-p",
+    "-x",
+    "-D",
+    "-o",
+    "-N",
+    "-1",
+    "-2",
+    "-3",
+    "-R",
+    "-I",
+    "-P",
+    "-U",
+    "-y",
+    "-B",
+    "-H",
+    "-k",
+    "-j",
+    "-M",
+    "-W",
+    "-Z",
+    "-0",
+    "--lines",
+    "--bytes",
+    "--words",
+    "--chars",
+    "--number",
+    "--show-all",
+    "--follow",
+    "--retry",
+    "--quiet",
+    "--silent",
+    "--verbose",
+    "--delimiter",
+    "--fields",
+    "--characters",
+    "--complement",
+    "--only-delimited",
+    "--summarize",
+    "--human-readable",
+    "--max-depth",
+    "--total",
+    "--all",
+    "--unified",
+    "--recursive",
+    "--brief",
+    "--ignore-all-space",
+    "--ignore-space-change",
+    "--ignore-blank-lines",
+    "--color",
+    "--side-by-side",
+    "--raw-output",
+    "--compact-output",
+    "--slurp",
+    "--null-input",
+    "--arg",
+    "--argjson",
+    "--sort-keys",
+    "--exit-status",
+    "--tab",
+    "--indent",
+    "--join-output",
+    "--decode",
+    "--wrap",
+    "--check",
+    "--mime-type",
+    "--mime",
+    "--format",
+    "--printf",
+    "--dereference",
+    "--exclude",
+    "--apparent-size",
+    "--block-size",
+    "--inodes",
+    "--print-type",
+    "--local",
+    "--type",
+    "--output-format",
+    "--plain",
+    "--paging",
+    "--style",
+    "--language",
+    "--line-range",
+    "--text",
+    "--zero",
+    "--tag",
+    "--strict",
+    "--no-pager",
+    "--pid",
+    "--help",
+    "--version",
+];
+
 /// The command table.
 pub(crate) static COMMANDS: &[CommandSpec] = &[
     // ---- destruction -------------------------------------------------------------------
@@ -706,7 +838,13 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: None,
         // `rsync a host:b`, `rsync rsync://…`; a local copy names no `:`.
-        role: &[Role::NetworkWhen(&Cond::ArgContains(&[":"]))],
+        role: &[
+            Role::NetworkWhen(&Cond::ArgContains(&[":"])),
+            Role::ReadsTreesWhen {
+                when: &Cond::Flag(&["-r", "-R", "-a", "--recursive", "--archive"]),
+                pattern_first: false,
+            },
+        ],
         global_valued: &[],
     },
     // Moving a directory away removes it from where it was, as `rm -r` does.
@@ -1729,7 +1867,14 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             ),
         ],
         known_flags: None,
-        role: &[Role::Network],
+        role: &[
+            Role::Network,
+            // `scp -r DIR host:`, `sftp`'s `put -r` is in its batch file.
+            Role::ReadsTreesWhen {
+                when: &Cond::Flag(&["-r"]),
+                pattern_first: false,
+            },
+        ],
         global_valued: &[],
     },
     // ---- secrets ---------------------------------------------------------------------------------
@@ -1786,7 +1931,13 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         what: "searches text",
         rules: &[],
         known_flags: Some(GREP_FLAGS),
-        role: &[],
+        role: &[Role::ReadsTreesWhen {
+            when: &Cond::Any(&[
+                Cond::Flag(&["-r", "-R", "--recursive", "--dereference-recursive"]),
+                Cond::Arg(&["--directories=recurse", "recurse"]),
+            ]),
+            pattern_first: true,
+        }],
         global_valued: &[],
     },
     CommandSpec {
@@ -1799,7 +1950,10 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             "runs a preprocessor or decompressor program (rg --pre)",
         )],
         known_flags: Some(RG_FLAGS),
-        role: &[],
+        role: &[Role::ReadsTreesWhen {
+            when: &ALWAYS,
+            pattern_first: true,
+        }],
         global_valued: &[],
     },
     CommandSpec {
@@ -1834,7 +1988,11 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             ),
         ],
         known_flags: Some(FIND_READ_FLAGS),
-        role: &[],
+        // The command `-exec` runs gets every file found.
+        role: &[Role::ReadsTreesWhen {
+            when: &Cond::Arg(&["-exec", "-execdir", "-ok", "-okdir"]),
+            pattern_first: false,
+        }],
         global_valued: &[],
     },
     CommandSpec {
@@ -1886,7 +2044,6 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             "stat",
             "du",
             "df",
-            "diff",
             "cmp",
             "more",
             "jq",
@@ -1899,126 +2056,20 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             Low,
             "follows a file",
         )],
-        known_flags: Some(&[
-            "-n",
-            "-c",
-            "-l",
-            "-w",
-            "-m",
-            "-L",
-            "-v",
-            "-e",
-            "-E",
-            "-T",
-            "-A",
-            "-b",
-            "-s",
-            "-u",
-            "-f",
-            "-F",
-            "-q",
-            "-z",
-            "-d",
-            "-r",
-            "-h",
-            "-a",
-            "-i",
-            "-t",
-            "-g",
-            "-C",
-            "-S",
-            "-p",
-            "-x",
-            "-D",
-            "-o",
-            "-N",
-            "-1",
-            "-2",
-            "-3",
-            "-R",
-            "-I",
-            "-P",
-            "-U",
-            "-y",
-            "-B",
-            "-H",
-            "-k",
-            "-j",
-            "-M",
-            "-W",
-            "-Z",
-            "-0",
-            "--lines",
-            "--bytes",
-            "--words",
-            "--chars",
-            "--number",
-            "--show-all",
-            "--follow",
-            "--retry",
-            "--quiet",
-            "--silent",
-            "--verbose",
-            "--delimiter",
-            "--fields",
-            "--characters",
-            "--complement",
-            "--only-delimited",
-            "--summarize",
-            "--human-readable",
-            "--max-depth",
-            "--total",
-            "--all",
-            "--unified",
-            "--recursive",
-            "--brief",
-            "--ignore-all-space",
-            "--ignore-space-change",
-            "--ignore-blank-lines",
-            "--color",
-            "--side-by-side",
-            "--raw-output",
-            "--compact-output",
-            "--slurp",
-            "--null-input",
-            "--arg",
-            "--argjson",
-            "--sort-keys",
-            "--exit-status",
-            "--tab",
-            "--indent",
-            "--join-output",
-            "--decode",
-            "--wrap",
-            "--check",
-            "--mime-type",
-            "--mime",
-            "--format",
-            "--printf",
-            "--dereference",
-            "--exclude",
-            "--apparent-size",
-            "--block-size",
-            "--inodes",
-            "--print-type",
-            "--local",
-            "--type",
-            "--output-format",
-            "--plain",
-            "--paging",
-            "--style",
-            "--language",
-            "--line-range",
-            "--text",
-            "--zero",
-            "--tag",
-            "--strict",
-            "--no-pager",
-            "--pid",
-            "--help",
-            "--version",
-        ]),
+        known_flags: Some(READER_FLAGS),
         role: &[],
+        global_valued: &[],
+    },
+    CommandSpec {
+        names: &["diff"],
+        base: Low,
+        what: "compares files",
+        rules: &[],
+        known_flags: Some(READER_FLAGS),
+        role: &[Role::ReadsTreesWhen {
+            when: &Cond::Flag(&["-r", "--recursive"]),
+            pattern_first: false,
+        }],
         global_valued: &[],
     },
     CommandSpec {
@@ -2308,7 +2359,11 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             "runs a program (tar --checkpoint-action=exec, --to-command, -I)",
         )],
         known_flags: None,
-        role: &[],
+        // Packing a directory reads every file under it.
+        role: &[Role::ReadsTreesWhen {
+            when: &ALWAYS,
+            pattern_first: false,
+        }],
         global_valued: &[],
     },
 ];
@@ -2351,6 +2406,19 @@ pub(crate) fn lookup(name: &str) -> Option<&'static CommandSpec> {
             })?
     };
     BY_NAME.get(folded).copied()
+}
+
+/// Options that make a command work in another directory, so its relative paths name files
+/// there (`git -C /etc diff --no-index shadow x` reads `/etc/shadow`), and whether they
+/// only count before the first operand (git's global options; `git log -C` detects copies).
+pub(crate) fn directory_options(name: &str) -> Option<(&'static [&'static str], bool)> {
+    match name {
+        "git" => Some((&["-C"], true)),
+        "tar" | "bsdtar" | "gtar" => Some((&["-C", "--directory"], false)),
+        "make" | "gmake" => Some((&["-C", "--directory"], false)),
+        "go" | "ninja" => Some((&["-C"], true)),
+        _ => None,
+    }
 }
 
 /// How a writer command names the files it writes.
@@ -2738,8 +2806,13 @@ impl PathClasses {
         1 << (class as u8)
     }
 
-    fn push(&mut self, class: PathClass) {
+    pub(crate) fn push(&mut self, class: PathClass) {
         self.0 |= Self::bit(class);
+    }
+
+    /// The classes of either set.
+    pub(crate) fn union(self, other: PathClasses) -> PathClasses {
+        PathClasses(self.0 | other.0)
     }
 
     /// Whether the path is of this class.
@@ -2824,13 +2897,172 @@ pub(crate) fn classify_path(raw: &str) -> PathClasses {
 
 /// The classes of `raw` read from the line's starting directory or from any of
 /// `directories` (where `cd`, `env -C` and the like may have moved): `shadow` after
-/// `cd /etc` is `/etc/shadow`.
+/// `cd /etc` is `/etc/shadow`. (The risk model classifies words with `risk::word_classes`,
+/// which also expands globs.)
+#[cfg(test)]
 pub(crate) fn classify_path_in(raw: &str, directories: &[String]) -> PathClasses {
     let mut classes = PathClasses::default();
     for place in places(raw, directories) {
         classes.0 |= classify_path(&place).0;
     }
     classes
+}
+
+/// File names that are secrets or run code wherever they are, besides the markers without a
+/// `/` (`id_rsa`, `.pem`), for filling globs (`crate::glob_paths`).
+const ANYWHERE_NAMES: &[&str] = &[".env", ".env.local", ".env.production", "id_rsa.pub"];
+
+/// Names that matter where they are, besides the components of the markers, system
+/// directories, critical files and devices: a process's environment and memory under
+/// `/proc/PID/`, and device names the device prefixes start.
+const LOCATED_NAMES: &[&str] = &[
+    "environ", "mem", "self", "1", "sda", "hda", "vda", "xvda", "nvme0n1", "mmcblk0", "disk0",
+    "md0", "dm-0", "loop0", "rdisk0",
+];
+
+/// Every name the path tables know, to fill globs with: the components of each marker,
+/// system directory, critical file and device prefix, and the names above.
+static NAMES: LazyLock<crate::glob_paths::Names> = LazyLock::new(|| {
+    let mut names = crate::glob_paths::Names::default();
+    let add = |list: &mut Vec<&'static str>, name: &'static str| {
+        if !name.is_empty() && !name.starts_with(['~', '$']) && !list.contains(&name) {
+            list.push(name);
+        }
+    };
+    for marker in SECRET_MARKERS.iter().chain(PERSISTENCE_MARKERS) {
+        if marker.contains('/') {
+            for part in marker.split('/') {
+                add(&mut names.located, part);
+            }
+        } else {
+            add(&mut names.anywhere, marker);
+        }
+    }
+    for path in SYSTEM_DIRS
+        .iter()
+        .chain(CRITICAL_SYSTEM_FILES)
+        .chain(DEVICE_PREFIXES)
+        .chain(SECRET_DIRECTORIES)
+    {
+        for part in path.split('/') {
+            add(&mut names.located, part);
+        }
+    }
+    for name in LOCATED_NAMES {
+        add(&mut names.located, name);
+    }
+    for name in ANYWHERE_NAMES {
+        add(&mut names.anywhere, name);
+    }
+    // A name with a class of its own (`bash.bashrc` holds `.bashrc`) has it anywhere.
+    let (anywhere, located): (Vec<&'static str>, Vec<&'static str>) = names
+        .located
+        .iter()
+        .partition(|name| !classify_path(name).is_empty());
+    names.located = located;
+    for name in anywhere {
+        add(&mut names.anywhere, name);
+    }
+    names
+});
+
+/// The classes of a path, a glob when `glob` is set (bash expands it into file names):
+/// the classes of the names it may expand to (`/etc/sh*` is `/etc/shadow`; see
+/// `crate::glob_paths`). Each concrete path costs a unit of `budget`.
+pub(crate) fn classify_path_glob(
+    raw: &str,
+    glob: bool,
+    expansion: crate::glob_paths::Expansion,
+    budget: &std::cell::Cell<usize>,
+) -> PathClasses {
+    if glob && crate::glob_paths::has_glob_chars(raw) {
+        crate::glob_paths::classify_glob(raw, &NAMES, expansion, budget, classify_path)
+    } else {
+        classify_path(raw)
+    }
+}
+
+/// Directories outside home directories that hold credentials: a recursive read of them or
+/// of a directory above them reads secrets. Sources: shadow(5), sshd(8) (host keys),
+/// Debian's ssl-cert (`/etc/ssl/private`), Docker and Kubernetes (mounted secrets and the
+/// service-account token), proc(5) (every process's environment).
+const SECRET_DIRECTORIES: &[&str] = &[
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/sudoers",
+    "/etc/ssh",
+    "/etc/ssl/private",
+    "/run/secrets",
+    "/var/run/secrets",
+    "/proc/self/environ",
+];
+
+/// Whether reading everything under `dir` (`grep -r`, `rg`, `tar c`, `cp -r`) reads
+/// secrets: `dir` is inside a directory of secrets (`~/.ssh`, `/etc/ssl/private`), is a
+/// home directory, the filesystem root or a directory above either (`/`, `/home`, `/root`,
+/// `/home/NAME`, `~`, `..` and `../..` from a workspace that may be in a home directory),
+/// or is above one of [`SECRET_DIRECTORIES`] (`/etc`, `/proc`, `/proc/PID`). The workspace
+/// itself (`.`, `src`) is not: a project's own files are the agent's to read.
+pub(crate) fn holds_secrets(dir: &str) -> bool {
+    let normal = lexically_normal(dir);
+    let path = normal.as_deref().unwrap_or(dir).trim_end_matches('/');
+    // `/proc/PID/root` is that process's `/`; its `cwd` is anywhere.
+    let path = match path.strip_prefix("/proc/").map(|rest| rest.split_once('/')) {
+        Some(Some((_, rest))) if rest == "cwd" || rest.starts_with("cwd/") => "/",
+        Some(Some((_, "root"))) => "/",
+        Some(Some((_, rest))) if rest.starts_with("root/") => rest.get(4..).unwrap_or("/"),
+        _ => path,
+    };
+    if path.is_empty() || path.chars().all(|c| c == '/') {
+        return true;
+    }
+    if classify_path(&format!("{path}/")).contains(&PathClass::Secret) {
+        return true;
+    }
+    let parts: Vec<&str> = path.split('/').collect();
+    let home = match parts.as_slice() {
+        ["~" | "$HOME" | "${HOME}"] => true,
+        [tilde] if tilde.starts_with('~') => true,
+        ["", "root" | "home" | "Users"] | ["", "var", "root"] => true,
+        ["", "home" | "Users", _] => true,
+        all_up => all_up.iter().all(|p| *p == ".."),
+    };
+    if home {
+        return true;
+    }
+    // `/proc` and `/proc/PID` hold environments.
+    if matches!(parts.as_slice(), ["", "proc"] | ["", "proc", _]) {
+        return true;
+    }
+    path.starts_with('/')
+        && SECRET_DIRECTORIES.iter().any(|secret| {
+            secret
+                .strip_prefix(path)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+}
+
+/// Whether reading everything under `dir`, a glob when `glob` is set, reads secrets (see
+/// [`holds_secrets`]); each directory a glob may name is checked.
+pub(crate) fn holds_secrets_glob(
+    dir: &str,
+    glob: bool,
+    expansion: crate::glob_paths::Expansion,
+    budget: &std::cell::Cell<usize>,
+) -> bool {
+    let tree = |p: &str| {
+        let mut classes = PathClasses::default();
+        if holds_secrets(p) {
+            classes.push(PathClass::Secret);
+        }
+        classes
+    };
+    let classes = if glob && crate::glob_paths::has_glob_chars(dir) {
+        crate::glob_paths::classify_glob(dir, &NAMES, expansion, budget, tree)
+    } else {
+        tree(dir)
+    };
+    classes.contains(&PathClass::Secret)
 }
 
 /// `path`, and for a relative path the same path under each of `directories` (where the line
@@ -3077,6 +3309,210 @@ mod tests {
                 PathClass::Persistence
             ]
         );
+    }
+
+    /// `path` with one component changed into a glob a person would write for it: its last
+    /// character replaced by `?`, and everything after its first character by `*`.
+    fn glob_variants(path: &str) -> Vec<String> {
+        let parts: Vec<&str> = path.split('/').collect();
+        let mut out = Vec::new();
+        for (i, part) in parts.iter().enumerate() {
+            let chars: Vec<char> = part.chars().collect();
+            if chars.len() < 2 || part.starts_with(['~', '$']) {
+                continue;
+            }
+            let last: String = chars[..chars.len() - 1].iter().collect::<String>() + "?";
+            let star = format!("{}*", chars[0]);
+            for replacement in [last, star] {
+                let mut changed = parts.clone();
+                changed[i] = &replacement;
+                out.push(changed.join("/"));
+            }
+        }
+        out
+    }
+
+    fn glob_classes(path: &str) -> PathClasses {
+        let budget = std::cell::Cell::new(usize::MAX);
+        classify_path_glob(path, true, crate::glob_paths::Expansion::default(), &budget)
+    }
+
+    #[test]
+    fn globs_over_listed_paths_keep_their_class() {
+        let mut cases: Vec<(String, PathClass)> = Vec::new();
+        for path in CRITICAL_SYSTEM_FILES {
+            cases.push(((*path).to_owned(), PathClass::CriticalSystem));
+        }
+        for path in SYSTEM_DIRS {
+            cases.push(((*path).to_owned(), PathClass::System));
+        }
+        for prefix in DEVICE_PREFIXES {
+            cases.push((format!("{prefix}a"), PathClass::Device));
+        }
+        for (markers, class) in [
+            (SECRET_MARKERS, PathClass::Secret),
+            (PERSISTENCE_MARKERS, PathClass::Persistence),
+        ] {
+            for marker in markers {
+                let path = if marker.starts_with('$') {
+                    continue;
+                } else if marker.starts_with(['/', '~']) {
+                    // Markers that hold anywhere under a directory (`/.ssh/`) are read under a
+                    // home directory; absolute ones (`/etc/shadow`) as they are.
+                    let under = if marker.starts_with("/etc") || marker.starts_with('~') {
+                        ""
+                    } else {
+                        "/root"
+                    };
+                    format!("{under}{marker}")
+                } else if marker.starts_with('.') && !marker.contains('/') && marker.len() < 6 {
+                    // An extension (`.pem`): a file with a name and that extension.
+                    format!("keys/server{marker}")
+                } else {
+                    format!("keys/{marker}")
+                };
+                let path = if path.ends_with('/') {
+                    format!("{path}x")
+                } else {
+                    path
+                };
+                cases.push((path, class));
+            }
+        }
+        for (path, class) in cases {
+            assert!(classify_path(&path).contains(&class), "{path}: {class:?}");
+            for glob in glob_variants(&path) {
+                // A glob spanning only an extension's last letters is tested; `keys/s*`
+                // could be any file, as `keys/*` could.
+                if glob.starts_with("keys/") && glob.ends_with('*') && !glob.contains('.') {
+                    continue;
+                }
+                assert!(
+                    glob_classes(&glob).contains(&class),
+                    "{glob} (from {path}): {class:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ordinary_globs_stay_unclassified() {
+        for glob in [
+            "*",
+            "*.rs",
+            "src/*.rs",
+            "src/*/mod.rs",
+            "src/**/*.rs",
+            "docs/*.md",
+            "target/debug/*",
+            "/usr/bin/*",
+            "/usr/lib/x86_64-linux-gnu/*.so",
+            "/etc/apt/sources.list.d/*.list",
+            "/tmp/*.log",
+            "tests/data/*.txt",
+            "*.[ch]",
+            "file?.txt",
+            "x*.rs",
+        ] {
+            // Only the classes of the directory as written (`/usr/bin` is a system path).
+            let written = classify_path(glob.rsplit_once('/').map_or(".", |(dir, _)| dir));
+            assert_eq!(glob_classes(glob), written, "{glob}");
+        }
+        // `/etc/*.conf` may be `/etc/resolv.conf`: a critical file to write, not a secret.
+        let conf = glob_classes("/etc/*.conf");
+        assert!(conf.contains(&PathClass::CriticalSystem));
+        assert!(!conf.contains(&PathClass::Secret));
+        // The leading-dot rule: `*` does not match `.ssh`, unless dotglob may be on.
+        let budget = std::cell::Cell::new(usize::MAX);
+        let dotglob = crate::glob_paths::Expansion { dotglob: true };
+        assert!(!glob_classes("/srv/*aws/credentials").contains(&PathClass::Secret));
+        assert!(
+            classify_path_glob("/srv/*aws/credentials", true, dotglob, &budget)
+                .contains(&PathClass::Secret)
+        );
+        assert!(glob_classes("/srv/.*aws/credentials").contains(&PathClass::Secret));
+        // Without the glob flag (a quoted `*`), the text is a plain name.
+        assert!(
+            !classify_path_glob("/etc/sh*", false, dotglob, &budget).contains(&PathClass::Secret)
+        );
+        assert!(
+            classify_path_glob("/etc/sh*", true, dotglob, &budget).contains(&PathClass::Secret)
+        );
+    }
+
+    #[test]
+    fn glob_budget_falls_back_high() {
+        // Too many paths for one glob, or a spent budget: every class a name outside the
+        // workspace may have.
+        let budget = std::cell::Cell::new(usize::MAX);
+        let none = crate::glob_paths::Expansion::default();
+        let wide = classify_path_glob("/*/*/*", true, none, &budget);
+        for class in [
+            PathClass::Secret,
+            PathClass::CriticalSystem,
+            PathClass::Persistence,
+        ] {
+            assert!(wide.contains(&class), "{class:?}");
+        }
+        let spent = std::cell::Cell::new(0);
+        assert!(classify_path_glob("/usr/bin/*", true, none, &spent).contains(&PathClass::Secret));
+        // Inside the workspace: secrets and persistence only.
+        let inside = classify_path_glob("a*/b*/c*/d*/e*/f*/g*", true, none, &budget);
+        assert!(inside.contains(&PathClass::Secret));
+        assert!(!inside.contains(&PathClass::System));
+    }
+
+    #[test]
+    fn directories_that_hold_secrets() {
+        for dir in [
+            "/",
+            "//",
+            "/root",
+            "/root/",
+            "/home",
+            "/home/alice",
+            "/Users/bob",
+            "/var/root",
+            "~",
+            "$HOME",
+            "~alice",
+            "..",
+            "../..",
+            "/etc",
+            "/etc/ssh",
+            "/etc/ssl/private",
+            "/proc",
+            "/proc/1",
+            "/proc/self/root",
+            "/proc/1/root/root",
+            "/proc/1/cwd",
+            "/run",
+            "/run/secrets",
+            "/var/run",
+            "/root/.ssh",
+            "/home/alice/.aws",
+            "~/.ssh",
+            "/tmp/../root",
+            "keys/.ssh",
+        ] {
+            assert!(holds_secrets(dir), "{dir}");
+        }
+        for dir in [
+            ".",
+            "src",
+            "src/",
+            "target",
+            "/usr",
+            "/usr/include",
+            "/tmp",
+            "/opt/app",
+            "../sibling",
+            "/home/alice/project",
+            "/var/log",
+            "/etc/apt",
+        ] {
+            assert!(!holds_secrets(dir), "{dir}");
+        }
     }
 
     #[test]

@@ -1022,11 +1022,12 @@ impl Walker {
                     break;
                 }
                 Unwrap::Spawns(spawned) => {
-                    for (inner_argv, label) in spawned {
+                    for command in spawned {
                         let mut inner_state = state.clone();
-                        inner_state.wrappers.push(label);
+                        inner_state.wrappers.push(command.label);
                         inner_state.extra_args = true;
-                        self.emit(inner_argv, inner_state, pos, depth, ctx, rounds);
+                        inner_state.directories.extend(command.directories);
+                        self.emit(command.argv, inner_state, pos, depth, ctx, rounds);
                     }
                     break;
                 }

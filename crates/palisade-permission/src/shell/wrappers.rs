@@ -16,14 +16,33 @@ pub(crate) enum Unwrap {
     Exec(Exec),
     /// Runs a bash script given as a string.
     Script(Script),
-    /// Runs itself, and also these commands (`find -exec`), each with a label.
-    Spawns(Vec<(Vec<Word>, String)>),
+    /// Runs itself, and also these commands (`find -exec`).
+    Spawns(Vec<Spawned>),
     /// What runs can't be known from the line.
     Opaque(String),
     /// Runs nothing else (`command -v x`, `exec` with only redirections).
     SelfOnly,
     /// A shell that reads its script from standard input.
     StdinScript,
+}
+
+/// A command a wrapper starts besides running itself.
+pub(crate) struct Spawned {
+    pub argv: Vec<Word>,
+    pub label: String,
+    /// Directories it starts in (`find DIR -execdir CMD`: the directory of each file found,
+    /// at or under `DIR`).
+    pub directories: Vec<Word>,
+}
+
+impl Spawned {
+    fn new(argv: Vec<Word>, label: impl Into<String>) -> Self {
+        Self {
+            argv,
+            label: label.into(),
+            directories: Vec::new(),
+        }
+    }
 }
 
 pub(crate) struct Exec {
@@ -937,7 +956,7 @@ fn git(argv: &[Word]) -> Unwrap {
         "bisect" => {
             return match rest.split_first() {
                 Some((run, command)) if run.text == "run" && !command.is_empty() => {
-                    Unwrap::Spawns(vec![(command.to_vec(), "git bisect run".to_owned())])
+                    Unwrap::Spawns(vec![Spawned::new(command.to_vec(), "git bisect run")])
                 }
                 _ => Unwrap::Not,
             };
@@ -1231,9 +1250,33 @@ fn flock(argv: &[Word]) -> Unwrap {
 }
 
 /// `find … -exec CMD {} ;` and friends run CMD once per file (or with many files for `+`).
+/// `-execdir`/`-okdir` run it in the directory of the file found: at or under one of the
+/// starting points (`.` when none is given), which are passed on as its directories.
 fn find(argv: &[Word]) -> Unwrap {
     let mut spawned = Vec::new();
     let mut i = 1;
+    // The starting points: the words before the first expression (`-name`, `(`, `!`), after
+    // the options `-H`, `-L`, `-P`, `-D …`, `-O…`.
+    let mut starts: Vec<Word> = Vec::new();
+    let mut at = 1;
+    while let Some(word) = argv.get(at) {
+        match word.text.as_str() {
+            "-H" | "-L" | "-P" => at += 1,
+            "-D" => at += 2,
+            t if t.starts_with("-O") => at += 1,
+            _ => break,
+        }
+    }
+    while let Some(word) = argv.get(at) {
+        if word.text.starts_with(['-', '(', '!', ')', ',']) {
+            break;
+        }
+        starts.push(word.clone());
+        at += 1;
+    }
+    if starts.is_empty() {
+        starts.push(Word::literal("."));
+    }
     while let Some(word) = argv.get(i) {
         let action = word.as_literal().unwrap_or("");
         if matches!(action, "-exec" | "-execdir" | "-ok" | "-okdir") {
@@ -1258,7 +1301,11 @@ fn find(argv: &[Word]) -> Unwrap {
                 })
                 .collect();
             if !inner.is_empty() {
-                spawned.push((inner, format!("find {action}")));
+                let mut command = Spawned::new(inner, format!("find {action}"));
+                if matches!(action, "-execdir" | "-okdir") {
+                    command.directories.clone_from(&starts);
+                }
+                spawned.push(command);
             }
             i = end + 1;
         } else {
