@@ -500,7 +500,8 @@ fn sed_script_files(args: &[Word]) -> Vec<FileArgument<'_>> {
         return Vec::new();
     }
     let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
-    let Some(script) = crate::sed::script_of(&texts).and_then(|(s, _)| crate::sed::parse(&s))
+    let Some(script) =
+        crate::sed::script_of(&texts).and_then(|line| crate::sed::parse(&line.script?))
     else {
         return Vec::new();
     };

@@ -826,8 +826,20 @@ fn rate_sed(who: &str, args: &[&Word], line: &mut LineFacts, out: &mut Vec<Findi
         return;
     }
     let texts: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
-    let Some(script) = crate::sed::script_of(&texts).and_then(|(s, _)| crate::sed::parse(&s))
-    else {
+    let sed_line = crate::sed::script_of(&texts);
+    // `sed -i` rewrites each input file: a write, whatever the script says.
+    if let Some(sed_line) = &sed_line
+        && sed_line.in_place
+        && let Some(f) = sed_line
+            .files
+            .iter()
+            .filter_map(|i| args.get(*i))
+            .flat_map(|file| rate_path_access(who, file, true, line))
+            .max_by_key(|f| f.level)
+    {
+        out.push(f);
+    }
+    let Some(script) = sed_line.and_then(|sed_line| crate::sed::parse(&sed_line.script?)) else {
         out.push(finding(
             RiskLevel::High,
             who,

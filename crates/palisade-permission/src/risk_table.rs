@@ -1287,8 +1287,10 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         what: "processes text",
         rules: &[rule(
             &[Cond::ArgContains(&[
-                "system", "|", ">", "getline", "close(", "fflush", "ENVIRON", "PROCINFO", "@load",
-                "-f", "--exec", "-E", "--load", "-l",
+                // `@` starts gawk's directives: `@include "f.awk"` runs awk code from a file
+                // (which may call `system`), `@load` loads a shared library.
+                "system", "|", ">", "getline", "close(", "fflush", "ENVIRON", "PROCINFO", "@", "-f",
+                "--exec", "-E", "--load", "-l",
             ])],
             High,
             "awk program can run commands or write files",

@@ -336,18 +336,31 @@ impl Reader<'_> {
     }
 }
 
-/// The script of a `sed` command line (`argv` without the name) and whether it edits files in
-/// place: the `-e`/`--expression` pieces joined by newlines, else the first operand. `None`
-/// for a script in a file (`-f`), an option we don't know, or no script.
-pub(crate) fn script_of(args: &[&str]) -> Option<(String, bool)> {
+/// What a `sed` command line says: its script, whether it edits files in place, and its
+/// input files.
+#[derive(Debug, PartialEq)]
+pub(crate) struct SedLine {
+    /// The `-e`/`--expression` pieces joined by newlines, else the first operand; `None`
+    /// when part of it is in a file (`-f FILE`).
+    pub script: Option<String>,
+    /// `-i`/`--in-place`: sed rewrites each input file.
+    pub in_place: bool,
+    /// The input files, as indices into the arguments (the operands after the script).
+    pub files: Vec<usize>,
+}
+
+/// What the `sed` command line `args` (`argv` without the name) says. `None` for an option
+/// we don't know, or no script.
+pub(crate) fn script_of(args: &[&str]) -> Option<SedLine> {
     let mut pieces: Vec<&str> = Vec::new();
-    let mut operands: Vec<&str> = Vec::new();
+    let mut operands: Vec<usize> = Vec::new();
     let mut in_place = false;
+    let mut from_file = false;
     let mut i = 0;
     while let Some(&arg) = args.get(i) {
         i += 1;
         if arg == "--" {
-            operands.extend(args.get(i..).unwrap_or_default());
+            operands.extend(i..args.len());
             break;
         }
         if let Some(long) = arg.strip_prefix("--") {
@@ -367,6 +380,12 @@ pub(crate) fn script_of(args: &[&str]) -> Option<(String, bool)> {
                     pieces.push(value);
                 }
                 "in-place" => in_place = true,
+                "file" => {
+                    from_file = true;
+                    if value.is_none() {
+                        i += 1;
+                    }
+                }
                 "line-length" if value.is_none() => i += 1,
                 "quiet" | "silent" | "regexp-extended" | "separate" | "unbuffered"
                 | "null-data" | "zero-terminated" | "posix" | "debug" | "sandbox"
@@ -376,7 +395,7 @@ pub(crate) fn script_of(args: &[&str]) -> Option<(String, bool)> {
             continue;
         }
         let Some(group) = arg.strip_prefix('-').filter(|g| !g.is_empty()) else {
-            operands.push(arg);
+            operands.push(i - 1);
             continue;
         };
         for (at, c) in group.char_indices() {
@@ -388,15 +407,17 @@ pub(crate) fn script_of(args: &[&str]) -> Option<(String, bool)> {
                     in_place = true;
                     break;
                 }
-                'e' | 'l' => {
+                'e' | 'l' | 'f' => {
                     let value = if rest.is_empty() {
                         i += 1;
                         args.get(i - 1).copied()?
                     } else {
                         rest
                     };
-                    if c == 'e' {
-                        pieces.push(value);
+                    match c {
+                        'e' => pieces.push(value),
+                        'f' => from_file = true,
+                        _ => {}
                     }
                     break;
                 }
@@ -404,10 +425,18 @@ pub(crate) fn script_of(args: &[&str]) -> Option<(String, bool)> {
             }
         }
     }
-    if pieces.is_empty() {
-        pieces.push(operands.first().copied()?);
-    }
-    Some((pieces.join("\n"), in_place))
+    let files = if pieces.is_empty() && !from_file {
+        let (first, rest) = operands.split_first()?;
+        pieces.push(args.get(*first)?);
+        rest.to_vec()
+    } else {
+        operands
+    };
+    Some(SedLine {
+        script: (!from_file).then(|| pieces.join("\n")),
+        in_place,
+        files,
+    })
 }
 
 #[cfg(test)]
@@ -460,19 +489,46 @@ mod tests {
 
     #[test]
     fn command_lines() {
-        assert_eq!(
-            script_of(&["-n", "1,5p", "f"]),
-            Some(("1,5p".to_owned(), false))
-        );
+        let line = |script: &str, in_place: bool, files: &[usize]| {
+            Some(SedLine {
+                script: Some(script.to_owned()),
+                in_place,
+                files: files.to_vec(),
+            })
+        };
+        assert_eq!(script_of(&["-n", "1,5p", "f"]), line("1,5p", false, &[2]));
         assert_eq!(
             script_of(&["-ne", "p", "-e", "1e id", "f"]),
-            Some(("p\n1e id".to_owned(), false))
+            line("p\n1e id", false, &[4])
         );
         assert_eq!(
             script_of(&["--expression=w x", "-i.bak", "f"]),
-            Some(("w x".to_owned(), true))
+            line("w x", true, &[2])
         );
-        assert_eq!(script_of(&["-f", "x.sed", "f"]), None);
+        assert_eq!(
+            script_of(&["-i", "s/a/b/", "/etc/passwd", "--", "-x"]),
+            line("s/a/b/", true, &[2, 4])
+        );
+        assert_eq!(
+            script_of(&["s/a/b/", "a", "b"]),
+            line("s/a/b/", false, &[1, 2])
+        );
+        let from_file = |in_place: bool, files: &[usize]| {
+            Some(SedLine {
+                script: None,
+                in_place,
+                files: files.to_vec(),
+            })
+        };
+        assert_eq!(script_of(&["-f", "x.sed", "f"]), from_file(false, &[2]));
+        assert_eq!(
+            script_of(&["-i", "-fx.sed", "/etc/passwd"]),
+            from_file(true, &[2])
+        );
+        assert_eq!(
+            script_of(&["--file=x.sed", "-e", "p", "a"]),
+            from_file(false, &[3])
+        );
         assert_eq!(script_of(&["--unknown", "p"]), None);
         assert_eq!(script_of(&[]), None);
     }

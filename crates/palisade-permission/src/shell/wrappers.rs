@@ -1060,7 +1060,8 @@ fn sed(argv: &[Word]) -> Unwrap {
         return Unwrap::Not;
     }
     let texts: Vec<&str> = argv.iter().skip(1).map(|w| w.text.as_str()).collect();
-    let Some(script) = crate::sed::script_of(&texts).and_then(|(s, _)| crate::sed::parse(&s))
+    let Some(script) =
+        crate::sed::script_of(&texts).and_then(|line| crate::sed::parse(&line.script?))
     else {
         return Unwrap::Not;
     };
