@@ -113,6 +113,14 @@ pub fn assess(analysis: &ShellAnalysis) -> RiskAssessment {
     let mut line = LineFacts {
         directories: line_directories(&analysis.commands, &mut findings),
         expansion: line_expansion(&analysis.commands),
+        allexport: analysis.commands.iter().any(|c| {
+            c.name() == Some("set")
+                && c.argv.iter().skip(1).any(|w| {
+                    w.opaque
+                        || w.text == "allexport"
+                        || (!w.text.starts_with("--") && has_flag(&w.text, &["-a"]))
+                })
+        }),
         glob_budget: std::cell::Cell::new(crate::glob_paths::LINE_BUDGET),
         ..LineFacts::default()
     };
@@ -184,6 +192,8 @@ struct LineFacts {
     directories: Vec<String>,
     /// How the line's globs expand ([`line_expansion`]).
     expansion: crate::glob_paths::Expansion,
+    /// `set -a` / `set -o allexport` may be on: every assignment is exported.
+    allexport: bool,
     /// Concrete paths the line's globs may still be expanded to when classified
     /// (`crate::glob_paths::LINE_BUDGET`).
     glob_budget: std::cell::Cell<usize>,
@@ -380,10 +390,13 @@ fn assess_command(
     line: &mut LineFacts,
 ) -> (Vec<Finding>, RiskLevel) {
     let mut out = Vec::with_capacity(4);
-    for (name, _) in &command.assignments {
-        if let Some(why) = risk_table::dangerous_variable(name) {
-            out.push(finding(RiskLevel::High, &format!("{name}=…"), why));
-        }
+    for (name, value) in &command.assignments {
+        out.extend(rate_variable(
+            &format!("{name}=…"),
+            name,
+            Some(value),
+            !command.argv.is_empty() || line.allexport,
+        ));
     }
     for redirect in &command.redirects {
         out.extend(rate_path_access(
@@ -524,10 +537,23 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
         "export" | "declare" | "typeset" | "local" | "readonly"
     ) {
         for arg in &args {
-            if let Some((var, _)) = arg.text.split_once('=')
-                && let Some(why) = risk_table::dangerous_variable(var)
+            // `export NAME` exports the value a plain assignment gave it earlier.
+            if name == "export"
+                && !arg.text.starts_with('-')
+                && !arg.text.contains('=')
+                && let Some(f) =
+                    rate_variable(&format!("export {}", arg.text), &arg.text, None, true)
             {
-                out.push(finding(RiskLevel::High, &format!("{name} {var}=…"), why));
+                out.push(f);
+            }
+            if let Some((var, value)) = arg.text.split_once('=') {
+                let value = (!arg.opaque).then(|| Word::literal(value));
+                out.extend(rate_variable(
+                    &format!("{name} {var}=…"),
+                    var,
+                    value.as_ref(),
+                    true,
+                ));
             }
         }
     }
@@ -564,8 +590,7 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
     // `read 'BASH_CMDS[ls]'`, `mapfile`, `getopts`, `wait -p`, and name references
     // (`declare -n r=PS4; r=…`) assign it as `NAME=value` does.
     for var in assigned_variables(name, &args) {
-        let base = var.split('[').next().unwrap_or(var);
-        if let Some(why) = risk_table::dangerous_variable(base) {
+        if let Some(why) = risk_table::dangerous_variable(var) {
             out.push(finding(RiskLevel::High, &format!("{name} {var}"), why));
         }
     }
@@ -681,6 +706,24 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
         ));
     }
     out
+}
+
+/// The finding for setting the variable `name` to `value` (`None` when only known at run
+/// time), by `who`: high for a variable known to make programs run code, unless the value
+/// is an ordinary pager (`PAGER=cat`); medium for one whose name says it configures
+/// programs, when it is `exported` to a program (an assignment prefix, `export`,
+/// `declare`). A plain `NAME=value` of such a name only sets a shell variable.
+fn rate_variable(who: &str, name: &str, value: Option<&Word>, exported: bool) -> Option<Finding> {
+    if let Some(why) = risk_table::dangerous_variable(name) {
+        if value.is_some_and(|v| !v.opaque && risk_table::harmless_program_value(name, &v.text)) {
+            return None;
+        }
+        return Some(finding(RiskLevel::High, who, why));
+    }
+    if exported && let Some(why) = risk_table::configuring_variable(name) {
+        return Some(finding(RiskLevel::Medium, who, why));
+    }
+    None
 }
 
 /// The variables a builtin assigns by name (`printf -v NAME`, `read NAME…`, `read -a NAME`,
@@ -912,70 +955,138 @@ fn runs_input(command: &SimpleCommand) -> bool {
             .any(|w| w.opaque || !w.text.starts_with('-'))
 }
 
-/// The words of `args` a writer command writes to (`tee FILE`, `cp … DEST`, `dd of=FILE`).
+/// The words of `args` a writer command writes to (`tee FILE`, `cp … DEST`, `dd of=FILE`,
+/// `sort -o FILE`, `cp -t DIR FILE`), as the table `risk_table::writer` describes them.
 fn writes_of<'a>(name: &str, args: &[&'a Word]) -> Vec<std::borrow::Cow<'a, Word>> {
+    use risk_table::Writes;
+    use std::borrow::Cow;
     let operands: Vec<&Word> = args
         .iter()
         .copied()
         .filter(|a| !a.text.starts_with('-'))
         .collect();
-    let mut attached: Vec<Word> = Vec::new();
-    let borrowed: Vec<&Word> = match risk_table::writer(name) {
-        Some(risk_table::Writes::AllOperands) => operands,
-        Some(risk_table::Writes::LastOperand) => operands.last().copied().into_iter().collect(),
-        Some(risk_table::Writes::KeyValue(key)) => args
-            .iter()
-            .copied()
-            .filter(|a| a.text.starts_with(key))
-            .collect(),
-        Some(risk_table::Writes::OptionValues(short, longs)) => {
-            let mut found = Vec::new();
-            for (i, arg) in args.iter().enumerate() {
-                let text = arg.text.as_str();
-                let next = || args.get(i + 1).copied();
-                if let Some(long) = text.strip_prefix("--") {
-                    let (key, value) = match long.split_once('=') {
-                        Some((key, value)) => (key, Some(value)),
-                        None => (long, None),
-                    };
-                    if longs.iter().any(|l| l.strip_prefix("--") == Some(key)) {
-                        match value {
-                            Some(_) => found.push(*arg),
-                            None => found.extend(next()),
-                        }
-                    }
-                } else if let Some(group) = text.strip_prefix('-')
-                    && let Some(at) = group.find(short)
-                {
-                    let rest = group.get(at + short.len_utf8()..).unwrap_or("");
-                    if rest.is_empty() {
-                        found.extend(next());
-                    } else {
-                        // `-oFILE`: as a `key=value` word, whose value is rated as the path.
-                        attached.push(arg.with_text(&format!("-{short}={rest}")));
+    let mut out: Vec<Cow<'a, Word>> = Vec::new();
+    // `DIR/NAME` for the file name of each of `sources`.
+    let into = |dir: &Word, sources: &[&Word], out: &mut Vec<Cow<'a, Word>>| {
+        for source in sources {
+            let name = source.text.trim_end_matches('/').rsplit('/').next();
+            if let Some(name) = name.filter(|n| !n.is_empty())
+                && let Some(joined) = risk_table::join_directory(&dir.text, name)
+            {
+                out.push(Cow::Owned(dir.with_text(&joined)));
+            }
+        }
+    };
+    for writes in risk_table::writer(name) {
+        match *writes {
+            Writes::AllOperands => out.extend(operands.iter().map(|w| Cow::Borrowed(*w))),
+            Writes::LastOperand => out.extend(operands.last().map(|w| Cow::Borrowed(*w))),
+            Writes::IntoLastOperand => {
+                if let Some((dest, sources)) = operands.split_last() {
+                    into(dest, sources, &mut out);
+                }
+            }
+            Writes::SecondOperand => out.extend(operands.get(1).map(|w| Cow::Borrowed(*w))),
+            Writes::KeyValue(key) => out.extend(
+                args.iter()
+                    .filter(|a| a.text.starts_with(key))
+                    .map(|a| Cow::Borrowed(*a)),
+            ),
+            Writes::OptionValues(short, longs) => out.extend(option_values(args, short, longs)),
+            Writes::AfterArg(options) => {
+                for (i, arg) in args.iter().enumerate() {
+                    if options.contains(&arg.text.as_str())
+                        && let Some(value) = args.get(i + 1)
+                    {
+                        out.push(Cow::Borrowed(*value));
                     }
                 }
             }
-            found
+            Writes::IntoDirectory(short, longs) => {
+                for dir in option_values(args, short, longs) {
+                    // `-oDIR` comes back as `-o=DIR`.
+                    let dir = match dir.text.split_once('=') {
+                        Some((option, value)) if option.starts_with('-') => dir.with_text(value),
+                        _ => dir.into_owned(),
+                    };
+                    into(&dir, &operands, &mut out);
+                    // A file whose name is only known at run time (`wget -P DIR URL`).
+                    if let Some(joined) = risk_table::join_directory(&dir.text, "x") {
+                        out.push(Cow::Owned(dir.with_text(&joined)));
+                    }
+                }
+            }
+            Writes::InPlace(flags) => {
+                if args.iter().any(|a| has_flag(&a.text, flags)) {
+                    out.extend(operands.iter().skip(1).map(|w| Cow::Borrowed(*w)));
+                }
+            }
         }
-        None => Vec::new(),
-    };
-    borrowed
-        .into_iter()
-        .map(std::borrow::Cow::Borrowed)
-        .chain(attached.into_iter().map(std::borrow::Cow::Owned))
-        .collect()
+    }
+    out
 }
 
-/// The paths a word can name: the word itself, the value of `key=value`, and a file after
-/// `@` (`curl -d @file`, `-F f=@file`), in that order, empty ones left out.
+/// The values of a short option (`-o FILE`, `-oFILE`, last in a group `-sSLo FILE`; a
+/// `'\0'` short option is none) and of long ones (`--output FILE`, `--output=FILE`). An
+/// attached value comes back as `-o=VALUE`, which the path rating reads as `key=value`.
+fn option_values<'a>(
+    args: &[&'a Word],
+    short: char,
+    longs: &[&str],
+) -> Vec<std::borrow::Cow<'a, Word>> {
+    let mut found = Vec::new();
+    for (i, arg) in args.iter().enumerate() {
+        let text = arg.text.as_str();
+        let next = || args.get(i + 1).copied();
+        if let Some(long) = text.strip_prefix("--") {
+            let (key, value) = match long.split_once('=') {
+                Some((key, value)) => (key, Some(value)),
+                None => (long, None),
+            };
+            if longs.iter().any(|l| l.strip_prefix("--") == Some(key)) {
+                match value {
+                    Some(_) => found.push(std::borrow::Cow::Borrowed(*arg)),
+                    None => found.extend(next().map(std::borrow::Cow::Borrowed)),
+                }
+            }
+        } else if short != '\0'
+            && let Some(group) = text.strip_prefix('-')
+            && let Some(at) = group.find(short)
+        {
+            let rest = group.get(at + short.len_utf8()..).unwrap_or("");
+            if rest.is_empty() {
+                found.extend(next().map(std::borrow::Cow::Borrowed));
+            } else {
+                found.push(std::borrow::Cow::Owned(
+                    arg.with_text(&format!("-{short}={rest}")),
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// The paths a word can name: the word itself, the value of `key=value`, a file after `@`
+/// or `<` (`curl -d @file`, `-F f=@file;type=x`, `-F f=<file`), and the value glued to a
+/// short option (`date -f.env`, `curl -d@.env`), in that order, empty ones left out.
 fn path_candidates(text: &str) -> impl Iterator<Item = &str> {
     let value = text.split_once('=').map(|(_, value)| value);
+    // curl's form values end at `;` (`;type=…`, `;filename=…`).
+    fn file(v: &str) -> Option<&str> {
+        v.strip_prefix(['@', '<'])
+            .map(|v| v.split(';').next().unwrap_or(v))
+    }
+    let attached = text
+        .strip_prefix('-')
+        .filter(|t| !t.starts_with('-'))
+        .and_then(|t| t.char_indices().nth(1).and_then(|(at, _)| t.get(at..)));
     [
         Some(text),
         value,
-        text.strip_prefix('@'),
-        value.and_then(|v| v.strip_prefix('@')),
+        file(text),
+        value.and_then(file),
+        attached,
+        attached.and_then(file),
     ]
     .into_iter()
     .flatten()
@@ -1118,6 +1229,7 @@ fn rate_one_path(
     }
     if plain_write && write && out.is_empty() {
         let level = if (text.starts_with('/') && !text.starts_with("/tmp/"))
+            || text.starts_with(['~', '$'])
             || text.contains("..")
             || opaque
         {
@@ -1206,7 +1318,22 @@ fn holds(
     classes: &std::cell::OnceCell<Vec<PathClasses>>,
     line: &LineFacts,
 ) -> bool {
+    holds_as(cond, args, global, classes, line, false)
+}
+
+/// [`holds`]; with `exact`, flags are only read as written ([`has_flag_exactly`]), which
+/// is how a condition under `Not` reads them, so that it can't lower a level by reading a
+/// word as a flag it is not.
+fn holds_as(
+    cond: &Cond,
+    args: &[&Word],
+    global: &[&str],
+    classes: &std::cell::OnceCell<Vec<PathClasses>>,
+    line: &LineFacts,
+    exact: bool,
+) -> bool {
     match cond {
+        Cond::Flag(flags) if exact => args.iter().any(|a| has_flag_exactly(&a.text, flags)),
         Cond::Flag(flags) => args.iter().any(|a| has_flag(&a.text, flags)),
         Cond::Sub(subs) => first_operand(args, global).is_some_and(|s| subs.contains(&s)),
         Cond::Arg(values) => args.iter().any(|a| values.contains(&a.text.as_str())),
@@ -1276,8 +1403,16 @@ fn first_operand<'a>(args: &[&'a Word], global: &[&str]) -> Option<&'a str> {
 }
 
 /// Whether `text` is one of `flags`: long flags exactly (or `--flag=value`), short flags
-/// also inside a group (`-rf` has `-r` and `-f`).
+/// also inside a group (`-rf` has `-r` and `-f`). Also an abbreviated long flag and a short
+/// flag with its value attached: see [`has_flag_loosely`].
 pub(crate) fn has_flag(text: &str, flags: &[&str]) -> bool {
+    has_flag_exactly(text, flags) || has_flag_loosely(text, flags)
+}
+
+/// [`has_flag`] without abbreviations and attached values: a long flag as written, or a
+/// group of short flags that is all letters. For conditions that lower a level when they
+/// hold (`Cond::Not`), where reading a word as more flags than it is would be wrong.
+fn has_flag_exactly(text: &str, flags: &[&str]) -> bool {
     if text.starts_with("--") {
         let key = text.split_once('=').map_or(text, |(k, _)| k);
         return flags.contains(&key);
@@ -1294,6 +1429,36 @@ pub(crate) fn has_flag(text: &str, flags: &[&str]) -> bool {
             });
     }
     flags.contains(&text)
+}
+
+/// The forms of `flags` programs accept that [`has_flag_exactly`] does not read:
+/// - a prefix of a long flag (`--pag` for `--pager`, `--se=…` for `--set`): getopt_long,
+///   argp and git's parse-options accept any unambiguous abbreviation, and an ambiguous
+///   one only fails;
+/// - a short flag among the letters a group starts with, the rest being its value
+///   (`-p/tmp/x`, `-s@0`, `-nO./pager`): the first option that takes a value takes the rest
+///   of the word.
+fn has_flag_loosely(text: &str, flags: &[&str]) -> bool {
+    if let Some(long) = text.strip_prefix("--") {
+        let key = long.split_once('=').map_or(long, |(k, _)| k);
+        return !key.is_empty()
+            && flags
+                .iter()
+                .filter_map(|f| f.strip_prefix("--"))
+                .any(|f| f.starts_with(key));
+    }
+    let Some(group) = text.strip_prefix('-') else {
+        return false;
+    };
+    group
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .any(|c| {
+            flags.iter().any(|f| {
+                let mut short = f.chars();
+                short.next() == Some('-') && short.next() == Some(c) && short.next().is_none()
+            })
+        })
 }
 
 #[cfg(test)]

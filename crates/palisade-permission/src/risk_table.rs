@@ -2424,28 +2424,72 @@ pub(crate) fn directory_options(name: &str) -> Option<(&'static [&'static str], 
 }
 
 /// How a writer command names the files it writes.
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum Writes {
     AllOperands,
     LastOperand,
+    /// Into the last operand when it is a directory: `DEST/NAME` for each source's file name
+    /// (`cp passwd /etc` writes `/etc/passwd`). Rated whether or not it is one, which only
+    /// over-approximates.
+    IntoLastOperand,
+    /// The second operand (`xxd IN OUT`).
+    SecondOperand,
     KeyValue(&'static str),
     /// The values of these options: a short option (`-o FILE`, `-oFILE`, last in a group
     /// `-sSLo FILE`) and long ones (`--output FILE`, `--output=FILE`).
     OptionValues(char, &'static [&'static str]),
+    /// The words after these single-dash long options (`find -fprint FILE`).
+    AfterArg(&'static [&'static str]),
+    /// Into the directory these options name, as [`Writes::OptionValues`] does: the
+    /// operands' file names there (`cp -t /etc passwd`), or a file of a name only known at
+    /// run time (`wget -P DIR`, `tar -x -C DIR`, `unzip -d DIR`).
+    IntoDirectory(char, &'static [&'static str]),
+    /// With any of these flags, the operands after the first (`yq -i EXPR FILE…`).
+    InPlace(&'static [&'static str]),
 }
 
-/// The files a command writes, for commands that write by design.
-pub(crate) fn writer(name: &str) -> Option<Writes> {
+/// The files a command writes, for commands that write by design or through an option
+/// (sources: each program's manual; BSD/macOS `base64 -o`).
+pub(crate) fn writer(name: &str) -> &'static [Writes] {
+    use Writes::*;
     match name {
-        "tee" | "touch" | "truncate" | "mkdir" | "shred" => Some(Writes::AllOperands),
-        "cp" | "mv" | "install" | "ln" | "rsync" | "scp" => Some(Writes::LastOperand),
-        "dd" => Some(Writes::KeyValue("of=")),
-        "curl" => Some(Writes::OptionValues('o', &["--output"])),
-        // wget: `-O FILE` is the download, `-o`/`-a FILE` its log.
-        "wget" => Some(Writes::OptionValues(
-            'O',
-            &["--output-document", "--output-file", "--append-output"],
-        )),
-        _ => None,
+        "tee" | "touch" | "truncate" | "mkdir" | "shred" => &[AllOperands],
+        "cp" | "mv" | "install" | "ln" => &[
+            LastOperand,
+            IntoLastOperand,
+            IntoDirectory('t', &["--target-directory"]),
+        ],
+        // rsync's `-t` keeps times and scp's is its internal sink mode: no target option.
+        "rsync" | "scp" => &[LastOperand, IntoLastOperand],
+        "dd" => &[KeyValue("of=")],
+        "curl" => &[
+            OptionValues('o', &["--output"]),
+            OptionValues('c', &["--cookie-jar"]),
+            OptionValues('D', &["--dump-header"]),
+            IntoDirectory('\0', &["--output-dir"]),
+        ],
+        // wget: `-O FILE` is the download, `-o`/`-a FILE` its log, `-P DIR` where it saves.
+        "wget" => &[
+            OptionValues('O', &["--output-document"]),
+            OptionValues('o', &["--output-file"]),
+            OptionValues('a', &["--append-output"]),
+            IntoDirectory('P', &["--directory-prefix"]),
+        ],
+        "sort" => &[OptionValues('o', &["--output"])],
+        "tree" => &[OptionValues('o', &[])],
+        "less" => &[
+            OptionValues('o', &["--log-file"]),
+            OptionValues('O', &["--LOG-FILE"]),
+        ],
+        "info" => &[OptionValues('o', &["--output"])],
+        "base64" | "base32" => &[OptionValues('o', &["--output"])],
+        "xxd" => &[SecondOperand],
+        "find" => &[AfterArg(&["-fprint", "-fprint0", "-fprintf", "-fls"])],
+        "history" => &[OptionValues('w', &[]), OptionValues('a', &[])],
+        "yq" => &[InPlace(&["-i", "--inplace", "--in-place"])],
+        "tar" | "bsdtar" | "gtar" => &[IntoDirectory('C', &["--directory"])],
+        "unzip" => &[IntoDirectory('d', &[])],
+        _ => &[],
     }
 }
 
@@ -2580,19 +2624,175 @@ pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
         ("RUSTC", "names a program cargo runs"),
         ("PYTHONHOME", "changes which Python library loads"),
         ("SSH_ASKPASS", "names a program to run"),
+        // Found by probing (session 7): each points a program at configuration that runs
+        // code (git's fsmonitor from `$HOME/.gitconfig`, less's `#env LESSOPEN` from
+        // `$HOME/.lesskey`, tput's terminfo `iprog`), or names a file the shell writes.
+        (
+            "HOME",
+            "moves the home directory, whose configuration files programs read (and where `cd` goes)",
+        ),
+        ("HISTFILE", "names the file the shell writes its history to"),
+        ("SHELL", "names the shell programs start"),
+        (
+            "TERMINFO",
+            "points at terminal descriptions, which can name a program to run",
+        ),
+        (
+            "TERMINFO_DIRS",
+            "points at terminal descriptions, which can name a program to run",
+        ),
+        ("GREP_OPTIONS", "passes options to grep"),
+        ("MAGIC", "points file(1) at another magic database"),
+        ("GZIP", "passes options to gzip"),
+        ("INFOPATH", "changes which info documents load"),
+        ("MANPATH", "changes which manual pages load"),
+        (
+            "WGETRC",
+            "points wget at a configuration that can run programs",
+        ),
+        ("CURL_HOME", "points curl at a configuration"),
+        ("PSQLRC", "points psql at a startup file"),
+        ("INPUTRC", "points readline at a startup file"),
+        ("ENV_FILE", "names a file of variables to load"),
     ];
+    let name = variable_base(name);
     if let Some((_, why)) = EXACT.iter().find(|(n, _)| *n == name) {
         return Some(why);
     }
-    if name.starts_with("GIT_CONFIG")
-        || name.starts_with("DYLD_")
-        || name.starts_with("LD_")
-        || name.starts_with("CARGO_TARGET_")
-        || name.to_ascii_lowercase().starts_with("npm_config_")
+    let upper = name.to_ascii_uppercase();
+    if upper.starts_with("GIT_CONFIG")
+        || upper.starts_with("DYLD_")
+        || upper.starts_with("LD_")
+        || upper.starts_with("CARGO_TARGET_")
+        || upper.starts_with("NPM_CONFIG_")
+        || upper.starts_with("BASH_FUNC_")
     {
         return Some("changes configuration that can run programs");
     }
     None
+}
+
+/// A variable's name without what `NAME+=…` and `NAME[KEY]=…` add to it (`BASH_ENV+`,
+/// `BASH_CMDS[ls]` are `BASH_ENV` and `BASH_CMDS`).
+pub(crate) fn variable_base(name: &str) -> &str {
+    let name = name.split('[').next().unwrap_or(name);
+    name.strip_suffix('+').unwrap_or(name)
+}
+
+/// Name shapes of environment variables that configure a program (`RIPGREP_CONFIG_PATH`,
+/// `XDG_CONFIG_HOME`, `BAT_PAGER`, `JAVA_OPTS`, `http_proxy`, `CFLAGS`, `GIT_COMMON_DIR`):
+/// setting one for a program is not known to be harmless. [`dangerous_variable`] names the
+/// ones known to run code; these are the ones whose name says they may.
+pub(crate) fn configuring_variable(name: &str) -> Option<&'static str> {
+    const PREFIXES: &[&str] = &[
+        "GIT_",
+        "LESS",
+        "XDG_",
+        "BAT_",
+        "RIPGREP_",
+        "TEALDEER_",
+        "TLDR_",
+        "PYTHON",
+        "PERL",
+        "RUBY",
+        "NODE_",
+        "NPM_",
+        "PIP_",
+        "JAVA",
+        "_JAVA",
+        "BASH_",
+        "ZSH",
+        "KUBE",
+        "DOCKER_",
+        "AWS_",
+        "GOOGLE_APPLICATION",
+        "CLOUDSDK_",
+        "AZURE_",
+        "SSH_",
+        "GNUPG",
+        "GPG_",
+        "TERMINFO",
+        "MANPAGER",
+        "PAGER",
+        "EDITOR",
+        "VISUAL",
+        "BROWSER",
+    ];
+    const SUFFIXES: &[&str] = &[
+        "CONFIG",
+        "_CONFIG_PATH",
+        "_CONFIG_FILE",
+        "_CONFIG_DIR",
+        "_CONFIG_HOME",
+        "_HOME",
+        "_OPTIONS",
+        "_OPTS",
+        "_PAGER",
+        "_EDITOR",
+        "_COMMAND",
+        "_CMD",
+        "_PROGRAM",
+        "_PROG",
+        "_ASKPASS",
+        "_PROXY",
+        "FLAGS",
+        "_PRELOAD",
+        "_INIT",
+        "STARTUP",
+        "_PLUGINS",
+        "_WRAPPER",
+        "_HOOK",
+        "_HOOKS",
+        "PATH",
+        "_LIB",
+        "LIB",
+        "_RC",
+        "_SHELL",
+    ];
+    // Names programs only read as plain data.
+    const HARMLESS: &[&str] = &[
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_AUTHOR_DATE",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+        "GIT_COMMITTER_DATE",
+        "GIT_TERMINAL_PROMPT",
+        "GIT_OPTIONAL_LOCKS",
+        "GIT_FLUSH",
+        "PYTHONUNBUFFERED",
+        "PYTHONDONTWRITEBYTECODE",
+        "PYTHONHASHSEED",
+        "PYTHONIOENCODING",
+        "PYTHONUTF8",
+        "PYTHONFAULTHANDLER",
+        "NODE_ENV",
+        "NODE_NO_WARNINGS",
+    ];
+    let upper = variable_base(name).to_ascii_uppercase();
+    if HARMLESS.contains(&upper.as_str()) {
+        return None;
+    }
+    (PREFIXES.iter().any(|p| upper.starts_with(p)) || SUFFIXES.iter().any(|s| upper.ends_with(s)))
+        .then_some("configures programs that read it (its name says so), which may make them run code or read other files")
+}
+
+/// A value that makes a pager or editor variable harmless: an ordinary pager (`PAGER=cat
+/// git log`, `GIT_PAGER=`), not a program of the line's choosing.
+pub(crate) fn harmless_program_value(name: &str, value: &str) -> bool {
+    let name = variable_base(name);
+    name.ends_with("PAGER")
+        && matches!(
+            value,
+            "" | "cat"
+                | "less"
+                | "more"
+                | "less -R"
+                | "less -r"
+                | "less -FRX"
+                | "less -FRSX"
+                | "less -FX"
+        )
 }
 
 /// Whether an environment variable's name says it holds a credential (`AWS_SECRET_ACCESS_KEY`,
@@ -2619,7 +2819,9 @@ pub(crate) fn is_harmless_sink(path: &str) -> bool {
     matches!(
         path,
         "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty" | "-" | "&1" | "&2"
-    ) || path.starts_with("/dev/fd/")
+    ) || path
+        .strip_prefix("/dev/fd/")
+        .is_some_and(|fd| !fd.is_empty() && fd.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Paths (or path suffixes) that hold credentials. Sources: OpenSSH, AWS/GCP/Azure CLIs,
@@ -2669,6 +2871,77 @@ const SECRET_MARKERS: &[&str] = &[
     "~/.bash_history",
     "/.zsh_history",
     "~/.zsh_history",
+    // Found by probing (session 7): credentials under home directories (database
+    // password files, CLI tokens, package registries, mail, browsers), shell and tool
+    // histories, and system secrets (host keys, TLS keys, cluster, VPN and Wi-Fi
+    // configuration, shadow backups, Kerberos caches, cloud-init user data, kernel memory).
+    "/.pgpass",
+    "/.my.cnf",
+    "/.mylogin.cnf",
+    "/.codex/auth.json",
+    "/.claude/.credentials.json",
+    "/.config/hub",
+    "/.config/gcloud/",
+    "/.config/rclone/",
+    "/.config/github-copilot/",
+    "/.config/chromium/",
+    "/.cache/huggingface/token",
+    "/.huggingface/token",
+    "/.kaggle/kaggle.json",
+    "/.terraform.d/credentials",
+    "/.s3cfg",
+    "/.boto",
+    "/.m2/settings.xml",
+    "/.gradle/gradle.properties",
+    "/.gem/credentials",
+    "/.authinfo",
+    "/.msmtprc",
+    "/.fetchmailrc",
+    "/.local/share/keyrings/",
+    "/Library/Cookies/",
+    "/.python_history",
+    "/.mysql_history",
+    "/.psql_history",
+    "/.sqlite_history",
+    "/.node_repl_history",
+    "/fish_history",
+    "/.viminfo",
+    "/.lesshst",
+    "/etc/ssh/ssh_host_",
+    "/etc/ssl/private",
+    "/etc/kubernetes/",
+    "/etc/rancher/",
+    "/var/lib/kubelet/",
+    "/krb5cc_",
+    "/etc/NetworkManager/system-connections",
+    "/etc/wpa_supplicant/",
+    "/etc/wireguard/",
+    "/etc/openvpn/",
+    "/etc/ipsec.secrets",
+    "/etc/ppp/chap-secrets",
+    "/etc/ppp/pap-secrets",
+    "/etc/mysql/debian.cnf",
+    "/etc/sssd/",
+    "/var/lib/sss/secrets",
+    "gitlab-secrets.json",
+    "/var/backups/shadow",
+    "/var/backups/gshadow",
+    "/etc/security/opasswd",
+    "/etc/master.passwd",
+    "/etc/spwd.db",
+    "/var/db/dslocal/",
+    "/var/lib/cloud/instance/user-data",
+    "/var/lib/docker/",
+    "/proc/kcore",
+    // Secrets in a project: Terraform variables, htpasswd, Java and KeePass stores, VPN
+    // profiles, PuTTY and Apple keys.
+    ".tfvars",
+    ".htpasswd",
+    ".jks",
+    ".kdbx",
+    ".ovpn",
+    ".ppk",
+    "AuthKey_",
     ".pem",
     ".key",
     ".p12",
@@ -2715,6 +2988,29 @@ const PERSISTENCE_MARKERS: &[&str] = &[
     "/.vimrc",
     "/.gitconfig",
     "~/.gitconfig",
+    // Found by probing (session 7): a repository's configuration, in any `.git` directory
+    // (`core.fsmonitor`, `diff.external`, textconv drivers run programs), and files other
+    // programs read at start that can run code.
+    "/.git/",
+    "/.config/git/",
+    ".bash_logout",
+    ".xinitrc",
+    ".xprofile",
+    ".xsessionrc",
+    ".pam_environment",
+    "/.config/environment.d/",
+    ".lesskey",
+    "/.config/lesskey",
+    "/.terminfo/",
+    ".wgetrc",
+    ".curlrc",
+    ".psqlrc",
+    "/.config/nvim/",
+    "/.emacs",
+    "sitecustomize.py",
+    "usercustomize.py",
+    "/site-packages/",
+    "/dist-packages/",
 ];
 
 const SYSTEM_DIRS: &[&str] = &[
@@ -2862,8 +3158,28 @@ impl Iterator for PathClassIter {
 /// One automaton for a list of substrings (`regex` builds it from literals with Aho-Corasick
 /// or Teddy); `None` only if building failed, in which case the list is searched one by one.
 fn markers_matcher(markers: &[&str]) -> Option<regex::Regex> {
-    let alternation: Vec<String> = markers.iter().map(|m| regex::escape(m)).collect();
-    regex::Regex::new(&alternation.join("|")).ok()
+    let alternation: Vec<String> = markers
+        .iter()
+        .map(|m| match m.strip_prefix('/') {
+            // A marker starting with `/` starts a path component: also at the start of a
+            // relative path (`.aws/credentials` read from the home directory).
+            Some(rest) => format!("(?:^|/){}", regex::escape(rest)),
+            None => regex::escape(m),
+        })
+        .collect();
+    // Case-insensitive: macOS and Windows file systems are (`~/.SSH/id_rsa`, `.ENV`).
+    regex::Regex::new(&format!("(?i){}", alternation.join("|"))).ok()
+}
+
+/// Whether `raw` contains `marker` as [`markers_matcher`] reads it: ignoring ASCII case,
+/// and a marker starting with `/` also at the start of `raw`.
+fn marker_in(raw: &str, marker: &str) -> bool {
+    let raw = raw.to_ascii_lowercase();
+    let marker = marker.to_ascii_lowercase();
+    raw.contains(&marker)
+        || marker
+            .strip_prefix('/')
+            .is_some_and(|rest| raw.starts_with(rest))
 }
 
 static SECRET_MATCHER: LazyLock<Option<regex::Regex>> =
@@ -2882,7 +3198,7 @@ fn contains_marker(raw: &str, markers: &[&str], matcher: &Option<regex::Regex>) 
     }
     match matcher {
         Some(re) => re.is_match(raw),
-        None => markers.iter().any(|m| raw.contains(m)),
+        None => markers.iter().any(|m| marker_in(raw, m)),
     }
 }
 
@@ -2894,7 +3210,53 @@ pub(crate) fn classify_path(raw: &str) -> PathClasses {
     if let Some(normal) = lexically_normal(raw) {
         classes.0 |= classify_path_as_written(&normal).0;
     }
+    if let Some(alias) = path_alias(raw) {
+        classes.0 |= classify_path_as_written(&alias).0;
+        if let Some(normal) = lexically_normal(&alias) {
+            classes.0 |= classify_path_as_written(&normal).0;
+        }
+    }
     classes
+}
+
+/// The same file under the name the kernel resolves a symbolic link prefix to, when `raw`
+/// starts with one that lexical `..` removal would get wrong or a marker would miss:
+/// `/dev/fd` is `/proc/self/fd` (so `/dev/fd/../environ` is `/proc/self/environ`), a
+/// process's `root` is `/` (`/proc/1/root/etc/shadow`), macOS keeps `/etc`, `/var` and
+/// `/tmp` in `/private`, and `/var/run` is `/run`.
+fn path_alias(raw: &str) -> Option<String> {
+    if let Some(rest) = raw.strip_prefix("/dev/fd/") {
+        return Some(format!("/proc/self/fd/{rest}"));
+    }
+    if let Some(rest) = raw.strip_prefix("/proc/") {
+        // `/proc/PID/root/…` and `/proc/PID/task/TID/root/…`.
+        let mut parts = rest.splitn(4, '/');
+        let _pid = parts.next()?;
+        let (second, third, fourth) = (parts.next()?, parts.next(), parts.next());
+        let rest = match (second, third, fourth) {
+            ("root", Some(a), Some(b)) => format!("{a}/{b}"),
+            ("root", Some(a), None) => a.to_owned(),
+            ("root", None, _) => String::new(),
+            ("task", Some(_), Some(more)) => {
+                return more
+                    .strip_prefix("root")
+                    .map(|r| format!("/{}", r.trim_start_matches('/')));
+            }
+            _ => return None,
+        };
+        return Some(format!("/{rest}"));
+    }
+    for (from, to) in [
+        ("/private/etc/", "/etc/"),
+        ("/private/var/", "/var/"),
+        ("/private/tmp/", "/tmp/"),
+        ("/var/run/", "/run/"),
+    ] {
+        if let Some(rest) = raw.strip_prefix(from) {
+            return Some(format!("{to}{rest}"));
+        }
+    }
+    None
 }
 
 /// The classes of `raw` read from the line's starting directory or from any of
@@ -3101,6 +3463,11 @@ fn lexically_normal(path: &str) -> Option<String> {
     if !(path.contains("/.") || path.contains("//") || path.starts_with("./")) {
         return None;
     }
+    // `~/..` is the directory above the home directory, not `.`: a path from `~` or a
+    // variable has no normal form we can write (see `classify_path_as_written`).
+    if path.starts_with(['~', '$']) {
+        return None;
+    }
     let absolute = path.starts_with('/');
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
@@ -3136,12 +3503,14 @@ fn classify_path_as_written(raw: &str) -> PathClasses {
     if is_root {
         classes.push(PathClass::Root);
     }
+    // `~/..` holds every home directory, `~` among them.
     if home_forms.iter().any(|h| {
         path == *h
             || path
                 .strip_prefix(h)
                 .is_some_and(|rest| matches!(rest, "/*" | "/." | "/.*"))
     }) || path.starts_with("~") && !path.contains('/') && path.len() > 1
+        || path.starts_with(['~', '$']) && path.split('/').any(|c| c == "..")
     {
         classes.push(PathClass::Home);
     }
@@ -3184,23 +3553,77 @@ fn classify_path_as_written(raw: &str) -> PathClasses {
     {
         classes.push(PathClass::Secret);
     }
-    if contains_marker(raw, PERSISTENCE_MARKERS, &PERSISTENCE_MATCHER) {
+    // A `.git` file points git at another repository (`gitdir: …`), whose configuration
+    // may run programs.
+    if contains_marker(raw, PERSISTENCE_MARKERS, &PERSISTENCE_MATCHER)
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|base| base.eq_ignore_ascii_case(".git"))
+    {
         classes.push(PathClass::Persistence);
     }
-    if absolute && DEVICE_PREFIXES.iter().any(|d| path.starts_with(d)) {
+    if absolute && is_device(path) {
         classes.push(PathClass::Device);
     }
     classes
+}
+
+/// Whether `path` is a device file that holds or reaches data: anything under `/dev` but
+/// the pseudo-devices programs use for plain input and output (`/dev/null`, `/dev/zero`,
+/// `/dev/urandom`, `/dev/tty`, `/dev/stdin`, `/dev/fd/N`, `/dev/pts/N`, `/dev/shm/…`). Disks
+/// have many names (`/dev/root`, `/dev/block/8:0`, `/dev/char/1:1` is `/dev/mem`,
+/// `/dev/VG/LV`, `/dev/nbd0`), so the harmless ones are listed instead.
+fn is_device(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("/dev/") else {
+        return DEVICE_PREFIXES.iter().any(|d| path.starts_with(d));
+    };
+    let first = rest.split('/').next().unwrap_or(rest);
+    !(rest.is_empty()
+        || matches!(
+            first,
+            "null"
+                | "zero"
+                | "full"
+                | "random"
+                | "urandom"
+                | "tty"
+                | "stdin"
+                | "stdout"
+                | "stderr"
+                | "fd"
+                | "pts"
+                | "ptmx"
+                | "shm"
+                | "mqueue"
+                | "tcp"
+                | "udp"
+                | "."
+                | ".."
+        ))
 }
 
 /// `.env`, `.env.local`, `config/.env.production` (not `.envrc`, not `env.example`), also
 /// after a `:` (`git show HEAD:.env`, `scp host:.env .`).
 fn is_dotenv(path: &str) -> bool {
     let base = path.rsplit(['/', ':']).next().unwrap_or(path);
-    base == ".env"
-        || base
-            .strip_prefix(".env.")
-            .is_some_and(|rest| !matches!(rest, "example" | "sample" | "template" | "dist"))
+    let base = base.to_ascii_lowercase();
+    if matches!(base.as_str(), ".env" | ".envrc" | ".flaskenv" | ".dev.vars") {
+        return true;
+    }
+    // `.env.local`, `.env-prod`, `.env_local`, `prod.env`, `secrets.env`; not the examples
+    // projects commit on purpose.
+    let rest = base
+        .strip_prefix(".env")
+        .and_then(|r| r.strip_prefix(['.', '-', '_']))
+        .or_else(|| base.strip_suffix(".env").filter(|r| !r.is_empty()));
+    rest.is_some_and(|rest| {
+        ![
+            "example", "sample", "template", "dist", "defaults", "schema",
+        ]
+        .iter()
+        .any(|harmless| rest.contains(harmless))
+    })
 }
 
 /// A process's environment or memory under `/proc` (`/proc/1/environ`, `/proc/*/environ`,
@@ -3534,10 +3957,11 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The marker automata find exactly what a substring search over the lists finds.
+        /// The marker automata find exactly what a case-insensitive search over the lists
+        /// finds, a marker starting with `/` also at the start.
         #[test]
         fn marker_matchers_agree_with_substring_search(
-            raw in "[~/.$a-z_{}A-Z -]{0,12}(\\.ssh|id_rsa|\\.bashrc|/etc/cron|\\.pem|/\\.config/fish/)?[/.a-z]{0,6}"
+            raw in "(\\.aws/|\\.SSH/)?[~/.$a-z_{}A-Z -]{0,12}(\\.ssh|id_rsa|\\.bashrc|/etc/cron|\\.pem|/\\.config/fish/|\\.GIT/)?[/.a-z]{0,6}"
         ) {
             for (markers, matcher) in [
                 (SECRET_MARKERS, &SECRET_MATCHER),
@@ -3545,7 +3969,7 @@ mod tests {
             ] {
                 proptest::prop_assert_eq!(
                     contains_marker(&raw, markers, matcher),
-                    markers.iter().any(|m| raw.contains(m))
+                    markers.iter().any(|m| marker_in(&raw, m))
                 );
             }
         }
