@@ -454,6 +454,28 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
     }
     let args: Vec<&Word> = command.argv.iter().skip(1).collect();
     let spec = risk_table::lookup(name);
+    // `./ls`, `bin/cat`, `node_modules/.bin/jq`: a program file that only has the name of a
+    // command the table knows; what it does is not known (found by probing, session 7).
+    if spec.is_some()
+        && let Some(program) = command.argv.first()
+        && program.text.contains('/')
+        && !is_system_program(&program.text)
+    {
+        out.push(finding(
+            RiskLevel::Medium,
+            who,
+            &format!(
+                "runs the program file `{}`, which need not be the `{name}` this analysis knows",
+                program.text
+            ),
+        ));
+        if line.exec_sink.is_none() {
+            line.exec_sink = Some(who.to_owned());
+        }
+    }
+    if name == "git" {
+        out.extend(git_global_options(who, &args));
+    }
     let mut talks = false;
     // Path classes of the arguments, computed once for every `Operand` condition.
     let classes = std::cell::OnceCell::new();
@@ -724,6 +746,60 @@ fn rate_variable(who: &str, name: &str, value: Option<&Word>, exported: bool) ->
         return Some(finding(RiskLevel::Medium, who, why));
     }
     None
+}
+
+/// Whether `path` names a program in a directory of system programs (`/usr/bin/env`,
+/// `/bin/rm`), as written.
+fn is_system_program(path: &str) -> bool {
+    const DIRECTORIES: &[&str] = &[
+        "/bin",
+        "/sbin",
+        "/usr/bin",
+        "/usr/sbin",
+        "/usr/local/bin",
+        "/usr/local/sbin",
+        "/opt/homebrew/bin",
+        "/run/current-system/sw/bin",
+    ];
+    path.rsplit_once('/')
+        .is_some_and(|(dir, _)| DIRECTORIES.contains(&dir))
+}
+
+/// Findings for git's options before the subcommand: one that points git at another
+/// repository or work tree (`--git-dir`, `--work-tree`, `--bare`: its configuration may run
+/// programs, as `GIT_DIR=` may), and one git does not list, which may take a value and so
+/// move the subcommand (`--attr-source` did).
+fn git_global_options(who: &str, args: &[&Word]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        let text = word.text.as_str();
+        if !text.starts_with('-') || text == "--" {
+            break;
+        }
+        let key = text.split_once('=').map_or(text, |(key, _)| key);
+        if matches!(key, "--git-dir" | "--work-tree" | "--bare") {
+            out.push(finding(
+                RiskLevel::High,
+                who,
+                &format!(
+                    "`{key}` points git at another repository, whose configuration may run programs"
+                ),
+            ));
+        }
+        if risk_table::GIT_GLOBAL_VALUED.contains(&key) {
+            if !text.contains('=') {
+                words.next();
+            }
+        } else if !risk_table::GIT_GLOBAL_FLAGS.contains(&key) {
+            out.push(finding(
+                RiskLevel::Medium,
+                who,
+                &format!("git option `{key}` before the subcommand is not known"),
+            ));
+        }
+    }
+    out
 }
 
 /// The variables a builtin assigns by name (`printf -v NAME`, `read NAME…`, `read -a NAME`,

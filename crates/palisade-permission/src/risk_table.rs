@@ -625,6 +625,46 @@ const READER_FLAGS: &[&str] = &[
     "--version",
 ];
 
+/// git's options before the subcommand that take the next word as their value (git(1);
+/// `--attr-source` was missing here, so `git --attr-source status push --force` read
+/// `status` as the subcommand). `--exec-path` and `--list-cmds` only take `=VALUE`.
+pub(crate) const GIT_GLOBAL_VALUED: &[&str] = &[
+    "-C",
+    "-c",
+    "--git-dir",
+    "--work-tree",
+    "--namespace",
+    "--super-prefix",
+    "--config-env",
+    "--attr-source",
+];
+
+/// git's other options before the subcommand (git(1)), some only with `=VALUE`.
+pub(crate) const GIT_GLOBAL_FLAGS: &[&str] = &[
+    "-p",
+    "--paginate",
+    "-P",
+    "--no-pager",
+    "--no-replace-objects",
+    "--no-lazy-fetch",
+    "--no-optional-locks",
+    "--no-advice",
+    "--bare",
+    "--literal-pathspecs",
+    "--glob-pathspecs",
+    "--noglob-pathspecs",
+    "--icase-pathspecs",
+    "--exec-path",
+    "--html-path",
+    "--man-path",
+    "--info-path",
+    "--list-cmds",
+    "-v",
+    "--version",
+    "-h",
+    "--help",
+];
+
 /// The command table.
 pub(crate) static COMMANDS: &[CommandSpec] = &[
     // ---- destruction -------------------------------------------------------------------
@@ -1208,7 +1248,11 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         base: Medium,
         what: "runs a shell",
-        rules: &[],
+        rules: &[rule(
+            &[Cond::Flag(&["-i", "-l", "--login"])],
+            Medium,
+            "runs the shell's startup files (`~/.bashrc`, `~/.profile`, `/etc/profile`), which the line does not show",
+        )],
         known_flags: None,
         role: &[Role::RunsCode],
         global_valued: &[],
@@ -1762,15 +1806,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                 "imap-send",
             ])),
         ],
-        global_valued: &[
-            "-C",
-            "-c",
-            "--git-dir",
-            "--work-tree",
-            "--namespace",
-            "--super-prefix",
-            "--config-env",
-        ],
+        global_valued: GIT_GLOBAL_VALUED,
     },
     // ---- network ------------------------------------------------------------------------------
     CommandSpec {
@@ -2119,7 +2155,6 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             "umask",
             "alias",
             "unalias",
-            "shopt",
             "unset",
             "local",
             "let",
@@ -2148,6 +2183,21 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         what: "prints information",
         rules: &[],
         known_flags: None,
+        role: &[],
+        global_valued: &[],
+    },
+    // `shopt -o` sets the options `set -o` sets: `keyword` makes `NAME=value` arguments
+    // environment assignments, as `set -k` does (found by probing, session 7).
+    CommandSpec {
+        names: &["shopt"],
+        base: Low,
+        what: "sets shell options",
+        rules: &[rule(
+            &[Cond::Flag(&["-o"]), Cond::Arg(&["keyword"])],
+            High,
+            "makes NAME=value arguments environment assignments (`shopt -os keyword; ls LD_PRELOAD=…`)",
+        )],
+        known_flags: Some(&["-s", "-u", "-q", "-p", "-o"]),
         role: &[],
         global_valued: &[],
     },

