@@ -586,9 +586,13 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
         name,
         "printenv" | "env" | "export" | "declare" | "typeset" | "set"
     ) {
+        // `printenv NAME`, and `declare -p NAME` (also `typeset`, `export`), which prints
+        // the value too.
+        let prints = name == "printenv"
+            || name != "set" && args.iter().any(|a| has_flag_exactly(&a.text, &["-p"]));
         let named = args
             .iter()
-            .find(|a| name == "printenv" && risk_table::secret_variable(&a.text));
+            .find(|a| prints && !a.text.starts_with('-') && risk_table::secret_variable(&a.text));
         let dumps = args.iter().all(|a| {
             matches!(
                 (name, a.text.as_str()),
@@ -639,15 +643,28 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
             line.secret = Some(who.to_owned());
         }
     }
-    if matches!(name, "jq" | "gojq" | "jaq")
-        && args
+    // jq's `import`/`include`, and yq's `load`, `load_str`, … (mikefarah yq) read files the
+    // program names, which the line may not show (`load_str("/etc/sh" + "adow")`).
+    if matches!(name, "jq" | "gojq" | "jaq" | "yq")
+        && args.iter().any(|a| {
+            [
+                "import",
+                "include",
+                "load",
+                "load_str",
+                "load_xml",
+                "load_props",
+                "load_base64",
+                "input_filename",
+            ]
             .iter()
-            .any(|a| mentions_word(&a.text, "import") || mentions_word(&a.text, "include"))
+            .any(|word| mentions_word(&a.text, word))
+        })
     {
         out.push(finding(
             RiskLevel::Medium,
             who,
-            "loads a module or data file the program names (`import`, `include`)",
+            "loads a module or data file the program names (`import`, `include`, `load`)",
         ));
     }
     if matches!(name, "sed" | "gsed") {
@@ -1515,9 +1532,14 @@ fn has_flag_exactly(text: &str, flags: &[&str]) -> bool {
 ///   (`-p/tmp/x`, `-s@0`, `-nO./pager`): the first option that takes a value takes the rest
 ///   of the word.
 fn has_flag_loosely(text: &str, flags: &[&str]) -> bool {
+    // Real options that are prefixes of flags the table lists, which a program takes as
+    // themselves, not as abbreviations: `git diff --text` (`--textconv`), `git clone
+    // --filter=blob:none` (`--filters`), `tar --checkpoint` (`--checkpoint-action`).
+    const WHOLE: &[&str] = &["text", "filter", "checkpoint"];
     if let Some(long) = text.strip_prefix("--") {
         let key = long.split_once('=').map_or(long, |(k, _)| k);
         return !key.is_empty()
+            && !WHOLE.contains(&key)
             && flags
                 .iter()
                 .filter_map(|f| f.strip_prefix("--"))

@@ -1301,8 +1301,24 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         what: "runs an interpreter",
         rules: &[
             rule(
+                // php -B/-R/-E run code per line; perl -M'Mod;CODE' and node --import
+                // data: URLs run code too (found by probing, session 7).
                 &[Cond::Flag(&[
-                    "-c", "-e", "-E", "-r", "-p", "--eval", "--print", "-x",
+                    "-c",
+                    "-e",
+                    "-E",
+                    "-r",
+                    "-p",
+                    "--eval",
+                    "--print",
+                    "-x",
+                    "-B",
+                    "-R",
+                    "-M",
+                    "--import",
+                    "--require",
+                    "--loader",
+                    "--experimental-loader",
                 ])],
                 High,
                 "runs inline code",
@@ -1333,8 +1349,10 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             &[Cond::ArgContains(&[
                 // `@` starts gawk's directives: `@include "f.awk"` runs awk code from a file
                 // (which may call `system`), `@load` loads a shared library.
-                "system", "|", ">", "getline", "close(", "fflush", "ENVIRON", "PROCINFO", "@", "-f",
-                "--exec", "-E", "--load", "-l",
+                // `ARGV`/`ARGC` assignments make awk read files the line does not name
+                // (`ARGV[1]="/etc/sh" "adow"`; found by probing, session 7).
+                "system", "|", ">", "getline", "close(", "fflush", "ENVIRON", "PROCINFO", "@",
+                "ARGV", "ARGC", "-f", "--exec", "-E", "--load", "-l",
             ])],
             High,
             "awk program can run commands or write files",
@@ -1602,18 +1620,21 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                 High,
                 "configures a program for git to run (-c, core.pager, core.fsmonitor, core.sshCommand, aliases)",
             ),
+            // As flags, so abbreviations count (`git cat-file --textc` runs textconv: git's
+            // parse-options accepts any unambiguous prefix; found by probing, session 7).
             rule(
-                &[Cond::Any(&[Cond::ArgPrefix(&[
-                    "--upload-pack",
-                    "--receive-pack",
-                    "--exec=",
-                    "--ext-diff",
-                    "--filters",
-                    "--textconv",
-                    "--open-files-in-pager",
-                    "--output",
-                    "ext::",
-                ])])],
+                &[Cond::Any(&[
+                    Cond::ArgPrefix(&["--exec=", "ext::"]),
+                    Cond::Flag(&[
+                        "--upload-pack",
+                        "--receive-pack",
+                        "--ext-diff",
+                        "--filters",
+                        "--textconv",
+                        "--open-files-in-pager",
+                        "--output",
+                    ]),
+                ])],
                 High,
                 "makes git run a program or write a file (--upload-pack, --ext-diff, --output, ext::)",
             ),
@@ -1626,7 +1647,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             ),
             // `git grep -O<pager>` is `--open-files-in-pager=<pager>`.
             rule(
-                &[Cond::Sub(&["grep"]), Cond::ArgPrefix(&["-O"])],
+                &[Cond::Sub(&["grep"]), Cond::Flag(&["-O"])],
                 High,
                 "makes git grep run the pager it is given (-O)",
             ),
@@ -2859,9 +2880,15 @@ pub(crate) fn secret_variable(name: &str) -> bool {
         "PRIVATE_KEY",
         "CREDENTIAL",
         "AUTH",
+        "DATABASE_URL",
+        "COOKIE",
     ];
+    // `OPENAI_KEY`, `GH_PAT`, `SENTRY_DSN`, `MYSQL_PWD`, `PGPASS` (not `PWD` or `OLDPWD`).
+    const SUFFIXES: &[&str] = &["_KEY", "_PAT", "DSN", "_PWD", "PASS"];
     let upper = name.to_ascii_uppercase();
     MARKERS.iter().any(|m| upper.contains(m))
+        || upper == "KEY"
+        || SUFFIXES.iter().any(|s| upper.ends_with(s))
 }
 
 /// Writes to these never matter.
