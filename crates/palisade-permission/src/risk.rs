@@ -392,7 +392,7 @@ fn assess_command(
     let mut out = Vec::with_capacity(4);
     for (name, value) in &command.assignments {
         out.extend(rate_variable(
-            &format!("{name}=…"),
+            || format!("{name}=…"),
             name,
             Some(value),
             !command.argv.is_empty() || line.allexport,
@@ -564,14 +564,14 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
                 && !arg.text.starts_with('-')
                 && !arg.text.contains('=')
                 && let Some(f) =
-                    rate_variable(&format!("export {}", arg.text), &arg.text, None, true)
+                    rate_variable(|| format!("export {}", arg.text), &arg.text, None, true)
             {
                 out.push(f);
             }
             if let Some((var, value)) = arg.text.split_once('=') {
                 let value = (!arg.opaque).then(|| Word::literal(value));
                 out.extend(rate_variable(
-                    &format!("{name} {var}=…"),
+                    || format!("{name} {var}=…"),
                     var,
                     value.as_ref(),
                     true,
@@ -752,15 +752,20 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
 /// is an ordinary pager (`PAGER=cat`); medium for one whose name says it configures
 /// programs, when it is `exported` to a program (an assignment prefix, `export`,
 /// `declare`). A plain `NAME=value` of such a name only sets a shell variable.
-fn rate_variable(who: &str, name: &str, value: Option<&Word>, exported: bool) -> Option<Finding> {
+fn rate_variable(
+    who: impl FnOnce() -> String,
+    name: &str,
+    value: Option<&Word>,
+    exported: bool,
+) -> Option<Finding> {
     if let Some(why) = risk_table::dangerous_variable(name) {
         if value.is_some_and(|v| !v.opaque && risk_table::harmless_program_value(name, &v.text)) {
             return None;
         }
-        return Some(finding(RiskLevel::High, who, why));
+        return Some(finding(RiskLevel::High, &who(), why));
     }
     if exported && let Some(why) = risk_table::configuring_variable(name) {
-        return Some(finding(RiskLevel::Medium, who, why));
+        return Some(finding(RiskLevel::Medium, &who(), why));
     }
     None
 }
@@ -1159,9 +1164,10 @@ fn option_values<'a>(
     found
 }
 
-/// The paths a word can name: the word itself, the value of `key=value`, a file after `@`
-/// or `<` (`curl -d @file`, `-F f=@file;type=x`, `-F f=<file`), and the value glued to a
-/// short option (`date -f.env`, `curl -d@.env`), in that order, empty ones left out.
+/// The paths a word can name: the word itself, the value glued to a short option (`date
+/// -f.env`, `curl -d@.env`), a file after `@` or `<` (`curl -d @file`, `-F f=@file;type=x`,
+/// `-F f=<file`), and the value of `key=value`, in that order, empty ones left out: the
+/// last is the most stripped, which a plain write is rated by.
 fn path_candidates(text: &str) -> impl Iterator<Item = &str> {
     let value = text.split_once('=').map(|(_, value)| value);
     // curl's form values end at `;` (`;type=…`, `;filename=…`).
@@ -1175,11 +1181,11 @@ fn path_candidates(text: &str) -> impl Iterator<Item = &str> {
         .and_then(|t| t.char_indices().nth(1).and_then(|(at, _)| t.get(at..)));
     [
         Some(text),
-        value,
-        file(text),
-        value.and_then(file),
         attached,
         attached.and_then(file),
+        file(text),
+        value,
+        value.and_then(file),
     ]
     .into_iter()
     .flatten()

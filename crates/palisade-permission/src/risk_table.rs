@@ -3572,6 +3572,15 @@ fn lexically_normal(path: &str) -> Option<String> {
 /// The classes of a path as written, without normalising it.
 fn classify_path_as_written(raw: &str) -> PathClasses {
     let mut classes = PathClasses::default();
+    // Every class needs one of these bytes (`/` of a path, `~`/`$HOME`, `..`, `.env`, the
+    // markers' own: see `every_marker_has_a_prefilter_byte`); most words (`status`, `main`)
+    // have none.
+    if !raw
+        .bytes()
+        .any(|b| matches!(b, b'/' | b'.' | b'_' | b'-' | b'~' | b'$'))
+    {
+        return classes;
+    }
     let path = raw.trim_end_matches('/');
     let home_forms = ["~", "$HOME", "${HOME}", "\"$HOME\""];
     let is_root = path.is_empty() && raw.starts_with('/')
@@ -3633,10 +3642,11 @@ fn classify_path_as_written(raw: &str) -> PathClasses {
     // A `.git` file points git at another repository (`gitdir: …`), whose configuration
     // may run programs.
     if contains_marker(raw, PERSISTENCE_MARKERS, &PERSISTENCE_MATCHER)
-        || path
-            .rsplit('/')
-            .next()
-            .is_some_and(|base| base.eq_ignore_ascii_case(".git"))
+        || path.len() >= 4
+            && path
+                .get(path.len() - 4..)
+                .is_some_and(|end| end.eq_ignore_ascii_case(".git"))
+            && (path.len() == 4 || path.as_bytes().get(path.len() - 5) == Some(&b'/'))
     {
         classes.push(PathClass::Persistence);
     }
@@ -3680,9 +3690,20 @@ fn is_device(path: &str) -> bool {
         ))
 }
 
-/// `.env`, `.env.local`, `config/.env.production` (not `.envrc`, not `env.example`), also
-/// after a `:` (`git show HEAD:.env`, `scp host:.env .`).
+/// A file of environment variables: `.env`, `.env.local`, `config/.env.production`,
+/// `.env-prod`, `prod.env`, `.envrc` (direnv), `.flaskenv`, `.dev.vars`, in any case (not
+/// `.env.example` and the like, not `env.rs`), also after a `:` (`git show HEAD:.env`, `scp
+/// host:.env .`).
 fn is_dotenv(path: &str) -> bool {
+    // Most paths hold no `env` at all.
+    if !path
+        .as_bytes()
+        .windows(3)
+        .any(|w| w.eq_ignore_ascii_case(b"env"))
+        && !path.ends_with(".dev.vars")
+    {
+        return false;
+    }
     let base = path.rsplit(['/', ':']).next().unwrap_or(path);
     let base = base.to_ascii_lowercase();
     if matches!(base.as_str(), ".env" | ".envrc" | ".flaskenv" | ".dev.vars") {
