@@ -1310,9 +1310,20 @@ impl GuardBuilder {
             }
             plugins
         };
+        // Shell lines are decided with the workspace's symbolic links resolved on disk, so a
+        // file named in the workspace that links out of it asks.
+        let links = Root::new(&root_dir).map_err(|e| {
+            Error::with_source(
+                ErrorKind::Root,
+                format!("cannot open workspace root `{}`: {e}", root_dir.display()),
+                e,
+            )
+        })?;
         Ok(Guard {
             inner: Arc::new(Inner {
-                gate: Gate::new(policies),
+                gate: Gate::new(policies)
+                    .with_root(&root_dir)
+                    .with_links_resolved(links),
                 analyzer: ShellAnalyzer::new(),
                 sanitizer,
                 root,

@@ -343,6 +343,42 @@ fn dangerous_and_shell_only_lines_are_denied_with_reasons() {
 }
 
 #[test]
+fn shell_lines_naming_links_are_judged_by_what_the_links_reach() {
+    // `innocent.txt -> .env` and `etc -> /etc` in the fixture: by name, `cat innocent.txt`
+    // and `cat etc/hostname` read ordinary workspace files, and `cat` is allowed.
+    let f = fixture();
+    let guard = builder(&f).build().unwrap();
+    // Reading `.env` through the link is high risk: it asks, and without an approver that
+    // is a refusal.
+    let denial = guard
+        .authorize("agent", &Request::shell("cat innocent.txt"))
+        .unwrap_err();
+    assert_eq!(denial.kind, DenialKind::NotApproved, "{denial}");
+    assert!(
+        denial.to_string().contains("symbolic link to `.env`"),
+        "{denial}"
+    );
+    // Leaving the workspace through a link asks too.
+    let denial = guard
+        .authorize("agent", &Request::shell("cat etc/hostname"))
+        .unwrap_err();
+    assert_eq!(denial.kind, DenialKind::NotApproved, "{denial}");
+    assert!(
+        denial
+            .to_string()
+            .contains("leads out of the workspace through a symbolic link"),
+        "{denial}"
+    );
+    // An ordinary file still runs.
+    assert!(matches!(
+        guard
+            .authorize("agent", &Request::shell("cat README.md"))
+            .unwrap(),
+        Permit::Command(_)
+    ));
+}
+
+#[test]
 fn approvals_are_bound_to_the_exact_argv() {
     let f = fixture();
     let approver = Arc::new(ExactApprover {

@@ -355,6 +355,9 @@ pub struct Gate {
     policies: PolicySet,
     root: Option<std::path::PathBuf>,
     sanitizer: palisade_path::Sanitizer,
+    /// The workspace opened on disk, to resolve the symbolic links shell lines name.
+    #[cfg(any(unix, windows))]
+    links: Option<std::sync::Arc<palisade_path::Root>>,
 }
 
 impl Gate {
@@ -365,6 +368,8 @@ impl Gate {
             policies,
             root: None,
             sanitizer: palisade_path::Sanitizer::new(),
+            #[cfg(any(unix, windows))]
+            links: None,
         }
     }
 
@@ -380,6 +385,38 @@ impl Gate {
     #[must_use]
     pub fn with_root(mut self, root: impl Into<std::path::PathBuf>) -> Self {
         self.root = Some(root.into());
+        self
+    }
+
+    /// Resolves the symbolic links that shell lines name inside the workspace, with
+    /// `workspace` (the root given to [`Gate::with_root`], opened with `palisade-path`).
+    ///
+    /// Without it, paths are judged by their names, and a repository that ships
+    /// `README.txt -> ~/.ssh/id_ed25519` gets `cat README.txt` allowed. With it, each file
+    /// argument a command is known to read or write (see the crate docs) and each
+    /// redirection target inside the workspace is resolved on disk when the line is decided:
+    /// one that leads out of the workspace through a link asks, and one that is a link to
+    /// another file inside it is also judged as that file (`notes.md -> .env`). A link
+    /// swapped in after the decision is not seen: run the command with [`crate::SafeCommand`]
+    /// (no shell) or in a sandbox that enforces the same root.
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use palisade_permission::{Gate, PolicySet, Verdict};
+    /// let dir = tempfile::tempdir()?;
+    /// std::os::unix::fs::symlink("/etc/hostname", dir.path().join("notes.txt"))?;
+    /// let gate = Gate::new(PolicySet::new())
+    ///     .with_root(dir.path())
+    ///     .with_links_resolved(palisade_path::Root::new(dir.path())?);
+    /// assert_eq!(gate.decide_shell("cat notes.txt").verdict, Verdict::Ask);
+    /// assert_eq!(gate.decide_shell("cat other.txt").verdict, Verdict::Allow);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(any(unix, windows))]
+    #[must_use]
+    pub fn with_links_resolved(mut self, workspace: palisade_path::Root) -> Self {
+        self.links = Some(std::sync::Arc::new(workspace));
         self
     }
 
@@ -539,6 +576,8 @@ impl Gate {
             // So are the file arguments of commands known to read or write them (`cat .env`).
             let (verdict, reason) =
                 self.argument_verdicts(command, directories, verdict, reason, &mut rules);
+            #[cfg(any(unix, windows))]
+            let (verdict, reason) = self.link_verdicts(command, directories, verdict, reason);
             commands.push(CommandDecision {
                 argv: command.argv.clone(),
                 invocation: command.invocation.clone(),
@@ -757,6 +796,74 @@ impl Gate {
                             rules.push(matched);
                         }
                     }
+                }
+            }
+        }
+        (verdict, reason)
+    }
+
+    /// Resolves on disk the literal paths a command names inside the workspace (its known
+    /// file arguments and its redirection targets; see [`Gate::with_links_resolved`]): one
+    /// that leads out of the workspace through a symbolic link makes it ask, and one that
+    /// is a link to another file inside it is also decided as that file.
+    #[cfg(any(unix, windows))]
+    fn link_verdicts(
+        &self,
+        command: &crate::shell::SimpleCommand,
+        directories: &[String],
+        mut verdict: Verdict,
+        mut reason: String,
+    ) -> (Verdict, String) {
+        let Some(root) = &self.links else {
+            return (verdict, reason);
+        };
+        if verdict == Verdict::Deny {
+            return (verdict, reason);
+        }
+        let arguments = crate::file_args::file_arguments(&command.argv);
+        let named = arguments
+            .iter()
+            .filter(|a| !a.word.opaque && !a.word.glob)
+            .map(|a| (a.access, a.path.as_ref()))
+            .chain(command.redirects.iter().filter_map(|r| {
+                let access = match r.access {
+                    crate::shell::RedirectAccess::Read => FileAccess::Read,
+                    _ => FileAccess::Write,
+                };
+                r.target.as_literal().map(|t| (access, t))
+            }));
+        for (access, path) in named {
+            if crate::risk_table::is_harmless_sink(path) {
+                continue;
+            }
+            for place in crate::risk_table::places(path, directories) {
+                let Ok(relative) = self.normalise(&place) else {
+                    // Outside the workspace, or not a path: judged by name elsewhere.
+                    continue;
+                };
+                let resolved = match root.resolve(relative.as_str()) {
+                    Ok(resolved) => resolved,
+                    Err(err) if err.kind() == palisade_path::ErrorKind::SymlinkEscape => {
+                        if verdict < Verdict::Ask {
+                            verdict = Verdict::Ask;
+                        }
+                        reason = format!(
+                            "{reason}; `{place}` leads out of the workspace through a symbolic link → ask"
+                        );
+                        continue;
+                    }
+                    // Missing or not a directory: the command fails or creates it.
+                    Err(_) => continue,
+                };
+                if resolved.path == relative {
+                    continue;
+                }
+                let target = resolved.path.as_str();
+                let file = self.decide_file(access, target);
+                if file.verdict > verdict {
+                    verdict = file.verdict;
+                    let why = file.reasons.first().map_or("", String::as_str);
+                    reason = format!("{reason}; `{place}` is a symbolic link to `{target}`: {why}");
                 }
             }
         }
