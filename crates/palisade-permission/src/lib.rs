@@ -9,6 +9,7 @@ mod exec;
 mod file_args;
 mod glob_paths;
 mod policy;
+mod read_only_flags;
 pub mod risk;
 mod risk_table;
 mod sed;

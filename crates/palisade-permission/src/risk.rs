@@ -491,15 +491,32 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
                     out.push(finding(rule.level, who, rule.why));
                 }
             }
-            if let Some(known) = spec.known_flags
-                && spec.base == RiskLevel::Low
-                && let Some(flag) = args.iter().find_map(|a| unknown_flag(a, known))
-            {
-                out.push(finding(
-                    RiskLevel::Medium,
-                    who,
-                    &format!("flag `{flag}` is not known to be read-only"),
-                ));
+            // A low-risk command stays low only with options known to keep it read-only
+            // (`src/read_only_flags.rs`, one entry per command), else those of its entry.
+            if spec.base == RiskLevel::Low {
+                let unknown = match crate::read_only_flags::read_only(name) {
+                    Some(read_only) => {
+                        let texts: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
+                        crate::read_only_flags::unknown_option(read_only, &texts).map(|what| {
+                            match what.strip_prefix("operand ") {
+                                Some(operand) => format!("the operand `{operand}`"),
+                                None => format!("`{what}`"),
+                            }
+                        })
+                    }
+                    None => spec.known_flags.and_then(|known| {
+                        args.iter()
+                            .find_map(|a| unknown_flag(a, known))
+                            .map(|flag| format!("flag `{flag}`"))
+                    }),
+                };
+                if let Some(what) = unknown {
+                    out.push(finding(
+                        RiskLevel::Medium,
+                        who,
+                        &format!("{what} is not known to keep `{name}` read-only"),
+                    ));
+                }
             }
             let has = |wanted: fn(&risk_table::Role) -> bool| spec.role.iter().any(wanted);
             if has(|r| matches!(r, risk_table::Role::Downloads)) && line.download.is_none() {
