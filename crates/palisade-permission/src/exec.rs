@@ -38,6 +38,13 @@ pub struct ExecOptions {
     /// Environment variables passed through from this process; all others are cleared.
     /// Default: `PATH`, `LANG`, `LC_ALL`, `TERM`.
     pub env_allowlist: Vec<String>,
+    /// Environment variables set for the child, after the allowlist. Default: git
+    /// configuration at the command line's precedence that keeps a repository's own
+    /// configuration from running programs the line does not show: `core.fsmonitor=false`
+    /// (a `.git/config` can name a command `git status` runs) and
+    /// `safe.bareRepository=explicit` (a bare repository committed inside the workspace is
+    /// not used unless `--git-dir` names it). See git-config(1), `GIT_CONFIG_COUNT`.
+    pub set_env: Vec<(String, String)>,
     /// Wall-clock limit; the child's process group is killed (SIGKILL) when it passes.
     /// Default 60 s.
     pub timeout: Duration,
@@ -54,6 +61,15 @@ impl ExecOptions {
             env_allowlist: ["PATH", "LANG", "LC_ALL", "TERM"]
                 .map(str::to_owned)
                 .to_vec(),
+            set_env: [
+                ("GIT_CONFIG_COUNT", "2"),
+                ("GIT_CONFIG_KEY_0", "core.fsmonitor"),
+                ("GIT_CONFIG_VALUE_0", "false"),
+                ("GIT_CONFIG_KEY_1", "safe.bareRepository"),
+                ("GIT_CONFIG_VALUE_1", "explicit"),
+            ]
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .to_vec(),
             timeout: Duration::from_secs(60),
             max_output_bytes: 1024 * 1024,
         }
@@ -241,6 +257,9 @@ impl SafeCommand {
             if let Some(value) = std::env::var_os(name) {
                 command.env(name, value);
             }
+        }
+        for (name, value) in &self.options.set_env {
+            command.env(name, value);
         }
         let mut child = command.spawn().map_err(io)?;
         let cap = self.options.max_output_bytes;

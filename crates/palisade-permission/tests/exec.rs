@@ -296,3 +296,78 @@ fn a_working_directory_that_is_not_a_directory_is_refused() {
         assert!(started.elapsed() < Duration::from_secs(2), "{cwd}");
     }
 }
+
+/// Runs `git ARGS` in `dir` directly, for setting up a repository.
+fn git(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_repositorys_own_configuration_runs_nothing_under_safe_command() {
+    if std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: git is not installed");
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let marker = root.path().join("fsmonitor-ran");
+    assert!(git(root.path(), &["init", "-q"]).status.success());
+    let hook = format!("touch {}; false", marker.display());
+    assert!(
+        git(root.path(), &["config", "core.fsmonitor", &hook])
+            .status
+            .success()
+    );
+    // Without the hardening, `git status` runs the repository's fsmonitor command: the test
+    // can fail.
+    let _ = git(root.path(), &["status"]);
+    assert!(
+        marker.exists(),
+        "git did not run core.fsmonitor; the check below proves nothing"
+    );
+    std::fs::remove_file(&marker).unwrap();
+
+    let gate = Gate::new(PolicySet::new());
+    let out = SafeCommand::new(
+        &gate,
+        argv(&["git", "status"]),
+        ExecOptions::new(root.path()),
+    )
+    .unwrap()
+    .run()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!marker.exists(), "core.fsmonitor ran under SafeCommand");
+
+    // A bare repository committed inside the workspace is not used unless named.
+    assert!(
+        git(root.path(), &["init", "-q", "--bare", "vendor.git"])
+            .status
+            .success()
+    );
+    let mut options = ExecOptions::new(root.path());
+    options.cwd = "vendor.git".to_owned();
+    let out = SafeCommand::new(&gate, argv(&["git", "log", "-1"]), options)
+        .unwrap()
+        .run()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bare repository"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
