@@ -473,16 +473,42 @@ impl Gate {
     /// Decides on a bash command line.
     pub fn decide_shell(&self, line: &str) -> Decision {
         let analysis = self.analyzer.analyze(line);
-        self.decide_analysis(&analysis)
+        self.decide_commands(std::borrow::Cow::Owned(analysis))
     }
 
     /// Decides on an analysis made earlier.
     pub fn decide_analysis(&self, analysis: &ShellAnalysis) -> Decision {
-        let mut assessment = risk::assess(analysis);
+        self.decide_commands(std::borrow::Cow::Borrowed(analysis))
+    }
+
+    /// [`Gate::decide_analysis`]; an owned analysis gives its commands' words to the
+    /// decision instead of copies.
+    fn decide_commands(&self, analysis: std::borrow::Cow<'_, ShellAnalysis>) -> Decision {
+        let mut assessment = risk::assess(&analysis);
         let thresholds = self.policies.thresholds();
         let mut reasons = Vec::new();
         let mut commands = Vec::with_capacity(analysis.commands.len());
-        for (index, command) in analysis.commands.iter().enumerate() {
+        let (sub_commands, problems): (Vec<std::borrow::Cow<'_, crate::shell::SimpleCommand>>, _) =
+            match analysis {
+                std::borrow::Cow::Owned(owned) => (
+                    owned
+                        .commands
+                        .into_iter()
+                        .map(std::borrow::Cow::Owned)
+                        .collect(),
+                    std::borrow::Cow::Owned(owned.problems),
+                ),
+                std::borrow::Cow::Borrowed(borrowed) => (
+                    borrowed
+                        .commands
+                        .iter()
+                        .map(std::borrow::Cow::Borrowed)
+                        .collect(),
+                    std::borrow::Cow::Borrowed(borrowed.problems.as_slice()),
+                ),
+            };
+        for (index, owned) in sub_commands.into_iter().enumerate() {
+            let command: &crate::shell::SimpleCommand = &owned;
             let level = assessment
                 .command_levels
                 .get(index)
@@ -578,12 +604,13 @@ impl Gate {
                 self.argument_verdicts(command, directories, verdict, reason, &mut rules);
             #[cfg(any(unix, windows))]
             let (verdict, reason) = self.link_verdicts(command, directories, verdict, reason);
+            let command = owned.into_owned();
             commands.push(CommandDecision {
-                argv: command.argv.clone(),
-                invocation: command.invocation.clone(),
-                assignments: command.assignments.clone(),
-                redirects: command.redirects.clone(),
-                remote: command.remote.clone(),
+                argv: command.argv,
+                invocation: command.invocation,
+                assignments: command.assignments,
+                redirects: command.redirects,
+                remote: command.remote,
                 risk: level,
                 verdict,
                 rules,
@@ -602,10 +629,10 @@ impl Gate {
             .filter(|f| f.command.is_none())
             .map(|f| f.level)
             .max();
-        if !analysis.problems.is_empty() {
+        if !problems.is_empty() {
             let on_problem = self.policies.on_problem();
             verdict = verdict.max(on_problem);
-            for p in &analysis.problems {
+            for p in problems.iter() {
                 reasons.push(format!(
                     "{} (incomplete analysis → {on_problem})",
                     p.message
