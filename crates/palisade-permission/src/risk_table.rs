@@ -423,6 +423,25 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                 High,
                 "runs a custom remote shell program",
             ),
+            // `rsync -a --delete empty/ ~/` deletes everything in the destination the source
+            // lacks (found by probing, session 7).
+            rule(
+                &[
+                    Cond::Flag(&[
+                        "--delete",
+                        "--del",
+                        "--delete-before",
+                        "--delete-during",
+                        "--delete-delay",
+                        "--delete-after",
+                        "--delete-excluded",
+                        "--remove-source-files",
+                    ]),
+                    WIPES_SYSTEM,
+                ],
+                Critical,
+                "deletes what the source lacks from the filesystem root, a home directory, a parent directory or a system directory",
+            ),
         ],
         known_flags: None,
         // `rsync a host:b`, `rsync rsync://…`; a local copy names no `:`.
@@ -1528,7 +1547,15 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             rule(
                 &[
                     Cond::Arg(&["-exec", "-execdir", "-ok", "-okdir"]),
-                    Cond::Arg(&["rm", "/bin/rm", "/usr/bin/rm", "shred", "unlink", "rmdir"]),
+                    Cond::Arg(&[
+                        "rm",
+                        "/bin/rm",
+                        "/usr/bin/rm",
+                        "shred",
+                        "unlink",
+                        "rmdir",
+                        "truncate",
+                    ]),
                     WIPES_SYSTEM,
                 ],
                 Critical,
