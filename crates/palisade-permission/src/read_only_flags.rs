@@ -297,6 +297,37 @@ pub(crate) static TABLE: &[ReadOnly] = &[
         ..GETOPT
     },
     ReadOnly {
+        // `uniq [INPUT [OUTPUT]]` writes OUTPUT (coreutils, BSD, busybox).
+        names: &["uniq"],
+        short: "cdDiuz",
+        short_valued: "fsw",
+        long: &[
+            "--count",
+            "--repeated",
+            "--ignore-case",
+            "--unique",
+            "--zero-terminated",
+            "--help",
+            "--version",
+        ],
+        long_valued: &["--skip-fields", "--skip-chars", "--check-chars"],
+        long_optional: &["--all-repeated", "--group"],
+        numbers: Numbers::Dash,
+        operands: Operands::AtMost(1),
+        ..GETOPT
+    },
+    ReadOnly {
+        // The program is the first operand; options end there. Not `-f FILE` (a program
+        // from a file), `-E`/`--exec`, `-i`/`--include`, `-l`/`--load` (gawk: a source file
+        // or a shared library), `-W …` (mawk's and gawk's extensions: `-W exec`), `--` is
+        // fine. What the program does is rated from its text (`risk_table`).
+        names: &["awk", "gawk", "mawk", "nawk"],
+        syntax: Syntax::Leading,
+        short_valued: "Fv",
+        long_valued: &["--field-separator", "--assign"],
+        ..GETOPT
+    },
+    ReadOnly {
         names: &["tr"],
         short: "cCdstu",
         long: &[
@@ -3011,6 +3042,17 @@ mod tests {
         assert_eq!(check("head", &["-n", "-x"]), None);
         assert_eq!(check("grep", &["-e", "--pre", "f"]), None);
         assert_eq!(check("cut", &["-d", "-", "-f1"]), None);
+        assert_eq!(check("awk", &["-F,", "{print $2}", "f.csv"]), None);
+        assert_eq!(
+            check("awk", &["-F", ":", "-v", "x=1", "{print}", "-y"]),
+            None
+        );
+        assert!(check("awk", &["-f", "prog.awk", "f"]).is_some());
+        assert!(check("gawk", &["-i", "lib.awk", "{print}"]).is_some());
+        assert!(check("mawk", &["-W", "exec", "x"]).is_some());
+        assert_eq!(check("uniq", &["-c", "f"]), None);
+        assert_eq!(check("uniq", &["-f", "2", "f"]), None);
+        assert!(check("uniq", &["f", "out.txt"]).is_some());
         // A missing value is not unknown (the program fails).
         assert_eq!(check("head", &["-n"]), None);
         // Letters of a cluster after a valued one are its value, not options...

@@ -1101,7 +1101,17 @@ fn writes_of<'a>(name: &str, args: &[&'a Word]) -> Vec<std::borrow::Cow<'a, Word
                     into(dest, sources, &mut out);
                 }
             }
-            Writes::SecondOperand => out.extend(operands.get(1).map(|w| Cow::Borrowed(*w))),
+            Writes::SecondOperand(valued) => {
+                let mut skip = false;
+                let second = args
+                    .iter()
+                    .filter(|a| {
+                        let value = std::mem::replace(&mut skip, valued.contains(&a.text.as_str()));
+                        !value && !a.text.starts_with('-')
+                    })
+                    .nth(1);
+                out.extend(second.map(|w| Cow::Borrowed(*w)));
+            }
             Writes::KeyValue(key) => out.extend(
                 args.iter()
                     .filter(|a| a.text.starts_with(key))

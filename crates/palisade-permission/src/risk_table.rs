@@ -868,7 +868,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             High,
             "awk program can run commands or write files",
         )],
-        known_flags: Some(&["-F", "-v", "--field-separator", "--assign"]),
+        known_flags: None,
         role: &[],
         global_valued: &[],
     },
@@ -1596,6 +1596,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             "nl",
             "cut",
             "tr",
+            "uniq",
             "rev",
             "fold",
             "fmt",
@@ -1892,12 +1893,13 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         role: &[],
         global_valued: &[],
     },
-    // `xxd [infile [outfile]]` writes its second operand.
+    // `xxd [infile [outfile]]` writes its second operand: rated as a write (`writer`), and
+    // refused as an operand by `read_only_flags`.
     CommandSpec {
         names: &["xxd"],
         base: Low,
         what: "dumps files in hex",
-        rules: &[rule(&[Cond::OperandsOver(1)], Medium, "writes a file")],
+        rules: &[],
         known_flags: None,
         role: &[],
         global_valued: &[],
@@ -2025,8 +2027,9 @@ pub(crate) enum Writes {
     /// (`cp passwd /etc` writes `/etc/passwd`). Rated whether or not it is one, which only
     /// over-approximates.
     IntoLastOperand,
-    /// The second operand (`xxd IN OUT`).
-    SecondOperand,
+    /// The second operand (`xxd IN OUT`, `uniq IN OUT`), skipping the values of these
+    /// options given as the next word (`xxd -l 64 IN OUT`).
+    SecondOperand(&'static [&'static str]),
     KeyValue(&'static str),
     /// The values of these options: a short option (`-o FILE`, `-oFILE`, last in a group
     /// `-sSLo FILE`) and long ones (`--output FILE`, `--output=FILE`).
@@ -2076,7 +2079,29 @@ pub(crate) fn writer(name: &str) -> &'static [Writes] {
         ],
         "info" => &[OptionValues('o', &["--output"])],
         "base64" | "base32" => &[OptionValues('o', &["--output"])],
-        "xxd" => &[SecondOperand],
+        "xxd" => &[SecondOperand(&[
+            "-l",
+            "-c",
+            "-g",
+            "-n",
+            "-o",
+            "-s",
+            "-R",
+            "-len",
+            "-cols",
+            "-groupsize",
+            "-name",
+            "-offset",
+            "-seek",
+        ])],
+        "uniq" => &[SecondOperand(&[
+            "-f",
+            "-s",
+            "-w",
+            "--skip-fields",
+            "--skip-chars",
+            "--check-chars",
+        ])],
         "find" => &[AfterArg(&["-fprint", "-fprint0", "-fprintf", "-fls"])],
         "history" => &[OptionValues('w', &[]), OptionValues('a', &[])],
         "yq" => &[InPlace(&["-i", "--inplace", "--in-place"])],
