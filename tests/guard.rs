@@ -259,7 +259,9 @@ fn without_an_approver_ask_is_a_denial() {
 fn an_allowed_command_runs_argv_only_with_a_cleared_environment_inside_the_root() {
     let f = fixture();
     let guard = builder(&f).exec_env_allowlist(["PATH"]).build().unwrap();
-    // The parent's environment must not leak: only the allowlisted PATH passes.
+    // The parent's environment must not leak: only the allowlisted PATH passes, next to the
+    // git configuration SafeCommand sets (`core.fsmonitor=false`,
+    // `safe.bareRepository=explicit`).
     assert!(std::env::var_os("HOME").is_some() || std::env::var_os("USER").is_some());
     let Permit::Command(permit) = guard
         .authorize("agent", &Request::command(["env"]))
@@ -274,7 +276,17 @@ fn an_allowed_command_runs_argv_only_with_a_cleared_environment_inside_the_root(
         .lines()
         .map(str::to_owned)
         .collect();
-    assert_eq!(env, [format!("PATH={}", std::env::var("PATH").unwrap())]);
+    assert_eq!(
+        env,
+        [
+            "GIT_CONFIG_COUNT=2".to_owned(),
+            "GIT_CONFIG_KEY_0=core.fsmonitor".to_owned(),
+            "GIT_CONFIG_KEY_1=safe.bareRepository".to_owned(),
+            "GIT_CONFIG_VALUE_0=false".to_owned(),
+            "GIT_CONFIG_VALUE_1=explicit".to_owned(),
+            format!("PATH={}", std::env::var("PATH").unwrap()),
+        ]
+    );
 
     let request = Request::Command {
         argv: vec!["pwd".to_owned()],
