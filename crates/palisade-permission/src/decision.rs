@@ -484,7 +484,7 @@ impl Gate {
     /// [`Gate::decide_analysis`]; an owned analysis gives its commands' words to the
     /// decision instead of copies.
     fn decide_commands(&self, analysis: std::borrow::Cow<'_, ShellAnalysis>) -> Decision {
-        let mut assessment = risk::assess(&analysis);
+        let mut assessment = risk::assess_in(&analysis, self.root.as_deref());
         let thresholds = self.policies.thresholds();
         let mut reasons = Vec::new();
         let mut commands = Vec::with_capacity(analysis.commands.len());

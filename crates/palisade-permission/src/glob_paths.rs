@@ -141,6 +141,23 @@ fn class_at(chars: &[char], start: usize) -> Option<(Token, usize)> {
             return Some((Token::Class { negated, ranges }, i + 1));
         }
         first = false;
+        // POSIX classes `[:alpha:]`, equivalence classes `[=s=]` and collating symbols
+        // `[.s.]` inside the brackets (`/etc/[[:alpha:]]hadow`; found by probing, session 7).
+        if c == '['
+            && let Some(&kind @ (':' | '=' | '.')) = chars.get(i + 1)
+        {
+            let close = (i + 2..chars.len().saturating_sub(1))
+                .find(|&j| chars.get(j) == Some(&kind) && chars.get(j + 1) == Some(&']'));
+            if let Some(close) = close {
+                let name: String = chars.get(i + 2..close)?.iter().collect();
+                match kind {
+                    ':' => ranges.extend(posix_class(&name)),
+                    _ => ranges.extend(name.chars().map(|c| (c, c))),
+                }
+                i = close + 2;
+                continue;
+            }
+        }
         if chars.get(i + 1) == Some(&'-') && chars.get(i + 2).is_some_and(|c| *c != ']') {
             let hi = *chars.get(i + 2)?;
             ranges.push((c, hi));
@@ -149,6 +166,23 @@ fn class_at(chars: &[char], start: usize) -> Option<(Token, usize)> {
             ranges.push((c, c));
             i += 1;
         }
+    }
+}
+
+/// The characters of a POSIX character class, as ranges (ASCII; an unknown name matches
+/// any printable character, which only over-approximates).
+fn posix_class(name: &str) -> Vec<(char, char)> {
+    match name {
+        "alpha" => vec![('a', 'z'), ('A', 'Z')],
+        "digit" => vec![('0', '9')],
+        "alnum" => vec![('a', 'z'), ('A', 'Z'), ('0', '9')],
+        "upper" => vec![('A', 'Z')],
+        "lower" => vec![('a', 'z')],
+        "xdigit" => vec![('0', '9'), ('a', 'f'), ('A', 'F')],
+        "space" | "blank" => vec![(' ', ' '), ('\t', '\r')],
+        "word" => vec![('a', 'z'), ('A', 'Z'), ('0', '9'), ('_', '_')],
+        "punct" => vec![('!', '/'), (':', '@'), ('[', '`'), ('{', '~')],
+        _ => vec![(' ', '~')],
     }
 }
 
@@ -399,6 +433,11 @@ mod tests {
             ("[^x]hadow", "shadow"),
             ("[]]", "]"),
             ("[!]]", "a"),
+            ("[[:alpha:]]hadow", "shadow"),
+            ("[[:alnum:]_]x", "_x"),
+            ("[[=s=]]hadow", "shadow"),
+            ("[[.s.]]hadow", "shadow"),
+            ("[![:digit:]]", "a"),
             ("a[", "a["),
             ("a[b", "a[b"),
             ("**", "x"),

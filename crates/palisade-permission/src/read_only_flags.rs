@@ -47,6 +47,10 @@ pub(crate) enum Syntax {
     /// Every valued letter of a cluster takes the next word in turn and the rest of the
     /// cluster is still options (`tree -La 2` is `-L 2 -a`, verified; `tree -L2` fails).
     NextWords,
+    /// [`Syntax::WholeWords`] where options end at the first operand: vim's xxd takes the
+    /// word after its input file as the output file, dash or not (`xxd -r -p in -c/.bashrc`
+    /// writes `-c/.bashrc`; found by probing, session 7).
+    LeadingWholeWords,
     /// Each `-word` is one option, matched as a whole against `long`/`long_valued`
     /// (`find -name`, `xxd -ps`), or a letter of `short_valued` with its value attached
     /// (`xxd -l64`). There are no clusters, and `--` does not end options (`find -- . -exec`
@@ -1249,7 +1253,7 @@ pub(crate) static TABLE: &[ReadOnly] = &[
         // vim's xxd matches `-x…` words by their first letter; busybox's xxd is getopt.
         // `-r` only turns hex back into bytes: it writes only into a second operand, which
         // `AtMost(1)` refuses (`xxd IN OUT` writes OUT).
-        syntax: Syntax::WholeWords,
+        syntax: Syntax::LeadingWholeWords,
         short_valued: "cglnosR",
         long: &[
             "-a",
@@ -2246,7 +2250,10 @@ pub(crate) fn unknown_option(spec: &ReadOnly, args: &[&str]) -> Option<String> {
                     continue;
                 }
                 Kind::Operand => {
-                    if matches!(spec.syntax, Syntax::Leading | Syntax::LeadingPlus) {
+                    if matches!(
+                        spec.syntax,
+                        Syntax::Leading | Syntax::LeadingPlus | Syntax::LeadingWholeWords
+                    ) {
                         options_ended = true;
                     }
                 }
@@ -2270,7 +2277,7 @@ enum Kind {
 fn kind(spec: &ReadOnly, word: &str) -> Kind {
     match spec.syntax {
         Syntax::Operands => Kind::Operand,
-        Syntax::WholeWords => {
+        Syntax::WholeWords | Syntax::LeadingWholeWords => {
             if word.starts_with('-') && word != "-" {
                 Kind::Option
             } else {
@@ -2304,7 +2311,7 @@ fn kind(spec: &ReadOnly, word: &str) -> Kind {
 /// How many following words an option takes as its value, or its description if it is not
 /// listed. `word` starts with `-` or `+` and is neither `-` nor `--`.
 fn option(spec: &ReadOnly, word: &str) -> Result<usize, String> {
-    if spec.syntax == Syntax::WholeWords {
+    if matches!(spec.syntax, Syntax::WholeWords | Syntax::LeadingWholeWords) {
         return whole_word(spec, word);
     }
     if let Some(long) = word.strip_prefix("--") {
@@ -3188,7 +3195,7 @@ mod tests {
                 }
             }
             // A long name has one meaning too, and is spelled as the syntax wants.
-            let prefix = if entry.syntax == Syntax::WholeWords {
+            let prefix = if matches!(entry.syntax, Syntax::WholeWords | Syntax::LeadingWholeWords) {
                 "-"
             } else {
                 "--"

@@ -104,8 +104,16 @@ pub(crate) fn display_argv(argv: &[Word]) -> String {
     out
 }
 
-/// Rates every sub-command of an analysis, then the line as a whole.
+/// Rates every sub-command of an analysis, then the line as a whole. Absolute paths are all
+/// outside the workspace; [`assess_in`] knows where it is.
 pub fn assess(analysis: &ShellAnalysis) -> RiskAssessment {
+    assess_in(analysis, None)
+}
+
+/// [`assess`] for a workspace at `root` (absolute): an absolute path under it is a
+/// workspace path (`grep -r x /home/me/project/src` reads the project, not a home
+/// directory).
+pub fn assess_in(analysis: &ShellAnalysis, root: Option<&std::path::Path>) -> RiskAssessment {
     let mut findings = Vec::new();
     let mut command_levels = Vec::with_capacity(analysis.commands.len());
     let mut side_levels = Vec::with_capacity(analysis.commands.len());
@@ -113,14 +121,10 @@ pub fn assess(analysis: &ShellAnalysis) -> RiskAssessment {
     let mut line = LineFacts {
         directories: line_directories(&analysis.commands, &mut findings),
         expansion: line_expansion(&analysis.commands),
-        allexport: analysis.commands.iter().any(|c| {
-            c.name() == Some("set")
-                && c.argv.iter().skip(1).any(|w| {
-                    w.opaque
-                        || w.text == "allexport"
-                        || (!w.text.starts_with("--") && has_flag(&w.text, &["-a"]))
-                })
-        }),
+        root: root
+            .and_then(std::path::Path::to_str)
+            .filter(|r| r.starts_with('/'))
+            .map(|r| r.trim_end_matches('/').to_owned()),
         glob_budget: std::cell::Cell::new(crate::glob_paths::LINE_BUDGET),
         ..LineFacts::default()
     };
@@ -192,8 +196,8 @@ struct LineFacts {
     directories: Vec<String>,
     /// How the line's globs expand ([`line_expansion`]).
     expansion: crate::glob_paths::Expansion,
-    /// `set -a` / `set -o allexport` may be on: every assignment is exported.
-    allexport: bool,
+    /// The workspace root, without a trailing `/`, when known.
+    root: Option<String>,
     /// Concrete paths the line's globs may still be expanded to when classified
     /// (`crate::glob_paths::LINE_BUDGET`).
     glob_budget: std::cell::Cell<usize>,
@@ -391,12 +395,7 @@ fn assess_command(
 ) -> (Vec<Finding>, RiskLevel) {
     let mut out = Vec::with_capacity(4);
     for (name, value) in &command.assignments {
-        out.extend(rate_variable(
-            || format!("{name}=…"),
-            name,
-            Some(value),
-            !command.argv.is_empty() || line.allexport,
-        ));
+        out.extend(rate_variable(|| format!("{name}=…"), name, Some(value)));
     }
     for redirect in &command.redirects {
         out.extend(rate_path_access(
@@ -481,7 +480,14 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
     let classes = std::cell::OnceCell::new();
     match spec {
         Some(spec) => {
-            out.push(finding(spec.base, who, spec.what));
+            // `python3 --version`, `cargo --help`: only prints (false alarms found by probing,
+            // session 7). Rules still apply.
+            let prints_only = matches!(args.as_slice(), [only] if matches!(only.text.as_str(), "--version" | "--help"));
+            if prints_only {
+                out.push(finding(RiskLevel::Low, who, "prints its version or usage"));
+            } else {
+                out.push(finding(spec.base, who, spec.what));
+            }
             for rule in spec.rules {
                 if rule
                     .when
@@ -539,13 +545,10 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
                 line.secret = Some(who.to_owned());
             }
             for role in spec.role {
-                if let risk_table::Role::ReadsTreesWhen {
-                    when,
-                    pattern_first,
-                } = role
+                if let risk_table::Role::ReadsTreesWhen { when, skip, cwd } = role
                     && holds(when, &args, spec.global_valued, &classes, line)
                 {
-                    out.extend(rate_tree_reads(who, &args, *pattern_first, line));
+                    out.extend(rate_tree_reads(who, &args, *skip, *cwd, line));
                 }
             }
             if talks && line.network.is_none() {
@@ -580,8 +583,7 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
             if name == "export"
                 && !arg.text.starts_with('-')
                 && !arg.text.contains('=')
-                && let Some(f) =
-                    rate_variable(|| format!("export {}", arg.text), &arg.text, None, true)
+                && let Some(f) = rate_variable(|| format!("export {}", arg.text), &arg.text, None)
             {
                 out.push(f);
             }
@@ -591,7 +593,6 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
                     || format!("{name} {var}=…"),
                     var,
                     value.as_ref(),
-                    true,
                 ));
             }
         }
@@ -610,14 +611,15 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
         let named = args
             .iter()
             .find(|a| prints && !a.text.starts_with('-') && risk_table::secret_variable(&a.text));
-        let dumps = args.iter().all(|a| {
-            matches!(
-                (name, a.text.as_str()),
-                ("env" | "printenv", "-0" | "--null")
-                    | ("export", "-p")
-                    | ("declare" | "typeset", "-p" | "-x")
-            )
-        });
+        // Only options: `env`, `env -u X`, `printenv -0`, `export -p`, `declare -px`.
+        let dumps = match name {
+            // `env` left as a command of its own ran no command: it prints the environment
+            // (`env -u X`, `env A=1`).
+            "env" => true,
+            "printenv" | "declare" | "typeset" => args.iter().all(|a| a.text.starts_with('-')),
+            "export" => args.iter().all(|a| a.text == "-p"),
+            _ => args.is_empty(),
+        };
         if let Some(var) = named {
             out.push(finding(
                 RiskLevel::High,
@@ -714,6 +716,25 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
             line.secret = Some(who.to_owned());
         }
     }
+    // `unset PATH` makes bash look programs up in the working directory; unsetting the
+    // other dangerous variables changes what runs as much as setting them.
+    if name == "unset" {
+        for arg in args.iter().filter(|a| !a.text.starts_with('-')) {
+            if let Some(why) = risk_table::dangerous_variable(&arg.text) {
+                out.push(finding(
+                    RiskLevel::High,
+                    &format!("unset {}", arg.text),
+                    why,
+                ));
+            }
+        }
+    }
+    // `${PS4=…}`, `${NAME:=…}` assign NAME as `NAME=…` does (found by probing, session 7).
+    for arg in args.iter().filter(|a| a.opaque) {
+        for var in assigning_expansions(&arg.text) {
+            out.extend(rate_variable(|| format!("${{{var}=…}}"), var, None));
+        }
+    }
     // `:(){ :|:& };:` — a function that pipes itself into itself.
     if command.function.as_deref() == Some(name)
         && (command.stdout_piped || matches!(command.stdin, Stdin::Pipe))
@@ -767,13 +788,13 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
 /// The finding for setting the variable `name` to `value` (`None` when only known at run
 /// time), by `who`: high for a variable known to make programs run code, unless the value
 /// is an ordinary pager (`PAGER=cat`); medium for one whose name says it configures
-/// programs, when it is `exported` to a program (an assignment prefix, `export`,
-/// `declare`). A plain `NAME=value` of such a name only sets a shell variable.
+/// programs. A plain `NAME=value` counts as much as an exported one: it changes the
+/// environment of later commands when the shell already had `NAME` exported
+/// (`XDG_CONFIG_HOME=/x; git status`; found by probing, session 7), and under `set -a`.
 fn rate_variable(
     who: impl FnOnce() -> String,
     name: &str,
     value: Option<&Word>,
-    exported: bool,
 ) -> Option<Finding> {
     if let Some(why) = risk_table::dangerous_variable(name) {
         if value.is_some_and(|v| !v.opaque && risk_table::harmless_program_value(name, &v.text)) {
@@ -781,7 +802,7 @@ fn rate_variable(
         }
         return Some(finding(RiskLevel::High, &who(), why));
     }
-    if exported && let Some(why) = risk_table::configuring_variable(name) {
+    if let Some(why) = risk_table::configuring_variable(name) {
         return Some(finding(RiskLevel::Medium, &who(), why));
     }
     None
@@ -1353,6 +1374,21 @@ fn rate_one_path(
             _ => {}
         }
     }
+    // A file in a home directory outside the workspace: credentials live there under names
+    // no list holds (`~/.gemini/oauth_creds.json`, `~/.config/containers/auth.json`; found by
+    // probing, session 7).
+    if !write
+        && out.is_empty()
+        && !text.contains("..")
+        && in_home_directory(text)
+        && in_workspace(line.root.as_deref(), text).starts_with('/')
+    {
+        out.push(finding(
+            RiskLevel::Medium,
+            who,
+            &format!("reads `{text}` in a home directory outside the workspace"),
+        ));
+    }
     if plain_write && write && out.is_empty() {
         let level = if (text.starts_with('/') && !text.starts_with("/tmp/"))
             || text.starts_with(['~', '$'])
@@ -1370,41 +1406,107 @@ fn rate_one_path(
 /// Findings for a command that reads every file under its operands (`grep -r PATTERN
 /// DIR`, `tar c DIR`): an operand that is a directory of secrets or above one
 /// ([`risk_table::holds_secrets`]), read from any directory the line moved to and as a
-/// glob when bash expands it, is a secret read. With `pattern_first`, the first operand is
-/// the pattern unless `-e`/`-f` give it.
+/// glob when bash expands it, is a secret read. The first `skip` operands are not trees
+/// (with `-e`/`-f`, a pattern is not among them); with `cwd` and no tree operand, the tree
+/// is the working directory, under each directory the line moved to (`cd /root && grep -r
+/// x`).
 fn rate_tree_reads(
     who: &str,
     args: &[&Word],
-    pattern_first: bool,
+    skip: usize,
+    cwd: bool,
     line: &mut LineFacts,
 ) -> Option<Finding> {
-    let skip = pattern_first
-        && !args
-            .iter()
-            .any(|a| has_flag(&a.text, &["-e", "-f", "--regexp", "--file"]));
-    let tree = args
+    let pattern_given = args
         .iter()
+        .any(|a| has_flag(&a.text, &["-e", "-f", "--regexp", "--file"]));
+    let skip = if pattern_given {
+        skip.saturating_sub(1)
+    } else {
+        skip
+    };
+    let here = Word::literal(".");
+    let mut trees: Vec<&Word> = args
+        .iter()
+        .copied()
         .filter(|a| !a.text.starts_with('-'))
-        .skip(usize::from(skip))
-        .find(|a| {
-            risk_table::places(&a.text, &line.directories)
-                .enumerate()
-                .any(|(i, place)| {
-                    let glob = a.glob || (i > 0 && crate::glob_paths::has_glob_chars(&place));
-                    risk_table::holds_secrets_glob(&place, glob, line.expansion, &line.glob_budget)
-                })
-        })?;
+        .skip(skip)
+        .collect();
+    if trees.is_empty() && cwd {
+        trees.push(&here);
+    }
+    let tree = trees.into_iter().find(|a| {
+        risk_table::places(&a.text, &line.directories)
+            .enumerate()
+            .any(|(i, place)| {
+                let glob = a.glob || (i > 0 && crate::glob_paths::has_glob_chars(&place));
+                let place = in_workspace(line.root.as_deref(), &place);
+                risk_table::holds_secrets_glob(&place, glob, line.expansion, &line.glob_budget)
+            })
+    })?;
     if line.secret.is_none() {
         line.secret = Some(who.to_owned());
     }
+    let place = if tree.text == "." && !line.directories.is_empty() {
+        format!(
+            "the directory `{}` the line moves to",
+            line.directories.join("`, `")
+        )
+    } else {
+        format!("`{}`", tree.text)
+    };
     Some(finding(
         RiskLevel::High,
         who,
         &format!(
-            "reads every file under `{}`, which holds secrets (keys, credentials, environments)",
-            tree.text
+            "reads every file under {place}, which holds secrets (keys, credentials, environments)"
         ),
     ))
+}
+
+/// The names `${NAME=…}` and `${NAME:=…}` in `text` assign.
+fn assigning_expansions(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices("${").filter_map(move |(at, _)| {
+        let rest = text.get(at + 2..)?;
+        let len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
+        let name = rest.get(..len)?;
+        let after = rest.get(len..)?;
+        (!name.is_empty() && (after.starts_with('=') || after.starts_with(":="))).then_some(name)
+    })
+}
+
+/// `path` relative to the workspace `root` when it is an absolute path inside it (`.` for the
+/// root itself), else as it is.
+fn in_workspace<'a>(root: Option<&str>, path: &'a str) -> std::borrow::Cow<'a, str> {
+    let inside = root
+        .and_then(|root| path.strip_prefix(root))
+        .and_then(|rest| {
+            if rest.is_empty() {
+                Some(".")
+            } else {
+                rest.strip_prefix('/')
+                    .map(|rest| if rest.is_empty() { "." } else { rest })
+            }
+        });
+    match inside {
+        Some(relative) => std::borrow::Cow::Owned(relative.to_owned()),
+        None => std::borrow::Cow::Borrowed(path),
+    }
+}
+
+/// Whether `path` names a file inside a home directory (`/root/x`, `/home/NAME/x`,
+/// `/Users/NAME/x`), where most credentials live under names no list holds.
+fn in_home_directory(path: &str) -> bool {
+    let mut parts = path.split('/').filter(|p| !p.is_empty() && *p != ".");
+    match (path.starts_with('/'), parts.next()) {
+        (true, Some("root")) => parts.next().is_some(),
+        (true, Some("var")) => parts.next() == Some("root") && parts.next().is_some(),
+        (true, Some("home" | "Users")) => parts.next().is_some() && parts.next().is_some(),
+        _ => false,
+    }
 }
 
 /// The first flag of `arg` not in `known` (short flags are checked one by one).

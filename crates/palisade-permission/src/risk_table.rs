@@ -72,11 +72,13 @@ pub(crate) enum Role {
     RunsCode,
     /// Reads every file under its operands when the condition holds (`grep -r`, `rg`,
     /// `tar c`, `cp -r`, `find … -exec`): a directory of secrets or one above them
-    /// (`risk_table::holds_secrets`) is a secret read. With `pattern_first`, the first
-    /// operand is a pattern unless `-e`/`-f` give it.
+    /// (`risk_table::holds_secrets`) is a secret read. The first `skip` operands are not
+    /// trees (a pattern, unless `-e`/`-f` give it; git's subcommand); with `cwd`, no tree
+    /// operand means the working directory (`grep -r x`, `rg x`, `find`).
     ReadsTreesWhen {
         when: &'static Cond,
-        pattern_first: bool,
+        skip: usize,
+        cwd: bool,
     },
 }
 
@@ -235,6 +237,11 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                 &[Cond::Flag(&["--no-preserve-root"])],
                 Critical,
                 "disables rm's root protection",
+            ),
+            rule(
+                &[Cond::Operand(PathClass::CriticalSystem)],
+                Critical,
+                "deletes a file the system or its logins need",
             ),
             rule(
                 &[WIPES_SYSTEM],
@@ -449,7 +456,8 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             Role::NetworkWhen(&Cond::ArgContains(&[":"])),
             Role::ReadsTreesWhen {
                 when: &Cond::Flag(&["-r", "-R", "-a", "--recursive", "--archive"]),
-                pattern_first: false,
+                skip: 0,
+                cwd: false,
             },
         ],
         global_valued: &[],
@@ -604,7 +612,8 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         what: "installs scheduled jobs (persistence)",
         rules: &[],
         known_flags: None,
-        role: &[],
+        // `curl … | crontab -` installs what it downloaded.
+        role: &[Role::RunsCode],
         global_valued: &[],
     },
     CommandSpec {
@@ -621,7 +630,8 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         what: "schedules or registers code to run later (persistence)",
         rules: &[],
         known_flags: None,
-        role: &[],
+        // `at now`, `batch` run the commands they read.
+        role: &[Role::RunsCode],
         global_valued: &[],
     },
     CommandSpec {
@@ -706,6 +716,13 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                 &[Cond::Any(&[Cond::Flag(&["-k"]), Cond::Arg(&["keyword"])])],
                 High,
                 "makes NAME=value arguments environment assignments (`set -k; ls LD_PRELOAD=…`)",
+            ),
+            // With history on, `!` in a later line brings back earlier text unquoted (`: '";rm
+            // -rf /;: "'` then `echo "!:1"`; found by probing, session 7).
+            rule(
+                &[Cond::Arg(&["history"])],
+                High,
+                "turns on history, whose `!` expansion rewrites later lines",
             ),
         ],
         known_flags: None,
@@ -863,7 +880,8 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                 // `ARGV`/`ARGC` assignments make awk read files the line does not name
                 // (`ARGV[1]="/etc/sh" "adow"`; found by probing, session 7).
                 "system", "|", ">", "getline", "close(", "fflush", "ENVIRON", "PROCINFO", "@",
-                "ARGV", "ARGC", "-f", "--exec", "-E", "--load", "-l",
+                // Options are read by `read_only_flags` (`-f FILE` and `--exec` ask).
+                "ARGV", "ARGC",
             ])],
             High,
             "awk program can run commands or write files",
@@ -1099,7 +1117,10 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         what: "runs git",
         rules: &[
             rule(
-                &[Cond::Not(&Cond::Sub(GIT_READ))],
+                &[
+                    Cond::Not(&Cond::NoOperands),
+                    Cond::Not(&Cond::Sub(GIT_READ)),
+                ],
                 Medium,
                 "changes the repository or talks to a remote",
             ),
@@ -1247,13 +1268,9 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                                 "--no-contains",
                                 "--merged",
                                 "--no-merged",
+                                // Not `--sort`, `--format`, `--column`, `-v`: with a name they
+                                // create the branch (git 2.47; found by probing, session 7).
                                 "--points-at",
-                                "--sort",
-                                "--format",
-                                "-v",
-                                "-vv",
-                                "--verbose",
-                                "--column",
                             ])),
                         ]),
                     ]),
@@ -1317,6 +1334,22 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ],
         known_flags: None,
         role: &[
+            // `git grep --no-index` searches the working directory's files; `git diff` of two
+            // paths outside a repository compares them in full, directories included (found
+            // by probing, session 7).
+            Role::ReadsTreesWhen {
+                when: &Cond::All(&[
+                    Cond::Sub(&["grep"]),
+                    Cond::Flag(&["--no-index", "--untracked"]),
+                ]),
+                skip: 2,
+                cwd: true,
+            },
+            Role::ReadsTreesWhen {
+                when: &Cond::Sub(&["diff"]),
+                skip: 1,
+                cwd: false,
+            },
             Role::SecretWhen(&Cond::Sub(GIT_CREDENTIALS)),
             Role::NetworkWhen(&Cond::Sub(&[
                 "push",
@@ -1442,7 +1475,8 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             // `scp -r DIR host:`, `sftp`'s `put -r` is in its batch file.
             Role::ReadsTreesWhen {
                 when: &Cond::Flag(&["-r"]),
-                pattern_first: false,
+                skip: 0,
+                cwd: false,
             },
         ],
         global_valued: &[],
@@ -1503,7 +1537,8 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                 Cond::Flag(&["-r", "-R", "--recursive", "--dereference-recursive"]),
                 Cond::Arg(&["--directories=recurse", "recurse"]),
             ]),
-            pattern_first: true,
+            skip: 1,
+            cwd: true,
         }],
         global_valued: &[],
     },
@@ -1519,7 +1554,8 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         known_flags: None,
         role: &[Role::ReadsTreesWhen {
             when: &ALWAYS,
-            pattern_first: true,
+            skip: 1,
+            cwd: true,
         }],
         global_valued: &[],
     },
@@ -1566,7 +1602,8 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         // The command `-exec` runs gets every file found.
         role: &[Role::ReadsTreesWhen {
             when: &Cond::Arg(&["-exec", "-execdir", "-ok", "-okdir"]),
-            pattern_first: false,
+            skip: 0,
+            cwd: true,
         }],
         global_valued: &[],
     },
@@ -1633,7 +1670,12 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             "follows a file",
         )],
         known_flags: None,
-        role: &[],
+        // `zcat -r DIR` reads a whole tree, as `cat` of every file.
+        role: &[Role::ReadsTreesWhen {
+            when: &Cond::Flag(&["-r", "-R", "--recursive"]),
+            skip: 0,
+            cwd: false,
+        }],
         global_valued: &[],
     },
     CommandSpec {
@@ -1642,9 +1684,11 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         what: "compares files",
         rules: &[],
         known_flags: None,
+        // Without `-r` too: `diff -N DIR1 DIR2` prints every file at the top of DIR1.
         role: &[Role::ReadsTreesWhen {
-            when: &Cond::Flag(&["-r", "--recursive"]),
-            pattern_first: false,
+            when: &ALWAYS,
+            skip: 0,
+            cwd: false,
         }],
         global_valued: &[],
     },
@@ -1740,11 +1784,20 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         names: &["shopt"],
         base: Low,
         what: "sets shell options",
-        rules: &[rule(
-            &[Cond::Flag(&["-o"]), Cond::Arg(&["keyword"])],
-            High,
-            "makes NAME=value arguments environment assignments (`shopt -os keyword; ls LD_PRELOAD=…`)",
-        )],
+        rules: &[
+            rule(
+                &[Cond::Flag(&["-o"]), Cond::Arg(&["keyword"])],
+                High,
+                "makes NAME=value arguments environment assignments (`shopt -os keyword; ls LD_PRELOAD=…`)",
+            ),
+            // The analysis parses with extglob off, as `bash -c` starts; turned on, a later
+            // `!(…)` is a pattern whose matches can run, not a subshell.
+            rule(
+                &[Cond::Flag(&["-s"]), Cond::Arg(&["extglob"])],
+                High,
+                "turns on extglob, which changes how later lines parse",
+            ),
+        ],
         known_flags: None,
         role: &[],
         global_valued: &[],
@@ -1847,10 +1900,13 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         role: &[],
         global_valued: &[],
     },
+    // texinfo 6.8 decompresses an info file with `sh -c "gzip -d < NAME"`, NAME unquoted,
+    // and looks for files in the current directory: a file the repository ships, or a `dir`
+    // entry, runs commands (flag audit and probing, session 7).
     CommandSpec {
         names: &["info"],
-        base: Low,
-        what: "shows info documents",
+        base: Medium,
+        what: "shows info documents, which it may decompress through a shell",
         rules: &[rule(
             &[Cond::Flag(&["-o", "--output", "--dribble"])],
             Medium,
@@ -1958,7 +2014,8 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         // Packing a directory reads every file under it.
         role: &[Role::ReadsTreesWhen {
             when: &ALWAYS,
-            pattern_first: false,
+            skip: 0,
+            cwd: false,
         }],
         global_valued: &[],
     },
@@ -2272,6 +2329,22 @@ pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
         ("PSQLRC", "points psql at a startup file"),
         ("INPUTRC", "points readline at a startup file"),
         ("ENV_FILE", "names a file of variables to load"),
+        (
+            "TEXTDOMAIN",
+            "names the message catalog `$\"…\"` strings are translated from, and bash expands the translation",
+        ),
+        (
+            "TEXTDOMAINDIR",
+            "points at message catalogs `$\"…\"` strings are translated from, and bash expands the translation",
+        ),
+        (
+            "GROFF_COMMAND_PREFIX",
+            "makes groff (man) run programs from a directory",
+        ),
+        (
+            "MANROFFOPT",
+            "passes options to groff, such as unsafe mode (`-U`)",
+        ),
     ];
     let name = variable_base(name);
     if let Some((_, why)) = EXACT.iter().find(|(n, _)| *n == name) {
@@ -2303,6 +2376,9 @@ pub(crate) fn variable_base(name: &str) -> &str {
 /// ones known to run code; these are the ones whose name says they may.
 pub(crate) fn configuring_variable(name: &str) -> Option<&'static str> {
     const PREFIXES: &[&str] = &[
+        "GROFF",
+        "MANROFF",
+        "TROFF",
         "GIT_",
         "LESS",
         "XDG_",
@@ -2986,11 +3062,11 @@ const SECRET_DIRECTORIES: &[&str] = &[
 ];
 
 /// Whether reading everything under `dir` (`grep -r`, `rg`, `tar c`, `cp -r`) reads
-/// secrets: `dir` is inside a directory of secrets (`~/.ssh`, `/etc/ssl/private`), is a
-/// home directory, the filesystem root or a directory above either (`/`, `/home`, `/root`,
-/// `/home/NAME`, `~`, `..` and `../..` from a workspace that may be in a home directory),
-/// or is above one of [`SECRET_DIRECTORIES`] (`/etc`, `/proc`, `/proc/PID`). The workspace
-/// itself (`.`, `src`) is not: a project's own files are the agent's to read.
+/// secrets: `dir` is inside a directory of secrets (`~/.ssh`, `.aws`), is a home directory
+/// or above one (`~`, `..`, `../..` from a workspace that may be in a home directory), or
+/// is any other directory outside the workspace (absolute, or through `..`) but the public
+/// trees of programs and libraries (`/usr`, `/opt`, `/nix/store`, a directory under `/tmp`).
+/// The workspace itself (`.`, `src`) is not: a project's own files are the agent's to read.
 pub(crate) fn holds_secrets(dir: &str) -> bool {
     let normal = lexically_normal(dir);
     let path = normal.as_deref().unwrap_or(dir).trim_end_matches('/');
@@ -3007,7 +3083,14 @@ pub(crate) fn holds_secrets(dir: &str) -> bool {
     if classify_path(&format!("{path}/")).contains(&PathClass::Secret) {
         return true;
     }
-    let parts: Vec<&str> = path.split('/').collect();
+    // `lexically_normal` leaves `~` paths alone; `~/.` and `~/./` are still `~`.
+    let parts: Vec<&str> = if path.starts_with(['~', '$']) {
+        path.split('/')
+            .filter(|p| !matches!(*p, "" | "."))
+            .collect()
+    } else {
+        path.split('/').collect()
+    };
     let home = match parts.as_slice() {
         ["~" | "$HOME" | "${HOME}"] => true,
         [tilde] if tilde.starts_with('~') => true,
@@ -3022,12 +3105,48 @@ pub(crate) fn holds_secrets(dir: &str) -> bool {
     if matches!(parts.as_slice(), ["", "proc"] | ["", "proc", _]) {
         return true;
     }
-    path.starts_with('/')
+    if path.starts_with('/')
         && SECRET_DIRECTORIES.iter().any(|secret| {
             secret
                 .strip_prefix(path)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         })
+    {
+        return true;
+    }
+    // Outside the workspace, a tree holds secrets unless it is one of the public ones
+    // (programs, libraries, headers): the places credentials live are too many to list
+    // (`/var/www` and `/srv` hold `.env` files, `/var/lib` services' keys, a sibling project
+    // its own secrets; found by probing, session 7). `/tmp` itself holds Kerberos caches; a
+    // directory under it is a build's.
+    const PUBLIC_TREES: &[&str] = &[
+        "/usr",
+        "/opt",
+        "/nix/store",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/libx32",
+        "/bin",
+        "/sbin",
+        "/boot",
+        "/sys",
+        "/snap",
+        "/System",
+        "/Applications",
+        "/Library/Developer",
+    ];
+    if path.starts_with('/') {
+        let public = PUBLIC_TREES.iter().any(|tree| {
+            path.strip_prefix(tree)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        }) || path
+            .strip_prefix("/tmp/")
+            .is_some_and(|rest| !rest.is_empty());
+        return !public;
+    }
+    // `../other-project`: outside the workspace too.
+    parts.first() == Some(&"..")
 }
 
 /// Whether reading everything under `dir`, a glob when `glob` is set, reads secrets (see
@@ -3566,6 +3685,17 @@ mod tests {
             "~/.ssh",
             "/tmp/../root",
             "keys/.ssh",
+            // Outside the workspace and not a public tree.
+            "/tmp",
+            "/var/log",
+            "/var/www",
+            "/srv/app",
+            "/etc/apt",
+            "/home/alice/project",
+            "../sibling",
+            "/dev/fd/3",
+            "/dev/stdin",
+            "~/.",
         ] {
             assert!(holds_secrets(dir), "{dir}");
         }
@@ -3576,12 +3706,10 @@ mod tests {
             "target",
             "/usr",
             "/usr/include",
-            "/tmp",
+            "/usr/share/doc",
+            "/tmp/build",
             "/opt/app",
-            "../sibling",
-            "/home/alice/project",
-            "/var/log",
-            "/etc/apt",
+            "/nix/store/x",
         ] {
             assert!(!holds_secrets(dir), "{dir}");
         }

@@ -273,6 +273,55 @@ fn code_in_data_words_is_never_hidden() {
     }
 }
 
+/// Lines the second round of probing (session 7) found, where bash runs a command the
+/// analysis did not list and the line was allowed. bash is checked to run the command (it
+/// writes `after` to standard error); the analysis must list it or refuse the line.
+#[test]
+fn probing_findings_are_refused_or_listed() {
+    let command = "printf %s after >&2";
+    let dash = std::fs::canonicalize("/bin/sh").is_ok_and(|sh| sh.ends_with("dash"));
+    for (template, needs_dash) in [
+        // `{NAME}>` stores a file descriptor: the word is part of the redirection.
+        ("echo x | sed {d}>/dev/null 'e CMD'", false),
+        ("echo x | sed {d}<>f 'e CMD'", false),
+        // A quoted compound value is expanded again when the variable is an array.
+        ("declare -a a='($(CMD))'", false),
+        ("typeset -a a='(`CMD`)'", false),
+        ("a=(); declare a='([$(CMD)]=1)'", false),
+        // A subscript naming a variable is arithmetic, which evaluates the value in turn.
+        ("x=b[; x+=\\$; x+='(CMD)]'; test -v a[x]", false),
+        ("printf -v x %s 'b[' '$(' 'CMD)]'; [[ -v a[x] ]]", false),
+        ("printf -v x %s 'b[' '$(' 'CMD)]'; a=([x]=1)", false),
+        ("printf -v x %s 'b[' '$(' 'CMD)]'; declare -i y=x", false),
+        // An alias ending in `\` joins the text after it where it is used.
+        ("set -o posix; alias ls='echo a\\'\nls #;CMD", false),
+        // `\x{HH}` in `$'…'`.
+        ("bash -c $'echo x\\x{3b}CMD'", false),
+        ("eval $'echo x\\x{3b}CMD'", false),
+        // dash reads `&>` as `&` then `>`.
+        ("sh -c 'echo x &>/dev/null CMD'", true),
+    ] {
+        if needs_dash && !dash {
+            eprintln!("skipped (/bin/sh is not dash): {template}");
+            continue;
+        }
+        let script = template.replace("CMD", command);
+        let out = run_bash(&script);
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("after"),
+            "bash on {script:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let analysis = ShellAnalyzer::new().analyze(&script);
+        assert!(
+            !analysis.problems.is_empty()
+                || analysis.commands.iter().any(|c| c.name() == Some("printf")),
+            "{script:?}: {:?}",
+            analysis.commands
+        );
+    }
+}
+
 /// A variable whose value comes from outside the analysis (here built at run time, so no
 /// word of the line shows it) holding `a[$(cmd)]`: bash evaluates it as an expression
 /// wherever arithmetic reads it, and runs the command. The analysis must refuse each use.

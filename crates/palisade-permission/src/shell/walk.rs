@@ -153,6 +153,16 @@ impl Walker {
             );
             return;
         }
+        if let Some(word) = varname_redirection(src) {
+            self.problem(
+                ProblemKind::Parse,
+                format!(
+                    "cannot parse `{}`: `{word}` stores a file descriptor in a variable, which bash reads as a redirection and brush-parser as an argument",
+                    shorten(src)
+                ),
+            );
+            return;
+        }
         if self.fast_path
             && let Some(pipelines) = fast::parse(src)
         {
@@ -423,8 +433,10 @@ impl Walker {
             }
             ast::ExtendedTestExpr::UnaryTest(op, w) => {
                 let word = self.word(&w.value, depth, ctx);
-                // `-v` and `-R` expand the subscript of the name they are given.
-                if word.opaque
+                // `-v` and `-R` expand the subscript of the name they are given, as
+                // arithmetic when the array is indexed: `a[x]` reads `x`'s value as an
+                // expression in turn.
+                if (word.opaque || subscript_reads_variable(&word.text))
                     && matches!(
                         op,
                         ast::UnaryPredicate::ShellVariableIsSetAndAssigned
@@ -600,6 +612,57 @@ impl Walker {
                 self.arithmetic_variables(value, ctx);
             }
             self.integers.push(var.to_owned());
+        }
+    }
+
+    /// Builtins that take a variable name (`test -v NAME`, `printf -v NAME`, `read NAME`,
+    /// `declare NAME=…`, `unset NAME`, …) expand the subscript of `NAME[SUB]` as arithmetic
+    /// when the array is indexed, and arithmetic reads a variable's value as an expression in
+    /// turn: with `x` holding `b[$(cmd)]` (built on the line with `x+=…` or `printf -v`, or
+    /// read from a file), `test -v a[x]` runs cmd. And a quoted value of `declare a='(…)'` is
+    /// a compound assignment expanded again when `a` is an array: `declare -a a='($(cmd))'`
+    /// runs cmd. Both are opaque (found by probing, session 7).
+    fn variable_name_arguments(&mut self, argv: &[Word]) {
+        let Some(name) = argv.first().and_then(Word::as_literal) else {
+            return;
+        };
+        let declares = matches!(
+            super::basename(name),
+            "declare" | "typeset" | "local" | "export" | "readonly"
+        );
+        if !declares
+            && !matches!(
+                super::basename(name),
+                "test"
+                    | "["
+                    | "printf"
+                    | "read"
+                    | "mapfile"
+                    | "readarray"
+                    | "unset"
+                    | "wait"
+                    | "getopts"
+            )
+        {
+            return;
+        }
+        for arg in argv.iter().skip(1) {
+            let text = arg.text.as_str();
+            let compound = declares
+                && text
+                    .split_once('=')
+                    .is_some_and(|(_, value)| value.starts_with('('))
+                && text.contains(['$', '`', '[']);
+            if compound || subscript_reads_variable(text) {
+                self.problem(
+                    ProblemKind::Opaque,
+                    format!(
+                        "`{name}` reads `{}` as a variable or an array, whose subscripts or values bash evaluates again (a variable holding `b[$(cmd)]` runs cmd)",
+                        shorten(text)
+                    ),
+                );
+                return;
+            }
         }
     }
 
@@ -809,6 +872,9 @@ impl Walker {
                     }
                 }
             }
+            // The same checks as the full parser's path (`simple`).
+            self.integer_declarations(&argv, &ctx);
+            self.variable_name_arguments(&argv);
             let state = CommandState::new(&ctx, Vec::new());
             self.emit(argv, state, pos, depth, &ctx, 0);
         }
@@ -886,8 +952,10 @@ impl Walker {
                             }
                             ast::AssignmentValue::Array(items) => {
                                 for (key, value) in items {
+                                    // An indexed array's subscript is arithmetic
+                                    // (`a=([x]=1)` reads `x` as an expression).
                                     if let Some(key) = key {
-                                        self.word(&key.value, depth, &ctx);
+                                        self.arithmetic(&key.value, depth, &ctx);
                                     }
                                     self.word(&value.value, depth, &ctx);
                                 }
@@ -919,6 +987,7 @@ impl Walker {
             }
         }
         self.integer_declarations(&argv, &ctx);
+        self.variable_name_arguments(&argv);
         let state = CommandState::new(&ctx, assignments);
         self.emit(argv, state, pos, depth, &ctx, 0);
     }
@@ -1932,6 +2001,66 @@ fn evaluable_subscript(text: &str) -> bool {
         .into_iter()
         .flatten()
         .any(|at| rest.get(at..).is_some_and(|tail| tail.contains(&b']')))
+}
+
+/// Whether `text` holds `name[SUB]` whose subscript names something: a variable (`a[x]`,
+/// `a[i+1]`, `a[$i]`), which arithmetic evaluates as an expression in turn, or anything else
+/// but a plain number or `@`/`*` (`a[0]`, `a[-1]`, `a[@]` are fine).
+fn subscript_reads_variable(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(open) = bytes.get(at..).and_then(|rest| {
+        rest.windows(2).position(|pair| {
+            matches!(pair, [before, b'['] if before.is_ascii_alphanumeric() || *before == b'_')
+        })
+    }) {
+        let start = at + open + 2;
+        let Some(close) = bytes
+            .get(start..)
+            .and_then(|rest| rest.iter().position(|&b| b == b']'))
+        else {
+            return false;
+        };
+        let subscript = bytes.get(start..start + close).unwrap_or_default();
+        if subscript
+            .iter()
+            .any(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'$' | b'`'))
+        {
+            return true;
+        }
+        at = start + close;
+    }
+    false
+}
+
+/// The `{NAME}` word of a redirection that stores a new file descriptor in `NAME`
+/// (`exec {fd}>file`, `{d}>/dev/null`), which bash reads as part of the redirection and
+/// brush-parser and the fast path as an argument: `sed {d}>/dev/null 'e rm -rf /'` runs
+/// `sed 'e rm -rf /'` (found by probing, session 7). Such lines are refused; the scan does
+/// not follow quotes, which only refuses more.
+fn varname_redirection(src: &str) -> Option<&str> {
+    let bytes = src.as_bytes();
+    bytes.iter().enumerate().find_map(|(i, &b)| {
+        if b != b'{' || !at_word_start(bytes, i) {
+            return None;
+        }
+        let rest = bytes.get(i + 1..)?;
+        let name = rest
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+        let first = rest.first()?;
+        if name == 0 || first.is_ascii_digit() {
+            return None;
+        }
+        let mut end = name;
+        if rest.get(end) == Some(&b'[') {
+            end += rest.get(end..)?.iter().position(|&b| b == b']')? + 1;
+        }
+        (rest.get(end) == Some(&b'}') && matches!(rest.get(end + 1), Some(b'<' | b'>')))
+            .then(|| src.get(i..i + end + 3))
+            .flatten()
+    })
 }
 
 /// What [`tokenizer_hazard`] reads as bash would, outside substitutions and backquotes

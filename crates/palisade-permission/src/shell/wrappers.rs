@@ -660,15 +660,48 @@ fn is_name(s: &str) -> bool {
 
 fn generic(spec: &WrapperSpec, name: &str, argv: &[Word]) -> Unwrap {
     if name == "env" {
-        // `env -S STRING` splits STRING into words; we read it as a script (a superset).
-        if let Some(i) = argv.iter().position(|w| {
-            w.as_literal()
-                .is_some_and(|t| t == "-S" || t.starts_with("--split-string"))
-        }) {
-            let text = argv
-                .get(i + 1..)
-                .map(join)
-                .unwrap_or_else(|| Word::literal(""));
+        // `env -S STRING` splits STRING into words; we read it as a script (a superset). The
+        // string may be glued to the option (`-S"rm -rf /"`, `-iS…`, `--split-string=…`;
+        // found by probing, session 7).
+        // Only env's own words count: its options (skipping the values of `-u`, `-C`, `-P`)
+        // and assignments, up to the command (`env ls -S` sorts by size).
+        let mut split = None;
+        let mut i = 1;
+        while let Some(t) = argv.get(i).and_then(Word::as_literal) {
+            if let Some(value) = t.strip_prefix("--split-string") {
+                split = Some((i, value.strip_prefix('=').map(str::to_owned)));
+                break;
+            }
+            if t == "--" || !(t.starts_with('-') || t.contains('=')) {
+                break;
+            }
+            if let Some(cluster) = t.strip_prefix('-').filter(|c| !c.starts_with('-'))
+                && let Some((at, c)) = cluster.char_indices().find(|(_, c)| "SuCP".contains(*c))
+            {
+                let glued = cluster.get(at + 1..).filter(|rest| !rest.is_empty());
+                if c == 'S' {
+                    split = Some((i, glued.map(str::to_owned)));
+                    break;
+                }
+                if glued.is_none() {
+                    i += 1;
+                }
+            } else if matches!(t, "--unset" | "--chdir") {
+                i += 1;
+            }
+            i += 1;
+        }
+        if let Some((i, glued)) = split {
+            let rest: Vec<Word> = glued
+                .map(Word::literal)
+                .into_iter()
+                .chain(argv.get(i + 1..).unwrap_or_default().iter().cloned())
+                .collect();
+            let text = if rest.is_empty() {
+                Word::literal("")
+            } else {
+                join(&rest)
+            };
             return Unwrap::Script(Script {
                 text,
                 label: "env -S".to_owned(),
@@ -835,11 +868,27 @@ fn shell(name: &str, argv: &[Word]) -> Unwrap {
         // pattern where bash does not (`${(e)x}`, `$~x` with a glob qualifier run code from
         // the value; found by probing, session 7). Its scripts are analysed as bash, and any
         // expansion in them asks.
-        if name == "zsh" && script.text.contains('$') {
+        if name == "zsh" {
             wrapped.caveat = Some(
-                "`zsh` expands variables in ways bash does not (`${(e)x}` runs the value as code)"
+                "`zsh` reads scripts in ways bash does not (`${(e)x}` runs a value as code, \
+                 `noglob` and `=cmd` run commands)"
                     .to_owned(),
             );
+        }
+        // `sh` is often dash (Debian, Ubuntu), `ash`/`busybox sh` busybox's: POSIX shells that
+        // read bash's syntax otherwise (`&>` is `&` then `>`, `$'…'` is `$` and a quoted
+        // string, `[[` is a command), so a script holding it runs other commands than the
+        // analysis (as bash) lists (found by probing, session 7).
+        if matches!(name, "sh" | "dash" | "ash")
+            && [
+                "&>", "$'", "$\"", "[[", "((", "<<<", "<(", ">(", "|&", "function",
+            ]
+            .iter()
+            .any(|bashism| script.text.contains(bashism))
+        {
+            wrapped.caveat = Some(format!(
+                "`{name}` may be a POSIX shell (dash) that reads bash syntax in this script otherwise"
+            ));
         }
         return Unwrap::Script(wrapped);
     }
@@ -898,6 +947,14 @@ fn alias(argv: &[Word]) -> Unwrap {
             ));
         }
         if let Some((_, value)) = word.text.split_once('=') {
+            // A value ending in `\` joins the text after the alias where it is used (`alias
+            // ls='echo a\'`, then `ls #;rm -rf /` runs `rm`): it can't be read on its own.
+            if value.ends_with('\\') {
+                return Unwrap::Opaque(format!(
+                    "`alias` defines `{}`, whose value ending in `\\` joins the text after it",
+                    word.text
+                ));
+            }
             values.push(value.to_owned());
         }
     }
