@@ -306,3 +306,33 @@ fn paths_outside_the_root_meet_absolute_rules() {
     }
     assert_ne!(g.decide_shell("cat ../etc/shadow").verdict, Verdict::Deny);
 }
+
+#[test]
+fn paths_inside_the_root_are_the_workspace_even_in_a_home_directory() {
+    // The workspace lives in a home directory: its own files are the agent's, the rest of
+    // the home directory is not.
+    let gate = Gate::new(PolicySet::new()).with_root("/home/u/proj");
+    for line in [
+        "cat /home/u/proj/src/main.rs",
+        "grep -r TODO /home/u/proj/src",
+        "cd /home/u/proj && grep -r TODO",
+    ] {
+        let decision = gate.decide_shell(line);
+        assert_eq!(decision.verdict, Verdict::Allow, "{line}: {:?}", decision.reasons);
+    }
+    for line in [
+        "cat /home/u/notes.txt",
+        "grep -r x /home/u",
+        "grep -r x /home/u/proj/..",
+        "cd /home/u/proj/.. && grep -r x",
+    ] {
+        let decision = gate.decide_shell(line);
+        assert_eq!(decision.verdict, Verdict::Ask, "{line}: {:?}", decision.reasons);
+    }
+    // Without a root, every absolute path is outside.
+    let rootless = Gate::new(PolicySet::new());
+    assert_eq!(
+        rootless.decide_shell("cat /home/u/proj/src/main.rs").verdict,
+        Verdict::Ask
+    );
+}
