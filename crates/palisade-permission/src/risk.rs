@@ -554,10 +554,14 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
             if talks && line.network.is_none() {
                 line.network = Some(who.to_owned());
             }
-            if has(|r| matches!(r, risk_table::Role::RunsCode))
-                && runs_input(command)
-                && line.exec_sink.is_none()
-            {
+            let runs_code = spec.role.iter().any(|role| match role {
+                risk_table::Role::RunsCode => true,
+                risk_table::Role::RunsCodeWhen(cond) => {
+                    holds(cond, &args, spec.global_valued, &classes, line)
+                }
+                _ => false,
+            });
+            if runs_code && runs_input(command) && line.exec_sink.is_none() {
                 line.exec_sink = Some(who.to_owned());
             }
         }
@@ -1047,11 +1051,17 @@ fn rate_sed(who: &str, args: &[&Word], line: &mut LineFacts, out: &mut Vec<Findi
                     crate::shell::word::shorten(&command)
                 ),
             )),
-            crate::sed::Effect::RunInput => out.push(finding(
-                RiskLevel::High,
-                who,
-                "runs text from its input as commands (`e`, `s///e`)",
-            )),
+            crate::sed::Effect::RunInput => {
+                out.push(finding(
+                    RiskLevel::High,
+                    who,
+                    "runs text from its input as commands (`e`, `s///e`)",
+                ));
+                // `curl … | sed e` runs what it downloaded.
+                if line.exec_sink.is_none() {
+                    line.exec_sink = Some(who.to_owned());
+                }
+            }
         }
     }
 }

@@ -70,6 +70,8 @@ pub(crate) enum Role {
     /// Runs code it is given (shells, interpreters): with input from a pipe, a process
     /// substitution or a file, it runs whatever that is.
     RunsCode,
+    /// [`Role::RunsCode`] when the condition holds (`awk '{system($0)}'`).
+    RunsCodeWhen(&'static Cond),
     /// Reads every file under its operands when the condition holds (`grep -r`, `rg`,
     /// `tar c`, `cp -r`, `find … -exec`): a directory of secrets or one above them
     /// (`risk_table::holds_secrets`) is a secret read. The first `skip` operands are not
@@ -758,6 +760,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     // ---- code execution -------------------------------------------------------------------
     CommandSpec {
         names: &[
+            "script",
             "sh",
             "bash",
             "rbash",
@@ -887,7 +890,8 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             "awk program can run commands or write files",
         )],
         known_flags: None,
-        role: &[],
+        // `curl … | awk '{system($0)}'` runs what it downloaded.
+        role: &[Role::RunsCodeWhen(&Cond::ArgContains(&["system", "|"]))],
         global_valued: &[],
     },
     CommandSpec {

@@ -318,7 +318,12 @@ fn paths_inside_the_root_are_the_workspace_even_in_a_home_directory() {
         "cd /home/u/proj && grep -r TODO",
     ] {
         let decision = gate.decide_shell(line);
-        assert_eq!(decision.verdict, Verdict::Allow, "{line}: {:?}", decision.reasons);
+        assert_eq!(
+            decision.verdict,
+            Verdict::Allow,
+            "{line}: {:?}",
+            decision.reasons
+        );
     }
     for line in [
         "cat /home/u/notes.txt",
@@ -327,12 +332,19 @@ fn paths_inside_the_root_are_the_workspace_even_in_a_home_directory() {
         "cd /home/u/proj/.. && grep -r x",
     ] {
         let decision = gate.decide_shell(line);
-        assert_eq!(decision.verdict, Verdict::Ask, "{line}: {:?}", decision.reasons);
+        assert_eq!(
+            decision.verdict,
+            Verdict::Ask,
+            "{line}: {:?}",
+            decision.reasons
+        );
     }
     // Without a root, every absolute path is outside.
     let rootless = Gate::new(PolicySet::new());
     assert_eq!(
-        rootless.decide_shell("cat /home/u/proj/src/main.rs").verdict,
+        rootless
+            .decide_shell("cat /home/u/proj/src/main.rs")
+            .verdict,
         Verdict::Ask
     );
 }

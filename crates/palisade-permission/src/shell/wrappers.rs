@@ -453,6 +453,38 @@ const OTHER_SHELLS: &[&str] = &[
 const SHELL_VALUED: &str = "oO";
 const SHELL_LONG_VALUED: &[&str] = &["--rcfile", "--init-file"];
 
+/// util-linux `script [-c COMMAND] [FILE]` runs COMMAND with `sh -c`, or else a shell that
+/// reads its input (`curl … | script -q /dev/null` runs what it downloaded): without `-c`
+/// it is a command of its own, which the risk table rates as a shell.
+fn script(argv: &[Word]) -> Unwrap {
+    let mut words = argv.iter().skip(1);
+    while let Some(word) = words.next() {
+        let Some(text) = word.as_literal() else {
+            return Unwrap::Opaque(format!(
+                "`script` gets the word `{}`, only known at run time",
+                word.text
+            ));
+        };
+        let command = match text.strip_prefix("--command") {
+            Some(value) if value.starts_with('=') => value.get(1..).map(|v| word.with_text(v)),
+            Some("") => words.next().cloned(),
+            _ if text == "-c" => words.next().cloned(),
+            _ => match text.strip_prefix("-c") {
+                Some(value) if !value.is_empty() && !text.starts_with("--") => {
+                    Some(word.with_text(value))
+                }
+                _ => None,
+            },
+        };
+        if let Some(command) = command {
+            let mut wrapped = Script::local(command, "script -c");
+            wrapped.keep_self = true;
+            return Unwrap::Script(wrapped);
+        }
+    }
+    Unwrap::Not
+}
+
 /// `jobs -x COMMAND ARGS…` runs COMMAND, with job specifications in its arguments replaced
 /// by process group IDs (bash(1), SHELL BUILTIN COMMANDS; found by probing, session 7).
 fn jobs(argv: &[Word]) -> Unwrap {
@@ -495,6 +527,9 @@ fn jobs(argv: &[Word]) -> Unwrap {
 pub(crate) fn unwrap(name: &str, argv: &[Word]) -> Unwrap {
     if name == "jobs" {
         return jobs(argv);
+    }
+    if name == "script" {
+        return script(argv);
     }
     if let Some(spec) = WRAPPERS.iter().find(|w| w.names.contains(&name)) {
         return generic(spec, name, argv);
@@ -907,11 +942,10 @@ fn shell(name: &str, argv: &[Word]) -> Unwrap {
     }
 }
 
+/// `busybox APPLET ARGS…` runs APPLET, shells included (`curl … | busybox sh` runs what it
+/// downloaded: the shell is then a command of its own, reading its input).
 fn busybox(argv: &[Word]) -> Unwrap {
     match argv.get(1).and_then(Word::as_literal) {
-        Some(applet) if BASH_LIKE_SHELLS.contains(&applet) => {
-            shell(applet, argv.get(1..).unwrap_or(&[]))
-        }
         Some(_) => Unwrap::Exec(Exec {
             skip: 1,
             label: "busybox".to_owned(),
