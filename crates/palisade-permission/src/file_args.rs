@@ -371,6 +371,10 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
         let text = word.text.as_str();
         if options_done || !text.starts_with('-') || text == "-" {
             operands.push(word);
+            // less reads options only before its first file: `less README -N` opens a file
+            // named `-N`, which a repository can ship as a link (found by probing,
+            // session 8).
+            options_done |= matches!(name, "less" | "zless");
             continue;
         }
         if text == "--" {

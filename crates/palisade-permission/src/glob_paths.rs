@@ -216,13 +216,18 @@ fn matches(tokens: &[Token], name: &str) -> bool {
 }
 
 /// The shortest name `tokens` match: each `*` empty, each `?` or set one character it
-/// matches. `None` for a set that matches nothing we try.
+/// matches; `x` for a pattern of stars alone, since a file name is never empty (an empty
+/// fill would turn `*` into the path of the directory above it, `/` for a relative one).
+/// `None` for a set that matches nothing we try.
 fn shortest_fill(tokens: &[Token]) -> Option<String> {
     let mut out = String::with_capacity(tokens.len());
     for token in tokens {
         if *token != Token::Star {
             out.push(token.example()?);
         }
+    }
+    if out.is_empty() && !tokens.is_empty() {
+        out.push('x');
     }
     Some(out)
 }
@@ -250,24 +255,35 @@ pub(crate) struct Expansion {
 /// The names `component` (a glob) may stand for: its shortest fill, and the names of
 /// `names` it matches, without repeats. A component with no literal text (`*`, `?*`) is
 /// filled with located names only when `outside` the workspace: inside it, `src/*` names
-/// the project's own files, which a recursive read of `src` reads as well.
+/// the project's own files, which a recursive read of `src` reads as well, unless dotglob
+/// makes it match the dot names beside them (`.env`, `.git`).
 fn fills(component: &str, names: &Names, outside: bool, expansion: Expansion) -> Vec<String> {
     let tokens = tokenize(component);
     let mut out: Vec<String> = shortest_fill(&tokens).into_iter().collect();
     let bare = !tokens.iter().any(|t| matches!(t, Token::Char(_)));
+    // With dotglob on, a bare component inside the workspace also matches the dot names
+    // beside the project's files (`GLOBIGNORE=x; cat *` reads `.env`; found by probing,
+    // session 8).
+    let dot_names_only = bare && !outside && expansion.dotglob;
     let lists: &[&[&'static str]] = match (bare, outside) {
         (false, _) => &[&names.located, &names.anywhere],
         (true, true) => &[&names.located],
+        (true, false) if dot_names_only => &[&names.located, &names.anywhere],
         (true, false) => &[],
     };
     let dot_matches = expansion.dotglob || tokens.first() == Some(&Token::Char('.'));
     for name in lists.iter().flat_map(|list| list.iter()) {
-        if name.starts_with('.') && !dot_matches {
+        if (name.starts_with('.') && !dot_matches) || (dot_names_only && !name.starts_with('.')) {
             continue;
         }
         if matches(&tokens, name) && !out.iter().any(|o| o == name) {
             out.push((*name).to_owned());
         }
+    }
+    // bash before 5.2 (macOS's 3.2 among them) matches `..` with `.*`: the parent
+    // directory (`grep -r x .*`).
+    if tokens.first() == Some(&Token::Char('.')) && matches(&tokens, "..") {
+        out.push("..".to_owned());
     }
     // A name that is a secret wherever it is may also sit inside a longer one
     // (`server.pe?` matches `server.pem`): fill the pattern with it where the pattern's
@@ -469,6 +485,8 @@ mod tests {
             ("[s]sh", "ssh"),
             ("[!x]", "a"),
             ("x[", "x["),
+            ("*", "x"),
+            ("**", "x"),
         ] {
             assert_eq!(shortest_fill(&tokenize(pattern)).as_deref(), Some(fill));
         }

@@ -466,7 +466,7 @@ pub(crate) static TABLE: &[ReadOnly] = &[
     },
     ReadOnly {
         names: &["strings"],
-        // An `@FILE` operand (binutils) reads more options from FILE, all harmless.
+        // An `@FILE` operand (binutils) reads more arguments from FILE: `risk_table` rates it.
         short: "adfhovVw",
         short_valued: "enstTU",
         long: &[

@@ -524,8 +524,35 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
                     ));
                 }
             }
-            let has = |wanted: fn(&risk_table::Role) -> bool| spec.role.iter().any(wanted);
-            if has(|r| matches!(r, risk_table::Role::Downloads)) && line.download.is_none() {
+            if let Some(runner) = command
+                .wrappers
+                .iter()
+                .find(|w| crate::shell::is_package_runner(w))
+            {
+                out.push(finding(
+                    RiskLevel::Medium,
+                    who,
+                    &format!("`{runner}` may download the package `{name}` before running it"),
+                ));
+            }
+            if let Some(glob) = option_glob(name, &args) {
+                out.push(finding(
+                    RiskLevel::Medium,
+                    who,
+                    &format!(
+                        "the glob `{}` may expand to a file name `{name}` reads as an option that runs or writes (a file named `-e…` or `--output=…`); put `--` or `./` before it",
+                        glob.text
+                    ),
+                ));
+            }
+            let downloads = spec.role.iter().any(|role| match role {
+                risk_table::Role::Downloads => true,
+                risk_table::Role::DownloadsWhen(cond) => {
+                    holds(cond, &args, spec.global_valued, &classes, line)
+                }
+                _ => false,
+            });
+            if downloads && line.download.is_none() {
                 line.download = Some(who.to_owned());
             }
             talks = spec.role.iter().any(|role| match role {
@@ -928,6 +955,19 @@ fn assigned_variables<'a>(name: &str, args: &[&'a Word]) -> Vec<&'a str> {
     names
 }
 
+/// A glob argument of a program in [`risk_table::OPTION_GLOB_HAZARDS`] that may expand to a
+/// name starting with `-` (`*.txt` may be `-ee sh x.sh #.txt`), before any `--`: the program
+/// reads that name as an option (wildcard injection; found by probing, session 8).
+fn option_glob<'a>(name: &str, args: &[&'a Word]) -> Option<&'a Word> {
+    if !risk_table::OPTION_GLOB_HAZARDS.contains(&name) {
+        return None;
+    }
+    args.iter()
+        .take_while(|a| a.text != "--")
+        .find(|a| a.glob && a.text.starts_with(['*', '?', '[']))
+        .copied()
+}
+
 /// Whether a command prints the environment of processes, or a query reads it: `ps e` (BSD
 /// option `e`), `jq env` / `jq '$ENV'`, `yq 'env(NAME)'` / `strenv` / `envsubst`.
 fn environment_dump(name: &str, args: &[&Word]) -> bool {
@@ -974,15 +1014,23 @@ fn environment_dump(name: &str, args: &[&Word]) -> bool {
                 text.contains('e')
             })
         }
-        "jq" | "gojq" | "jaq" => args
-            .iter()
-            .any(|a| a.text.contains("$ENV") || mentions_word(&a.text, "env")),
+        // jq reads `$ ENV` and `$#…⏎ENV` as `$ENV`: any `ENV` identifier counts.
+        "jq" | "gojq" | "jaq" => args.iter().any(|a| {
+            a.text.contains("$ENV")
+                || mentions_word(&a.text, "ENV")
+                || mentions_word(&a.text, "env")
+        }),
         "yq" => args.iter().any(|a| {
             mentions_word(&a.text, "env")
                 || mentions_word(&a.text, "strenv")
                 || mentions_word(&a.text, "envsubst")
                 || a.text.contains("$ENV")
+                || mentions_word(&a.text, "ENV")
         }),
+        // gawk's `SYMTAB["ENV" "IRON"]` names `ENVIRON` at run time.
+        "awk" | "gawk" | "mawk" | "nawk" => args
+            .iter()
+            .any(|a| a.text.contains("ENVIRON") || a.text.contains("SYMTAB")),
         _ => false,
     }
 }

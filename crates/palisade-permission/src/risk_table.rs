@@ -60,6 +60,8 @@ pub(crate) struct Rule {
 pub(crate) enum Role {
     /// Fetches data from the network (`curl`, `wget`).
     Downloads,
+    /// [`Role::Downloads`] when the condition holds (`awk 1 /inet/tcp/0/host/80`).
+    DownloadsWhen(&'static Cond),
     /// Sends data over the network.
     Network,
     /// Sends data over the network when the condition holds (`git push`, not `git log`;
@@ -726,6 +728,14 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                 High,
                 "turns on history, whose `!` expansion rewrites later lines",
             ),
+            // POSIX mode turns alias expansion on, and with `set -a` it exports
+            // `POSIXLY_CORRECT`, after which GNU tools read `cat README -n`'s `-n` as a file
+            // (found by probing, session 8).
+            rule(
+                &[Cond::Arg(&["posix"])],
+                Medium,
+                "turns on POSIX mode: aliases expand, and with `set -a` GNU programs stop reading options after the first operand",
+            ),
         ],
         known_flags: None,
         role: &[],
@@ -885,13 +895,24 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                 "system", "|", ">", "getline", "close(", "fflush", "ENVIRON", "PROCINFO", "@",
                 // Options are read by `read_only_flags` (`-f FILE` and `--exec` ask).
                 "ARGV", "ARGC",
+                // gawk's `SYMTAB["ENV" "IRON"]` is `ENVIRON` and `SYMTAB["AR" "GV"]` is
+                // `ARGV`, by a name computed at run time; `FUNCTAB` calls functions the same
+                // way (found by probing, session 8).
+                "SYMTAB", "FUNCTAB",
+                // gawk opens `/inet/tcp/0/HOST/PORT` as a socket, also as a data file operand.
+                "/inet",
             ])],
             High,
-            "awk program can run commands or write files",
+            "awk program can run commands, write files, read files it computes or open network connections",
         )],
         known_flags: None,
-        // `curl … | awk '{system($0)}'` runs what it downloaded.
-        role: &[Role::RunsCodeWhen(&Cond::ArgContains(&["system", "|"]))],
+        // `curl … | awk '{system($0)}'` runs what it downloaded; `awk 1 /inet/tcp/0/h/80`
+        // downloads (gawk).
+        role: &[
+            Role::RunsCodeWhen(&Cond::ArgContains(&["system", "|"])),
+            Role::DownloadsWhen(&Cond::ArgContains(&["/inet"])),
+            Role::NetworkWhen(&Cond::ArgContains(&["/inet"])),
+        ],
         global_valued: &[],
     },
     CommandSpec {
@@ -1309,7 +1330,16 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
                         "reflog",
                     ]),
                     Cond::Any(&[
-                        Cond::Arg(&["expire", "delete", "--prune=now", "--aggressive", "-d"]),
+                        // `git reflog drop` / `write` (newer git) delete or forge reflogs.
+                        Cond::Arg(&[
+                            "expire",
+                            "delete",
+                            "drop",
+                            "write",
+                            "--prune=now",
+                            "--aggressive",
+                            "-d",
+                        ]),
                         Cond::Sub(&["filter-branch", "filter-repo", "update-ref", "replace"]),
                     ]),
                 ],
@@ -1486,8 +1516,23 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         global_valued: &[],
     },
     // ---- secrets ---------------------------------------------------------------------------------
+    // `env` without a command (the wrapper found none) prints the environment, whatever its
+    // options and assignments: `env -u X` too (found by probing, session 8).
     CommandSpec {
-        names: &["printenv", "env", "export", "declare", "typeset"],
+        names: &["env"],
+        base: Low,
+        what: "prints the environment",
+        rules: &[rule(
+            &[Cond::Not(&Cond::Flag(&["--help", "--version"]))],
+            Medium,
+            "prints the environment, which may hold secrets",
+        )],
+        known_flags: None,
+        role: &[],
+        global_valued: &[],
+    },
+    CommandSpec {
+        names: &["printenv", "export", "declare", "typeset"],
         base: Low,
         what: "shows or sets shell variables",
         rules: &[rule(
@@ -1539,7 +1584,10 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         role: &[Role::ReadsTreesWhen {
             when: &Cond::Any(&[
                 Cond::Flag(&["-r", "-R", "--recursive", "--dereference-recursive"]),
-                Cond::Arg(&["--directories=recurse", "recurse"]),
+                // grep takes any unambiguous abbreviation of the value: `-d rec`,
+                // `--directories=recu` (found by probing, session 8).
+                Cond::Arg(&["rec", "recu", "recur", "recurs", "recurse"]),
+                Cond::ArgContains(&["=rec"]),
             ]),
             skip: 1,
             cwd: true,
@@ -1647,7 +1695,6 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             "unexpand",
             "comm",
             "join",
-            "strings",
             "od",
             "hexdump",
             "base64",
@@ -1680,6 +1727,22 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             skip: 0,
             cwd: false,
         }],
+        global_valued: &[],
+    },
+    // binutils `strings @FILE` reads its arguments from FILE (libiberty's response files,
+    // `--` or not): the files named inside FILE are read, and the line never shows them
+    // (`printf '/etc/sh%sdow' a > o; strings @o`; found by probing, session 8).
+    CommandSpec {
+        names: &["strings"],
+        base: Low,
+        what: "reads files",
+        rules: &[rule(
+            &[Cond::ArgPrefix(&["@"])],
+            High,
+            "reads the files a response file (`@FILE`) names, which the line does not show",
+        )],
+        known_flags: None,
+        role: &[],
         global_valued: &[],
     },
     CommandSpec {
@@ -2287,6 +2350,17 @@ pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
             "LESS",
             "passes options to less, including commands it runs at start",
         ),
+        // On macOS and FreeBSD `more` is less, which reads its options (`-p!cmd`) from
+        // `MORE` (found by probing, session 8).
+        (
+            "MORE",
+            "passes options to more (less on macOS and FreeBSD), including commands it runs",
+        ),
+        // A host that sets `LESSSECURE=1` as a defence loses it when a line unsets it.
+        (
+            "LESSSECURE",
+            "turns off less's secure mode (shell commands, editors, log files)",
+        ),
         ("LESSKEY", "binds less keys, possibly to shell commands"),
         ("LESSKEYIN", "binds less keys, possibly to shell commands"),
         ("MANOPT", "passes options to man, such as a pager"),
@@ -2509,14 +2583,33 @@ pub(crate) fn secret_variable(name: &str) -> bool {
         "AUTH",
         "DATABASE_URL",
         "COOKIE",
+        // Connection strings and webhooks carry their password or token (`REDIS_URL`,
+        // `MONGODB_URI`, `SLACK_WEBHOOK_URL`; found by probing, session 8).
+        "REDIS_URL",
+        "MONGO",
+        "AMQP_URL",
+        "WEBHOOK",
+        "SIGNING",
+        "SESSION",
+        "KUBECONFIG",
     ];
-    // `OPENAI_KEY`, `GH_PAT`, `SENTRY_DSN`, `MYSQL_PWD`, `PGPASS` (not `PWD` or `OLDPWD`).
-    const SUFFIXES: &[&str] = &["_KEY", "_PAT", "DSN", "_PWD", "PASS"];
+    // `OPENAI_KEY`, `GH_PAT`, `SENTRY_DSN`, `MYSQL_PWD`, `PGPASS` (not `PWD` or `OLDPWD`),
+    // `STRIPE_SK`, `KEYCHAIN_PW`, `*_DB_URI`.
+    const SUFFIXES: &[&str] = &["_KEY", "_PAT", "DSN", "_PWD", "PASS", "_SK", "_PW", "_URI"];
     let upper = name.to_ascii_uppercase();
     MARKERS.iter().any(|m| upper.contains(m))
         || upper == "KEY"
         || SUFFIXES.iter().any(|s| upper.ends_with(s))
 }
+
+/// Programs one extra option word can make run code or write files, whose options GNU
+/// getopt also reads after operands: a glob argument that may expand to a file named like an
+/// option asks (`sed -n 1p *.txt` with a file `-ee sh x.sh #.txt` runs `sh x.sh`; `rg x *`
+/// with `--pre=./evil`; `find * -name x` with `-delete`).
+pub(crate) const OPTION_GLOB_HAZARDS: &[&str] = &[
+    "sed", "gsed", "sort", "git", "xxd", "uniq", "tar", "rsync", "zip", "less", "zless", "more",
+    "find", "rg", "fd", "fdfind", "yq", "tree", "file", "date",
+];
 
 /// Writes to these never matter.
 pub(crate) fn is_harmless_sink(path: &str) -> bool {
@@ -2531,6 +2624,14 @@ pub(crate) fn is_harmless_sink(path: &str) -> bool {
 /// Paths (or path suffixes) that hold credentials. Sources: OpenSSH, AWS/GCP/Azure CLIs,
 /// Docker, kubectl, netrc, npm/pypi/cargo tokens, GnuPG, browser profiles, shadow(5).
 const SECRET_MARKERS: &[&str] = &[
+    // Found by probing (session 8): agents' and package managers' login files, container
+    // registry logins, another process's open files.
+    "/.gemini/oauth_creds.json",
+    ".claude.json",
+    "/.claude/.credentials.json",
+    "/containers/auth.json",
+    "/composer/auth.json",
+    "/.config/gh/",
     "/.ssh/",
     "~/.ssh",
     "$HOME/.ssh",
@@ -2715,6 +2816,31 @@ const PERSISTENCE_MARKERS: &[&str] = &[
     "usercustomize.py",
     "/site-packages/",
     "/dist-packages/",
+    // Found by probing (session 8): files in a workspace that tools run commands from later,
+    // outside this gate: coding agents' hooks and MCP servers, editor tasks, git hook
+    // managers, direnv, cargo's and yarn's configuration, mise tasks, CI workflows, the
+    // project's installed executables.
+    "/.claude/settings.json",
+    "/.claude/settings.local.json",
+    "/.claude/hooks/",
+    ".mcp.json",
+    "/.cursor/",
+    "/.gemini/settings.json",
+    "/.codex/",
+    "/.vscode/",
+    "/.devcontainer/",
+    "/.husky/",
+    "lefthook.yml",
+    "lefthook.yaml",
+    ".pre-commit-config.yaml",
+    ".envrc",
+    "/.cargo/config",
+    ".yarnrc",
+    "mise.toml",
+    "/.github/workflows/",
+    ".gitlab-ci.yml",
+    "/.circleci/",
+    "/node_modules/.bin/",
 ];
 
 const SYSTEM_DIRS: &[&str] = &[
@@ -3399,6 +3525,15 @@ fn is_dotenv(path: &str) -> bool {
 /// memory holds everything. A last component with a glob (`/proc/1/*`, `/proc/1/e*`) may
 /// match either, and counts. (`/proc/self/environ` is also a secret marker.)
 fn is_process_secret(path: &str) -> bool {
+    // Another process's open files and mapped files (`/proc/1/fd/3`, `/proc/1/map_files/…`)
+    // are whatever it opened: its keys and tokens too (found by probing, session 8).
+    let mut parts = path.split('/').skip(2);
+    if path.starts_with("/proc/")
+        && let (Some(pid), Some("fd" | "map_files")) = (parts.next(), parts.next())
+        && !matches!(pid, "self" | "thread-self")
+    {
+        return true;
+    }
     path.starts_with("/proc/")
         && path
             .rsplit('/')

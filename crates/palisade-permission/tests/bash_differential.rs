@@ -300,6 +300,24 @@ fn probing_findings_are_refused_or_listed() {
         ("eval $'echo x\\x{3b}CMD'", false),
         // dash reads `&>` as `&` then `>`.
         ("sh -c 'echo x &>/dev/null CMD'", true),
+        // Third round (session 8): brace expansion across quoted parts and after `{x}`.
+        (
+            "find . -maxdepth 0 -name {x,-o,-exec,sh,-c,'CMD',';'}",
+            false,
+        ),
+        (
+            "find . -maxdepth 0 -name {x{},-o,-exec,sh,-c,'CMD',\\;}",
+            false,
+        ),
+        ("declare {x{},PS4}='$(CMD)'; set -x; :", false),
+        // An alias the line defines and uses, its value ending a command.
+        ("set -o posix; alias echo='true;'\necho CMD", false),
+        ("shopt -s expand_aliases; alias e=eval\ne 'CMD'", false),
+        // `--` after `time` and `eval`; `+x` before bash's script.
+        ("time -- CMD", false),
+        ("eval -- 'CMD'", false),
+        ("bash -c +x 'CMD'", false),
+        ("bash -c - 'CMD'", false),
     ] {
         if needs_dash && !dash {
             eprintln!("skipped (/bin/sh is not dash): {template}");
@@ -339,6 +357,13 @@ fn arithmetic_on_outside_values_is_refused() {
         "echo $[x]",
         "declare -i z=x",
         "declare -i z; z=x",
+        // Every way of assigning to an integer variable (probing, session 8).
+        "declare -i z; read z <<< x",
+        "declare -i z; printf -v z %s x",
+        "declare -i z; for z in x; do :; done",
+        "declare -ai a; a[0]=x",
+        "declare -i z; declare -n r=z; r=x",
+        "declare -i z; export z=x",
         "s=abc; y=${s:x:1}",
         "y=${!x}",
     ] {
@@ -363,7 +388,6 @@ fn arithmetic_on_outside_values_is_refused() {
         "x=$(( ${#a[@]} + 1 ))",
         "let x=1+2",
         "(( x = 5 ))",
-        "declare -i n=5",
         "s=abc; y=${s:1:2} z=${s:-d}",
     ] {
         let analysis = ShellAnalyzer::new().analyze(fine);

@@ -16,6 +16,7 @@ mod wrappers;
 use brush_parser::ParserOptions;
 
 pub use word::Word;
+pub(crate) use wrappers::is_package_runner;
 
 /// Limits that keep analysis of hostile input bounded in time and stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

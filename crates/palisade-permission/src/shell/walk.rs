@@ -77,6 +77,9 @@ pub(crate) struct Walker {
     /// Names the line gave the integer attribute (`declare -i x`): bash evaluates every
     /// value assigned to them as arithmetic.
     integers: Vec<String>,
+    /// Names the line defined as aliases (`alias echo='true;'`): where bash expands aliases,
+    /// a later command using one runs its value in front of the words after it.
+    aliases: Vec<String>,
     /// What is left of the line's budget for parsing here-document bodies (see
     /// [`HEREDOC_BUDGET`]).
     heredoc_budget: u64,
@@ -94,6 +97,7 @@ impl Walker {
             pipelines: 0,
             heredocs: 0,
             integers: Vec::new(),
+            aliases: Vec::new(),
             heredoc_budget: HEREDOC_BUDGET,
             fast_path: true,
         }
@@ -604,6 +608,17 @@ impl Walker {
         if !integer {
             return;
         }
+        // Every later assignment to an integer variable is arithmetic, whichever way it
+        // comes: `read y < f`, `printf -v y`, `for y in`, `mapfile`, `y=(…)`, a name
+        // reference to it. A value naming a variable that holds `b[$(cmd)]` runs cmd, and
+        // `read` takes the value from a file (found by probing, session 8).
+        self.problem(
+            ProblemKind::Opaque,
+            format!(
+                "`{}` gives a variable the integer attribute: bash evaluates each later value assigned to it as arithmetic, where an array subscript can run commands",
+                shorten(&argv.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "))
+            ),
+        );
         for arg in args.iter().filter(|w| !w.text.starts_with('-')) {
             let (var, value) = arg.text.split_once('=').unwrap_or((arg.text.as_str(), ""));
             if arg.opaque {
@@ -612,6 +627,34 @@ impl Walker {
                 self.arithmetic_variables(value, ctx);
             }
             self.integers.push(var.to_owned());
+        }
+    }
+
+    /// A command that uses a name the line defined as an alias, as its name or (after an
+    /// alias whose value ends in a blank) a later word: bash puts the alias's value in front
+    /// of the words after it (`alias echo='true;'` makes `echo rm -rf /` run `rm`, `alias
+    /// echo=sudo` makes it `sudo rm -rf /`), which the analysis does not do (found by
+    /// probing, session 8).
+    fn alias_uses(&mut self, argv: &[Word]) {
+        if self.aliases.is_empty() {
+            return;
+        }
+        if let Some(used) = argv
+            .iter()
+            .find(|w| self.aliases.contains(&w.text))
+        {
+            let message = format!(
+                "`{}` uses the alias `{}` the line defined: bash runs the alias's value with the words after it, which this analysis does not expand",
+                shorten(
+                    &argv
+                        .iter()
+                        .map(|w| w.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                shorten(&used.text)
+            );
+            self.problem(ProblemKind::Opaque, message);
         }
     }
 
@@ -875,6 +918,7 @@ impl Walker {
             // The same checks as the full parser's path (`simple`).
             self.integer_declarations(&argv, &ctx);
             self.variable_name_arguments(&argv);
+            self.alias_uses(&argv);
             let state = CommandState::new(&ctx, Vec::new());
             self.emit(argv, state, pos, depth, &ctx, 0);
         }
@@ -988,6 +1032,7 @@ impl Walker {
         }
         self.integer_declarations(&argv, &ctx);
         self.variable_name_arguments(&argv);
+        self.alias_uses(&argv);
         let state = CommandState::new(&ctx, assignments);
         self.emit(argv, state, pos, depth, &ctx, 0);
     }
@@ -1073,6 +1118,11 @@ impl Walker {
                     // one that redirects its own.
                     if let Some(caveat) = &script.caveat {
                         self.problem(ProblemKind::Opaque, caveat.clone());
+                    }
+                    if script.label == "alias" {
+                        self.aliases.extend(argv.iter().skip(1).filter_map(|w| {
+                            w.text.split_once('=').map(|(name, _)| name.to_owned())
+                        }));
                     }
                     match script.text.as_literal() {
                         Some(text) => self.script(text, depth + 1, &inner),

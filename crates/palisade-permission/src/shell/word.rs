@@ -225,6 +225,20 @@ pub(crate) fn resolve(raw: &str, parts: &mut WordParts) -> Word {
     for piece in &pieces {
         out.piece(raw, piece, false, parts);
     }
+    // bash brace-expands and globs the whole word, quotes included: `{x,'-y'}` and
+    // `{x{},-y}` expand to two words, `/etc/sha[d'']ow` is the pattern `/etc/sha[d]ow`. The
+    // pieces above see each quoted part alone (found by probing, session 8).
+    let whole = unquoted_structure(raw);
+    if whole.brace_expansion && !out.opaque {
+        out.opaque = true;
+        parts.problems.push(format!(
+            "word `{}` expands into several words (brace expansion)",
+            shorten(raw)
+        ));
+    }
+    if whole.bracket {
+        out.glob = true;
+    }
     Word {
         text: out.text,
         opaque: out.opaque,
@@ -390,6 +404,108 @@ struct Resolved {
     text: String,
     opaque: bool,
     glob: bool,
+}
+
+/// What the unquoted characters of a whole word, quoted parts skipped, make of it.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Structure {
+    /// An unquoted `{` with an unquoted `}` after it and a `,` or `..` (quoted or not)
+    /// between the first such `{` and the last such `}`: bash may brace-expand the word.
+    /// Wider than bash's rule, which wants the separator unquoted and the braces balanced.
+    brace_expansion: bool,
+    /// An unquoted `[` with an unquoted `]` after it: a bracket expression, even with quoted
+    /// text between them (`[d'']`).
+    bracket: bool,
+}
+
+/// Scans a word as bash's expansions read it: quotes, escapes, `${…}`, `$(…)` and backquotes
+/// are skipped, and the braces and brackets left are what brace expansion and pathname
+/// expansion see.
+fn unquoted_structure(raw: &str) -> Structure {
+    let bytes = raw.as_bytes();
+    let mut first_brace: Option<usize> = None;
+    let mut last_brace: Option<usize> = None;
+    let mut first_bracket: Option<usize> = None;
+    let mut bracket = false;
+    let mut i = 0usize;
+    // Skips to the byte after the closing `close` of a run that opened before `from`, with
+    // nesting of `open` and backslash escapes; the end of the word when none closes it.
+    let skip_nested = |from: usize, open: u8, close: u8| -> usize {
+        let mut depth = 1usize;
+        let mut j = from;
+        while let Some(&b) = bytes.get(j) {
+            if b == b'\\' {
+                j = j.saturating_add(2);
+                continue;
+            }
+            if b == open {
+                depth = depth.saturating_add(1);
+            } else if b == close {
+                depth -= 1;
+                if depth == 0 {
+                    return j.saturating_add(1);
+                }
+            }
+            j = j.saturating_add(1);
+        }
+        bytes.len()
+    };
+    let skip_quoted = |from: usize, close: u8, escapes: bool| -> usize {
+        let mut j = from;
+        while let Some(&b) = bytes.get(j) {
+            if escapes && b == b'\\' {
+                j = j.saturating_add(2);
+                continue;
+            }
+            if b == close {
+                return j.saturating_add(1);
+            }
+            j = j.saturating_add(1);
+        }
+        bytes.len()
+    };
+    while let Some(&b) = bytes.get(i) {
+        let next = bytes.get(i.saturating_add(1)).copied();
+        i = match (b, next) {
+            (b'\\', _) => i.saturating_add(2),
+            (b'\'', _) => skip_quoted(i.saturating_add(1), b'\'', false),
+            (b'"', _) => skip_quoted(i.saturating_add(1), b'"', true),
+            (b'`', _) => skip_quoted(i.saturating_add(1), b'`', true),
+            (b'$', Some(b'\'')) => skip_quoted(i.saturating_add(2), b'\'', true),
+            (b'$', Some(b'"')) => skip_quoted(i.saturating_add(2), b'"', true),
+            (b'$', Some(b'{')) => skip_nested(i.saturating_add(2), b'{', b'}'),
+            (b'$', Some(b'(')) => skip_nested(i.saturating_add(2), b'(', b')'),
+            (b'{', _) => {
+                first_brace.get_or_insert(i);
+                i.saturating_add(1)
+            }
+            (b'}', _) => {
+                if first_brace.is_some() {
+                    last_brace = Some(i);
+                }
+                i.saturating_add(1)
+            }
+            (b'[', _) => {
+                first_bracket.get_or_insert(i);
+                i.saturating_add(1)
+            }
+            (b']', _) => {
+                bracket |= first_bracket.is_some();
+                i.saturating_add(1)
+            }
+            _ => i.saturating_add(1),
+        };
+    }
+    let brace_expansion = match (first_brace, last_brace) {
+        (Some(open), Some(close)) => raw
+            .get(open..close)
+            .is_some_and(|inner| inner.contains(',') || inner.contains("..")),
+        _ => false,
+    };
+    Structure {
+        brace_expansion,
+        bracket,
+    }
 }
 
 /// Whether unquoted text contains a brace expansion (`{a,b}` or `{1..3}`).
@@ -732,6 +848,37 @@ mod tests {
     fn brush_pieces(raw: &str) -> String {
         let pieces = brush_parser::word::parse(raw, &crate::shell::parser_options());
         format!("{:?}", pieces.ok())
+    }
+
+    #[test]
+    fn braces_and_brackets_are_read_across_quoted_parts() {
+        for (raw, brace, bracket) in [
+            ("{a,b}", true, false),
+            ("{x,'-y'}", true, false),
+            ("{x,\\;}", true, false),
+            ("{x{},a,b}", true, false),
+            ("{x}{a,b}", true, false),
+            ("{1..3}", true, false),
+            ("'{a,b}'", false, false),
+            ("\"{a,b}\"", false, false),
+            ("${x:-a,b}", false, false),
+            ("{}", false, false),
+            ("@{u}..HEAD", false, false),
+            ("/etc/sha[d'']ow", false, true),
+            ("[a]", false, true),
+            ("'[a]'", false, false),
+            ("[", false, false),
+            ("$'{a,b}'", false, false),
+        ] {
+            assert_eq!(
+                unquoted_structure(raw),
+                Structure {
+                    brace_expansion: brace,
+                    bracket
+                },
+                "{raw}"
+            );
+        }
     }
 
     #[test]

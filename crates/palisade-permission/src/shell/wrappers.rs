@@ -547,6 +547,19 @@ pub(crate) fn unwrap(name: &str, argv: &[Word]) -> Unwrap {
         };
     }
     match name {
+        // `time -- rm -rf /`: bash's `time` keyword takes `--` before the pipeline, which
+        // the parser leaves as the command's name (found by probing, session 8). A
+        // program named `--` can't be run otherwise.
+        "--" if argv.len() > 1 => Unwrap::Exec(Exec {
+            skip: 1,
+            label: "--".to_owned(),
+            elevated: false,
+            extra_args: false,
+            assignments: Vec::new(),
+            directories: Vec::new(),
+            files: Vec::new(),
+            replace: None,
+        }),
         "busybox" => busybox(argv),
         "eval" => eval(argv),
         "alias" => alias(argv),
@@ -568,8 +581,836 @@ pub(crate) fn unwrap(name: &str, argv: &[Word]) -> Unwrap {
         "git" => git(argv),
         "sed" | "gsed" => sed(argv),
         "fc" => fc(argv),
-        _ => Unwrap::Not,
+        _ => runner(name, argv),
     }
+}
+
+/// Where a runner's command starts, after its options.
+#[derive(Debug, Clone, Copy)]
+enum RunnerCommand {
+    /// The first word that is not an option (after `operands` more).
+    Next,
+    /// The words after `--`, which must be there (`mise exec node@20 -- CMD`, `kubectl exec
+    /// POD -- CMD`).
+    AfterDashes,
+    /// The words after one of these option words, wherever it is (`gdb … --args CMD`, `nix
+    /// develop … -c CMD`).
+    AfterWord(&'static [&'static str]),
+    /// The value of one of these options is a shell script (`nix-shell --run S`); none runs
+    /// an interactive shell.
+    ScriptOption(&'static [&'static str]),
+    /// The words after the options, joined, are a shell script (`tmux new 'CMD'`, `sg G
+    /// CMD`).
+    JoinedScript,
+}
+
+/// A program that runs another command it is given: project and version managers, package
+/// runners, tracers, schedulers of the current process, container `exec`s. Without them,
+/// `uv run rm -rf /` is an unknown command (medium) instead of the `rm` it runs, and an
+/// allow rule for `uv run *` would allow it (found by probing, session 8). Sources: each
+/// tool's `--help` and manual; an option not listed here makes the command opaque.
+struct Runner {
+    names: &'static [&'static str],
+    /// The subcommand that runs a command (`run`, `exec`), or none.
+    subs: &'static [&'static str],
+    /// Options without a value, as whole words.
+    flags: &'static [&'static str],
+    /// Options that take a value (`-n base`, `--name=base`).
+    valued: &'static [&'static str],
+    /// Options whose value is a shell script (`npx -c 'CMD'`).
+    script_options: &'static [&'static str],
+    /// Any `--long` or `--long=value` word is an option without a separate value
+    /// (firejail, valgrind, prlimit).
+    any_long: bool,
+    /// Words between the options and the command (`direnv exec DIR CMD`, `taskset MASK CMD`).
+    operands: usize,
+    command: RunnerCommand,
+    /// Runs the command as another user (root by default).
+    elevated: bool,
+    /// The command is a package the runner may download first.
+    package: bool,
+}
+
+const fn runner_spec(
+    names: &'static [&'static str],
+    subs: &'static [&'static str],
+    flags: &'static [&'static str],
+    valued: &'static [&'static str],
+) -> Runner {
+    Runner {
+        names,
+        subs,
+        flags,
+        valued,
+        script_options: &[],
+        any_long: false,
+        operands: 0,
+        command: RunnerCommand::Next,
+        elevated: false,
+        package: false,
+    }
+}
+
+/// Verbosity and quietness flags most runners take.
+const QUIET: &[&str] = &["-q", "--quiet", "-v", "--verbose"];
+
+const RUNNERS: &[Runner] = &[
+    Runner {
+        valued: &[
+            "--with",
+            "-w",
+            "--python",
+            "-p",
+            "--extra",
+            "--group",
+            "--package",
+            "--directory",
+            "--project",
+            "--env-file",
+            "--with-requirements",
+            "--index",
+            "--index-url",
+            "--no-group",
+            "--only-group",
+        ],
+        ..runner_spec(
+            &["uv"],
+            &["run"],
+            &[
+                "--no-sync",
+                "--frozen",
+                "--locked",
+                "--isolated",
+                "--no-project",
+                "--active",
+                "--offline",
+                "--no-dev",
+                "--all-extras",
+                "--all-packages",
+                "--exact",
+                "-q",
+                "--quiet",
+                "-v",
+                "--verbose",
+                "--no-env-file",
+                "--all-groups",
+            ],
+            &[],
+        )
+    },
+    Runner {
+        package: true,
+        ..runner_spec(
+            &["uvx"],
+            &[],
+            &[
+                "--isolated",
+                "--offline",
+                "-q",
+                "--quiet",
+                "-v",
+                "--verbose",
+            ],
+            &[
+                "--from",
+                "--with",
+                "-w",
+                "--python",
+                "-p",
+                "--index-url",
+                "--index",
+            ],
+        )
+    },
+    runner_spec(
+        &["poetry"],
+        &["run"],
+        &["-q", "--quiet", "-v", "--verbose", "-n", "--no-interaction"],
+        &["-C", "--directory", "-P", "--project"],
+    ),
+    runner_spec(
+        &["pipenv", "pdm", "hatch", "rye", "pixi", "devbox", "volta"],
+        &["run"],
+        QUIET,
+        &[],
+    ),
+    runner_spec(
+        &["conda", "mamba", "micromamba"],
+        &["run"],
+        &["--no-capture-output", "--live-stream", "-v", "--verbose"],
+        &["-n", "--name", "-p", "--prefix", "--cwd"],
+    ),
+    runner_spec(&["bundle"], &["exec"], &["--keep-file-descriptors"], &[]),
+    runner_spec(&["asdf", "rbenv", "pyenv", "fnm"], &["exec"], &[], &[]),
+    Runner {
+        command: RunnerCommand::AfterDashes,
+        ..runner_spec(
+            &["mise", "rtx"],
+            &["exec", "x"],
+            QUIET,
+            &["-C", "--cd", "-j", "--jobs"],
+        )
+    },
+    Runner {
+        script_options: &["-c", "--call"],
+        package: true,
+        ..runner_spec(
+            &["npm"],
+            &["exec", "x"],
+            &["-y", "--yes", "--no", "-q", "--quiet"],
+            &["-p", "--package", "-w", "--workspace"],
+        )
+    },
+    Runner {
+        script_options: &["-c", "--call"],
+        package: true,
+        ..runner_spec(
+            &["npx"],
+            &[],
+            &["-y", "--yes", "--no", "-q", "--quiet"],
+            &["-p", "--package"],
+        )
+    },
+    Runner {
+        package: true,
+        ..runner_spec(&["pnpm", "yarn"], &["dlx"], QUIET, &["-p", "--package"])
+    },
+    runner_spec(&["pnpm", "yarn"], &["exec"], QUIET, &[]),
+    Runner {
+        package: true,
+        ..runner_spec(&["bunx"], &[], &["--bun"], &["-p", "--package"])
+    },
+    Runner {
+        package: true,
+        ..runner_spec(&["bun"], &["x"], &["--bun"], &["-p", "--package"])
+    },
+    Runner {
+        package: true,
+        ..runner_spec(
+            &["pipx"],
+            &["run"],
+            &["--no-cache"],
+            &["--spec", "--python"],
+        )
+    },
+    Runner {
+        operands: 1,
+        ..runner_spec(&["direnv"], &["exec"], &[], &[])
+    },
+    Runner {
+        elevated: true,
+        ..runner_spec(
+            &["run0"],
+            &[],
+            &["--pty", "--pipe", "--background"],
+            &[
+                "-u",
+                "--user",
+                "-g",
+                "--group",
+                "-D",
+                "--chdir",
+                "--setenv",
+                "--unit",
+                "--property",
+                "--description",
+                "--slice",
+                "--nice",
+            ],
+        )
+    },
+    Runner {
+        elevated: true,
+        script_options: &["-c", "--command"],
+        ..runner_spec(
+            &["runuser"],
+            &[],
+            &["-l", "--login", "-m", "-p", "--preserve-environment"],
+            &[
+                "-u",
+                "--user",
+                "-g",
+                "--group",
+                "-G",
+                "--supp-group",
+                "-w",
+                "--whitelist-environment",
+                "-s",
+                "--shell",
+            ],
+        )
+    },
+    runner_spec(
+        &["setpriv"],
+        &[],
+        &[
+            "--clear-groups",
+            "--keep-groups",
+            "--init-groups",
+            "--no-new-privs",
+            "--reset-env",
+        ],
+        &[
+            "--reuid",
+            "--regid",
+            "--ruid",
+            "--rgid",
+            "--euid",
+            "--egid",
+            "--groups",
+            "--inh-caps",
+            "--ambient-caps",
+            "--bounding-set",
+            "--securebits",
+            "--pdeathsig",
+            "--selinux-label",
+            "--apparmor-profile",
+        ],
+    ),
+    runner_spec(
+        &["unshare"],
+        &[],
+        &[
+            "-m",
+            "-u",
+            "-i",
+            "-n",
+            "-p",
+            "-U",
+            "-C",
+            "-T",
+            "-f",
+            "-r",
+            "-c",
+            "--mount",
+            "--uts",
+            "--ipc",
+            "--net",
+            "--pid",
+            "--user",
+            "--cgroup",
+            "--time",
+            "--fork",
+            "--map-root-user",
+            "--map-current-user",
+            "--mount-proc",
+            "--kill-child",
+        ],
+        &[
+            "--propagation",
+            "--setgroups",
+            "-R",
+            "--root",
+            "-w",
+            "--wd",
+            "-S",
+            "--setuid",
+            "-G",
+            "--setgid",
+        ],
+    ),
+    Runner {
+        elevated: true,
+        ..runner_spec(
+            &["nsenter"],
+            &[],
+            &[
+                "-a",
+                "--all",
+                "-m",
+                "-u",
+                "-i",
+                "-n",
+                "-p",
+                "-U",
+                "-C",
+                "-T",
+                "-F",
+                "--no-fork",
+                "--preserve-credentials",
+                "-r",
+                "-w",
+            ],
+            &["-t", "--target", "-S", "--setuid", "-G", "--setgid"],
+        )
+    },
+    Runner {
+        any_long: true,
+        ..runner_spec(&["firejail"], &[], &[], &[])
+    },
+    runner_spec(
+        &["fakeroot"],
+        &[],
+        &["-u", "--unknown-is-real"],
+        &["-l", "--lib", "--faked", "-s", "-i", "-b"],
+    ),
+    runner_spec(
+        &["torsocks"],
+        &[],
+        &["-i", "--isolate", "-q", "--quiet", "-d"],
+        &["-u", "-p", "-a", "-P"],
+    ),
+    runner_spec(&["proxychains", "proxychains4"], &[], &["-q"], &["-f"]),
+    runner_spec(
+        &["strace", "ltrace"],
+        &[],
+        &[
+            "-f", "-ff", "-c", "-C", "-w", "-T", "-t", "-tt", "-ttt", "-r", "-v", "-x", "-xx",
+            "-y", "-yy", "-q", "-qq", "-i", "-k", "-n", "-Z", "-z", "-d", "-S", "-L", "-b",
+        ],
+        &[
+            "-o", "-e", "-s", "-P", "-u", "-a", "-E", "-I", "-O", "-X", "-U", "-A", "-l", "-n",
+        ],
+    ),
+    Runner {
+        any_long: true,
+        ..runner_spec(&["valgrind"], &[], QUIET, &[])
+    },
+    runner_spec(
+        &["perf"],
+        &["record", "stat", "trace"],
+        &["-g", "-a", "-q", "--all-cpus"],
+        &[
+            "-o", "--output", "-e", "--event", "-F", "--freq", "-c", "-r", "--repeat",
+        ],
+    ),
+    Runner {
+        command: RunnerCommand::AfterWord(&["--args"]),
+        ..runner_spec(
+            &["gdb"],
+            &[],
+            &[
+                "-batch", "--batch", "-q", "-quiet", "--quiet", "-silent", "--silent", "-nx",
+                "--nx", "-n", "-nh",
+            ],
+            &[],
+        )
+    },
+    Runner {
+        operands: 1,
+        ..runner_spec(
+            &["taskset"],
+            &[],
+            &["-a", "--all-tasks", "-c", "--cpu-list"],
+            &[],
+        )
+    },
+    Runner {
+        operands: 1,
+        ..runner_spec(
+            &["chrt"],
+            &[],
+            &[
+                "-b",
+                "--batch",
+                "-d",
+                "--deadline",
+                "-f",
+                "--fifo",
+                "-i",
+                "--idle",
+                "-o",
+                "--other",
+                "-r",
+                "--rr",
+                "-R",
+                "--reset-on-fork",
+                "-a",
+                "--all-tasks",
+                "-v",
+                "--verbose",
+            ],
+            &[
+                "-T",
+                "--sched-runtime",
+                "-P",
+                "--sched-period",
+                "-D",
+                "--sched-deadline",
+            ],
+        )
+    },
+    runner_spec(
+        &["numactl"],
+        &[],
+        &["-l", "--localalloc", "-a", "--all"],
+        &[
+            "-C",
+            "--physcpubind",
+            "-N",
+            "--cpunodebind",
+            "-m",
+            "--membind",
+            "-i",
+            "--interleave",
+            "-p",
+            "--preferred",
+        ],
+    ),
+    runner_spec(&["cgexec"], &[], &["--sticky"], &["-g"]),
+    Runner {
+        any_long: true,
+        ..runner_spec(&["prlimit"], &[], &[], &[])
+    },
+    runner_spec(&["chronic"], &[], &["-e", "-v"], &[]),
+    runner_spec(
+        &["dbus-launch", "dbus-run-session"],
+        &[],
+        &[
+            "--exit-with-session",
+            "--sh-syntax",
+            "--csh-syntax",
+            "--auto-syntax",
+            "--close-stderr",
+        ],
+        &["--config-file"],
+    ),
+    Runner {
+        script_options: &["-s"],
+        ..runner_spec(
+            &["entr"],
+            &[],
+            &["-a", "-c", "-cc", "-d", "-n", "-p", "-r", "-z"],
+            &[],
+        )
+    },
+    runner_spec(
+        &["watchexec"],
+        &[],
+        &[
+            "-c",
+            "--clear",
+            "-r",
+            "--restart",
+            "-n",
+            "-p",
+            "--postpone",
+            "-N",
+            "--notify",
+            "-q",
+            "--quiet",
+        ],
+        &[
+            "-e",
+            "--exts",
+            "-w",
+            "--watch",
+            "-i",
+            "--ignore",
+            "-d",
+            "--debounce",
+            "--shell",
+            "--signal",
+            "-f",
+            "--filter",
+            "-E",
+            "--env",
+            "--on-busy-update",
+            "--stop-signal",
+            "--stop-timeout",
+            "--workdir",
+        ],
+    ),
+    runner_spec(
+        &["screen"],
+        &[],
+        &[
+            "-d", "-m", "-dm", "-md", "-D", "-DM", "-q", "-L", "-A", "-U", "-a",
+        ],
+        &["-S", "-t", "-T", "-h", "-p", "-e"],
+    ),
+    Runner {
+        command: RunnerCommand::JoinedScript,
+        ..runner_spec(
+            &["tmux"],
+            &[
+                "new",
+                "new-session",
+                "new-window",
+                "neww",
+                "split-window",
+                "splitw",
+                "respawn-pane",
+                "respawnp",
+                "respawn-window",
+                "respawnw",
+                "run-shell",
+                "run",
+            ],
+            &[
+                "-d", "-A", "-D", "-E", "-P", "-X", "-b", "-h", "-v", "-k", "-f", "-Z", "-a", "-I",
+            ],
+            &["-s", "-n", "-c", "-t", "-x", "-y", "-F", "-e", "-l", "-p"],
+        )
+    },
+    Runner {
+        command: RunnerCommand::ScriptOption(&["--run", "--command"]),
+        ..runner_spec(&["nix-shell"], &[], &[], &[])
+    },
+    Runner {
+        command: RunnerCommand::AfterWord(&["-c", "--command"]),
+        ..runner_spec(
+            &["nix"],
+            &["develop", "shell"],
+            &[
+                "--impure",
+                "--offline",
+                "--refresh",
+                "-L",
+                "--print-build-logs",
+                "--ignore-environment",
+                "-i",
+            ],
+            &["--keep", "-k", "--unset", "-u", "--profile", "--system"],
+        )
+    },
+    Runner {
+        operands: 1,
+        script_options: &["-c"],
+        command: RunnerCommand::JoinedScript,
+        ..runner_spec(&["sg"], &[], &[], &[])
+    },
+    Runner {
+        script_options: &["--exec", "-x"],
+        ..runner_spec(&["nodemon"], &[], &[], &[])
+    },
+    Runner {
+        command: RunnerCommand::ScriptOption(&["-s", "--shell"]),
+        ..runner_spec(&["cargo"], &["watch"], &[], &[])
+    },
+    Runner {
+        operands: 1,
+        ..runner_spec(
+            &["docker", "podman"],
+            &["exec"],
+            &[
+                "-d",
+                "--detach",
+                "-i",
+                "--interactive",
+                "-t",
+                "--tty",
+                "-it",
+                "-ti",
+                "--privileged",
+            ],
+            &[
+                "-e",
+                "--env",
+                "--env-file",
+                "-u",
+                "--user",
+                "-w",
+                "--workdir",
+                "--detach-keys",
+            ],
+        )
+    },
+    Runner {
+        command: RunnerCommand::AfterDashes,
+        ..runner_spec(
+            &["kubectl", "oc"],
+            &["exec"],
+            &[
+                "-i", "--stdin", "-t", "--tty", "-it", "-ti", "-q", "--quiet",
+            ],
+            &[
+                "-c",
+                "--container",
+                "-n",
+                "--namespace",
+                "--context",
+                "--pod-running-timeout",
+                "-f",
+                "--filename",
+            ],
+        )
+    },
+];
+
+/// The package runners' labels (`npx`, `npm exec`): the command they run may be a package
+/// they download first.
+pub(crate) fn is_package_runner(label: &str) -> bool {
+    RUNNERS.iter().filter(|r| r.package).any(|r| {
+        r.names
+            .iter()
+            .any(|n| runner_label(n, r.subs.first().copied()) == label)
+    })
+}
+
+fn runner_label(name: &str, sub: Option<&str>) -> String {
+    match sub {
+        Some(sub) => format!("{name} {sub}"),
+        None => name.to_owned(),
+    }
+}
+
+/// Unwraps a program of [`RUNNERS`].
+fn runner(name: &str, argv: &[Word]) -> Unwrap {
+    let sub = argv.get(1).and_then(Word::as_literal);
+    let Some(spec) = RUNNERS.iter().find(|r| {
+        r.names.contains(&name) && (r.subs.is_empty() || sub.is_some_and(|s| r.subs.contains(&s)))
+    }) else {
+        return Unwrap::Not;
+    };
+    let label = runner_label(name, spec.subs.first().and(sub));
+    let mut i = if spec.subs.is_empty() { 1 } else { 2 };
+    // `nix-shell -p hello --run 'CMD'`: the script option is found wherever it is, since
+    // which other options take values (`-p` takes several) is not followed.
+    if let RunnerCommand::ScriptOption(options) = spec.command {
+        for (at, word) in argv.iter().enumerate().skip(i) {
+            let value = if options.contains(&word.text.as_str()) {
+                argv.get(at + 1).cloned()
+            } else {
+                options.iter().find_map(|o| {
+                    word.text
+                        .strip_prefix(o)
+                        .and_then(|rest| rest.strip_prefix('='))
+                        .map(|v| word.with_text(v))
+                })
+            };
+            if let Some(script) = value {
+                let mut script = Script::local(script, label);
+                script.elevated = spec.elevated;
+                return Unwrap::Script(script);
+            }
+        }
+        // None of them: an interactive shell, rated as the program itself.
+        return Unwrap::SelfOnly;
+    }
+    // `gdb -q --args CMD`, `nix develop .#dev -c CMD`: the command follows its word; the
+    // words before it are operands and known options (gdb's `-ex 'shell …'` is not one).
+    if let RunnerCommand::AfterWord(words) = spec.command {
+        let Some(at) = argv
+            .iter()
+            .skip(i)
+            .position(|w| words.contains(&w.text.as_str()))
+        else {
+            return Unwrap::SelfOnly;
+        };
+        let before = argv.get(i..i + at).unwrap_or_default();
+        let mut skip_value = false;
+        for word in before {
+            if std::mem::take(&mut skip_value) || !word.text.starts_with('-') {
+                continue;
+            }
+            if spec.valued.contains(&word.text.as_str()) {
+                skip_value = true;
+            } else if !spec.flags.contains(&word.text.as_str()) || word.opaque {
+                return Unwrap::Opaque(format!(
+                    "`{label}`: option `{}` before the command; cannot tell what it runs",
+                    word.text
+                ));
+            }
+        }
+        let start = i + at + 1;
+        if argv.len() <= start {
+            return Unwrap::SelfOnly;
+        }
+        return Unwrap::Exec(Exec {
+            skip: start,
+            label,
+            elevated: spec.elevated,
+            extra_args: false,
+            assignments: Vec::new(),
+            directories: Vec::new(),
+            files: Vec::new(),
+            replace: None,
+        });
+    }
+    let mut dashes = false;
+    while let Some(word) = argv.get(i) {
+        let Some(text) = word.as_literal() else {
+            return Unwrap::Opaque(format!(
+                "`{label}`: option `{}` is only known at run time",
+                word.text
+            ));
+        };
+        if text == "--" {
+            dashes = true;
+            i += 1;
+            break;
+        }
+        if !text.starts_with('-') || text == "-" {
+            break;
+        }
+        let (key, inline) = match text.split_once('=') {
+            Some((key, value)) if key.starts_with("--") => (key, Some(value)),
+            _ => (text, None),
+        };
+        if spec.script_options.contains(&key) {
+            let value = match inline {
+                Some(value) => Some(word.with_text(value)),
+                None => argv.get(i + 1).cloned(),
+            };
+            return match value {
+                Some(script) => {
+                    let mut script = Script::local(script, label);
+                    script.elevated = spec.elevated;
+                    Unwrap::Script(script)
+                }
+                None => Unwrap::SelfOnly,
+            };
+        }
+        if spec.flags.contains(&text) || (spec.any_long && text.starts_with("--")) {
+            i += 1;
+        } else if spec.valued.contains(&key) {
+            i += if inline.is_some() { 1 } else { 2 };
+        } else {
+            return Unwrap::Opaque(format!(
+                "`{label}`: unknown option `{text}`; cannot tell what it runs"
+            ));
+        }
+    }
+    let start = match spec.command {
+        RunnerCommand::Next | RunnerCommand::JoinedScript => i.saturating_add(spec.operands),
+        RunnerCommand::AfterDashes if dashes => i,
+        RunnerCommand::AfterDashes => {
+            // `kubectl exec POD ls` (an old form) runs ls; `mise exec node@20 node` may
+            // read `node` as a tool: the command is only clear after `--`.
+            match argv
+                .get(i..)
+                .unwrap_or_default()
+                .iter()
+                .position(|w| w.text == "--")
+            {
+                Some(at) => i + at + 1,
+                None if argv.len() > i => {
+                    return Unwrap::Opaque(format!(
+                        "`{label}` runs a command it reads from its arguments without `--`"
+                    ));
+                }
+                None => return Unwrap::SelfOnly,
+            }
+        }
+        RunnerCommand::AfterWord(_) | RunnerCommand::ScriptOption(_) => {
+            return Unwrap::SelfOnly;
+        }
+    };
+    if argv.len() <= start {
+        return Unwrap::SelfOnly;
+    }
+    if let RunnerCommand::JoinedScript = spec.command {
+        // `sg GROUP -c 'CMD'`: the `-c` may follow the group.
+        let start = if argv.get(start).is_some_and(|w| w.text == "-c") {
+            start + 1
+        } else {
+            start
+        };
+        let mut script = Script::local(join(argv.get(start..).unwrap_or_default()), label);
+        script.elevated = spec.elevated;
+        return Unwrap::Script(script);
+    }
+    Unwrap::Exec(Exec {
+        skip: start,
+        label,
+        elevated: spec.elevated,
+        extra_args: false,
+        assignments: Vec::new(),
+        directories: Vec::new(),
+        files: Vec::new(),
+        replace: None,
+    })
 }
 
 /// Result of skipping a wrapper's options.
@@ -855,6 +1696,32 @@ fn shell(name: &str, argv: &[Word]) -> Unwrap {
         Ok(skipped) => skipped,
         Err(why) => return Unwrap::Opaque(format!("`{name}`: {why}; cannot tell what it runs")),
     };
+    let mut skipped = skipped;
+    // bash turns options off with `+x`, `+o NAME`, `+O NAME`, anywhere among them, and a lone
+    // `-` ends them: `bash -c +x 'CMD'` runs CMD (found by probing, session 8).
+    while let Some(text) = argv.get(skipped.next).and_then(Word::as_literal) {
+        if text == "-" {
+            skipped.next += 1;
+            break;
+        }
+        let Some(letters) = text.strip_prefix('+').filter(|l| !l.is_empty()) else {
+            if text.starts_with('-') && skipped.next > 1 && text != "--" {
+                return Unwrap::Opaque(format!(
+                    "`{name}` mixes `+` and `-` options; cannot tell which word is the script"
+                ));
+            }
+            break;
+        };
+        if letters == "o" || letters == "O" {
+            skipped.next += 2;
+        } else if letters.chars().all(|c| "abefhkmnptuvxBCEHPT".contains(c)) {
+            skipped.next += 1;
+        } else {
+            return Unwrap::Opaque(format!(
+                "`{name}`: unknown option `{text}`; cannot tell what it runs"
+            ));
+        }
+    }
     // Options that run code the script does not show, or change how it runs.
     if let Some((_, file)) = skipped
         .values
@@ -961,7 +1828,11 @@ fn busybox(argv: &[Word]) -> Unwrap {
 }
 
 fn eval(argv: &[Word]) -> Unwrap {
-    let args = argv.get(1..).unwrap_or(&[]);
+    let mut args = argv.get(1..).unwrap_or(&[]);
+    // `eval -- CMD` (bash's builtins take `--`).
+    if args.first().is_some_and(|w| w.text == "--") {
+        args = args.get(1..).unwrap_or(&[]);
+    }
     if args.is_empty() {
         return Unwrap::SelfOnly;
     }
@@ -995,6 +1866,7 @@ fn alias(argv: &[Word]) -> Unwrap {
     if values.is_empty() {
         return Unwrap::SelfOnly;
     }
+    // The walker records the names: a later command of the line that uses one asks.
     Unwrap::Script(Script::local(Word::literal(values.join("\n")), "alias"))
 }
 
@@ -1141,6 +2013,11 @@ fn git(argv: &[Word]) -> Unwrap {
         "bisect" => {
             return match rest.split_first() {
                 Some((run, command)) if run.text == "run" && !command.is_empty() => {
+                    // `git bisect run -- CMD` runs CMD.
+                    let command = match command.split_first() {
+                        Some((dashes, rest)) if dashes.text == "--" && !rest.is_empty() => rest,
+                        _ => command,
+                    };
                     Unwrap::Spawns(vec![Spawned::new(command.to_vec(), "git bisect run")])
                 }
                 _ => Unwrap::Not,
