@@ -828,6 +828,23 @@ impl Guard {
                     })?;
                 let tool = if write { "write_file" } else { "read_file" };
                 let mut decision = inner.gate.decide_tool(tool);
+                // The file itself, as the policy's path rules and the risk of what it is
+                // (`.env.production`, a key, a hook) judge it, where a link leads included:
+                // the strictest of these and the tool rule (found by probing, session 8).
+                let access = if write {
+                    palisade_permission::FileAccess::Write
+                } else {
+                    palisade_permission::FileAccess::Read
+                };
+                for path in [safe.as_str(), resolved.path.as_str()] {
+                    let file = inner.gate.decide_file(access, path);
+                    if file.verdict > decision.verdict {
+                        decision.verdict = file.verdict;
+                    }
+                    decision.risk = decision.risk.max(file.risk);
+                    decision.reasons.extend(file.reasons);
+                    decision.findings.extend(file.findings);
+                }
                 decision
                     .reasons
                     .insert(0, format!("{tool} `{}`", safe.as_str()));

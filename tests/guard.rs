@@ -928,3 +928,36 @@ fn an_always_answer_is_honoured_once_and_recorded_as_always() {
     assert_eq!(events[0]["metadata"]["approval"]["answer"], "allow_always");
     assert_eq!(events[2]["metadata"]["approval"]["answer"], "allow_always");
 }
+
+/// A file request is judged as the file too, not only by the tool's rule: the policy's path
+/// rules and the risk of what the file is apply (found by probing, session 8).
+#[test]
+fn file_requests_are_judged_by_the_file_and_the_policys_path_rules() {
+    let f = fixture();
+    std::fs::write(f.root.join(".env.production"), "DB_PASSWORD=x\n").unwrap();
+    std::fs::create_dir_all(f.root.join("config")).unwrap();
+    std::fs::write(f.root.join("config/id_rsa"), "KEY\n").unwrap();
+    std::fs::write(f.root.join("notes.txt"), "notes\n").unwrap();
+    let policy = format!("{POLICY}\n[[rule]]\naction = \"deny\"\npath = \"notes.txt\"\n");
+    let guard = Guard::builder()
+        .root(&f.root)
+        .audit_path(&f.db)
+        .policy(
+            Layer::User,
+            Policy::from_toml(&policy, "test.toml").unwrap(),
+        )
+        .build()
+        .unwrap();
+    // Secrets ask (no approver: refused), the path rule denies.
+    for path in [".env.production", "config/id_rsa", "notes.txt"] {
+        assert!(
+            guard.authorize("agent", &Request::read_file(path)).is_err(),
+            "{path}"
+        );
+    }
+    assert!(
+        guard
+            .authorize("agent", &Request::read_file("README.md"))
+            .is_ok()
+    );
+}

@@ -566,6 +566,24 @@ impl Gate {
                                 "`{who}`: allowed by a rule, but its redirections or assignments are {side_level} risk, which the rule does not cover → {verdict}"
                             ),
                         )
+                    } else if level > RiskLevel::Medium
+                        && thresholds.for_level(level) > Verdict::Allow
+                        && matched
+                            .iter()
+                            .filter(|(_, _, r)| r.action == Verdict::Allow)
+                            .all(|(layer, _, _)| *layer == Layer::Project)
+                    {
+                        // The project's policy lives in the repository the agent works on: it
+                        // may allow what is at most medium risk (its own build and tests), not
+                        // lift secret reads or code given on the line (found by probing,
+                        // session 8).
+                        let verdict = thresholds.for_level(level);
+                        (
+                            verdict,
+                            format!(
+                                "`{who}`: allowed only by the project's policy, which lifts at most medium risk; this is {level} → {verdict}"
+                            ),
+                        )
                     } else if level == RiskLevel::Critical && !lifts_critical {
                         (
                             thresholds.critical.max(Verdict::Ask),
@@ -682,10 +700,27 @@ impl Gate {
 
     /// Decides on a network connection: host rules, else medium risk.
     pub fn decide_network(&self, target: &NetworkTarget) -> Decision {
+        let host = match crate::action::canonical_host(&target.host) {
+            Ok(host) => host,
+            Err(why) => {
+                let who = format!("{}://{}:{}", target.scheme, target.host, target.port);
+                return Decision {
+                    verdict: Verdict::Deny,
+                    risk: RiskLevel::High,
+                    commands: Vec::new(),
+                    findings: vec![Finding {
+                        level: RiskLevel::High,
+                        reason: format!("`{who}`: {why}"),
+                        command: None,
+                    }],
+                    reasons: vec![format!("`{who}`: {why} → deny")],
+                };
+            }
+        };
         let rules: Vec<RuleMatch> = self
             .policies
             .rules()
-            .filter(|(_, _, r)| r.matches_host(&target.host, target.port))
+            .filter(|(_, _, r)| r.matches_host(&host, target.port))
             .map(|(layer, policy, rule)| RuleMatch {
                 layer,
                 file: policy.origin().to_path_buf(),
@@ -886,7 +921,7 @@ impl Gate {
                     continue;
                 }
                 let target = resolved.path.as_str();
-                let file = self.decide_file(access, target);
+                let file = self.decide_file_named(access, target);
                 if file.verdict > verdict {
                     verdict = file.verdict;
                     let why = file.reasons.first().map_or("", String::as_str);
@@ -913,8 +948,48 @@ impl Gate {
     /// workspace root; path rules match the normalised relative path. A path outside the
     /// root is high risk, and only deny and ask rules (matching the path as given) apply to
     /// it; a path the sanitizer rejects for another reason (NUL, encoding tricks, reserved
-    /// names) is denied.
+    /// names) is denied. With [`Gate::with_links_resolved`], a path inside the workspace that
+    /// is a symbolic link is also decided as its target, and one that leads out of the
+    /// workspace asks.
     pub fn decide_file(&self, access: FileAccess, path: &str) -> Decision {
+        let mut decision = self.decide_file_named(access, path);
+        #[cfg(any(unix, windows))]
+        if let Some(root) = &self.links
+            && decision.verdict < Verdict::Deny
+            && let Ok(relative) = self.normalise(path)
+        {
+            match root.resolve(relative.as_str()) {
+                Err(err) if err.kind() == palisade_path::ErrorKind::SymlinkEscape => {
+                    if decision.verdict < Verdict::Ask {
+                        decision.verdict = Verdict::Ask;
+                    }
+                    decision.risk = decision.risk.max(RiskLevel::High);
+                    decision.reasons.push(format!(
+                        "`{path}` leads out of the workspace through a symbolic link → ask"
+                    ));
+                }
+                Ok(resolved) if resolved.path != relative => {
+                    let target = self.decide_file_named(access, resolved.path.as_str());
+                    if target.verdict > decision.verdict {
+                        decision.verdict = target.verdict;
+                    }
+                    decision.risk = decision.risk.max(target.risk);
+                    let why = target.reasons.first().map_or("", String::as_str);
+                    decision.reasons.push(format!(
+                        "`{path}` is a symbolic link to `{}`: {why}",
+                        resolved.path.as_str()
+                    ));
+                    decision.findings.extend(target.findings);
+                }
+                // Not a link, missing, or not a directory on the way: judged by name.
+                _ => {}
+            }
+        }
+        decision
+    }
+
+    /// [`Gate::decide_file`] on the path as named, without resolving links.
+    fn decide_file_named(&self, access: FileAccess, path: &str) -> Decision {
         let who = format!("{} {path}", access.as_str());
         let relative = self.normalise(path);
         let (level, what, target, inside) = match relative {
@@ -978,6 +1053,12 @@ impl Gate {
             .rules()
             .filter(|(_, _, r)| r.matches_path(&target, access))
             .filter(|(_, _, r)| inside || r.action != Verdict::Allow)
+            // The project's policy lifts at most medium risk (see `decide_commands`).
+            .filter(|(layer, _, r)| {
+                !(*layer == Layer::Project
+                    && r.action == Verdict::Allow
+                    && level > RiskLevel::Medium)
+            })
             .collect();
         let lifts_critical = matched.iter().any(|(layer, _, r)| {
             r.action == Verdict::Allow && r.allow_critical && layer.may_lift_critical()
@@ -1010,10 +1091,18 @@ impl Gate {
 
     /// Decides on a tool call by name: tool rules, else medium risk.
     pub fn decide_tool(&self, name: &str) -> Decision {
+        // Tool names come from third parties (MCP servers): one outside `[A-Za-z0-9_.:-]`
+        // (`read_file/../exec`, a NUL, a right-to-left mark, a trailing space) is matched by
+        // deny and ask rules only.
+        let plain = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'));
         let rules: Vec<RuleMatch> = self
             .policies
             .rules()
             .filter(|(_, _, r)| r.matches_tool(name))
+            .filter(|(_, _, r)| plain || r.action != Verdict::Allow)
             .map(|(layer, policy, rule)| RuleMatch {
                 layer,
                 file: policy.origin().to_path_buf(),
@@ -1037,6 +1126,12 @@ impl Gate {
         what: &str,
         rules: Vec<RuleMatch>,
     ) -> Decision {
+        // Tools and hosts have no risk of their own to bound what the project's policy
+        // (untrusted: it lives in the repository) allows: only its deny and ask rules count.
+        let rules: Vec<RuleMatch> = rules
+            .into_iter()
+            .filter(|r| !(r.layer == Layer::Project && r.action == Verdict::Allow))
+            .collect();
         let strictest = rules.iter().map(|r| r.action).max();
         let (verdict, reason) = match strictest {
             Some(action) => {

@@ -223,23 +223,18 @@ static TABLE: &[FileCommand] = &[
             Operands::AfterFirst(Write),
         )
     },
+    // `-t DIR` / `--target-directory=DIR`: every operand goes into DIR, which is written
+    // (`cp -t .git/hooks pre-commit`; found by probing, session 8).
     FileCommand {
         valued: &[
-            "-t",
-            "--target-directory",
-            "-S",
-            "--suffix",
-            "-m",
-            "--mode",
-            "-o",
-            "-g",
-            "--owner",
-            "--group",
+            "-S", "--suffix", "-m", "--mode", "-o", "-g", "--owner", "--group",
         ],
+        file_options: &[("-t", Write), ("--target-directory", Write)],
         ..entry(&["cp", "ln", "install"], Operands::ReadThenWriteLast)
     },
     FileCommand {
-        valued: &["-t", "--target-directory", "-S", "--suffix"],
+        valued: &["-S", "--suffix"],
+        file_options: &[("-t", Write), ("--target-directory", Write)],
         ..entry(&["mv"], Operands::MoveThenWriteLast)
     },
     FileCommand {
@@ -365,6 +360,8 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
         });
     let mut operands: Vec<&Word> = Vec::new();
     let mut pattern_given = false;
+    let mut target_given = false;
+    let mut value_taken = false;
     let mut options_done = false;
     let mut iter = args.iter();
     while let Some(word) = iter.next() {
@@ -422,6 +419,31 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
                 None => break,
             },
         };
+        if matches!(option, "-t" | "--target-directory") {
+            target_given = true;
+        }
+        // A value that is not a file in this command may be one in another command of the
+        // same entry (`head -n 5 f`, but `cat -n f`): checked as a file too, which only ever
+        // makes a decision stricter (found by probing, session 8).
+        if file_access.is_none()
+            && !spec.pattern_options.contains(&option)
+            && let Some(access) = match spec.operands {
+                Operands::All(access) | Operands::AfterFirst(access) => Some(access),
+                Operands::ReadThenWriteLast => Some(Read),
+                Operands::MoveThenWriteLast => Some(Delete),
+                Operands::None => None,
+            }
+            && !value.is_empty()
+            && value != "-"
+        {
+            // And the word read as this command's pattern may be its first file.
+            value_taken = true;
+            found.push(FileArgument {
+                access,
+                word: value_word,
+                path: value.into(),
+            });
+        }
         if let Some(access) = file_access {
             let path = value.strip_prefix('@').unwrap_or(value);
             // `-F name=@file` (curl forms).
@@ -460,7 +482,8 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
         }
         return found;
     }
-    let skip_first = matches!(spec.operands, Operands::AfterFirst(_)) && !pattern_given;
+    let skip_first =
+        matches!(spec.operands, Operands::AfterFirst(_)) && !pattern_given && !value_taken;
     let files: Vec<&Word> = operands
         .into_iter()
         .skip(usize::from(skip_first))
@@ -476,9 +499,9 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
                     access
                 }
             }
-            Operands::ReadThenWriteLast if i == last && i > 0 => Write,
+            Operands::ReadThenWriteLast if i == last && i > 0 && !target_given => Write,
             Operands::ReadThenWriteLast => Read,
-            Operands::MoveThenWriteLast if i == last && i > 0 => Write,
+            Operands::MoveThenWriteLast if i == last && i > 0 && !target_given => Write,
             Operands::MoveThenWriteLast => Delete,
             Operands::None => continue,
         };
@@ -572,8 +595,21 @@ mod tests {
     #[test]
     fn table_reads_like_the_manuals() {
         assert_eq!(args("cat .env"), own(&[(Read, ".env")]));
-        assert_eq!(args("head -n 5 a b"), own(&[(Read, "a"), (Read, "b")]));
-        assert_eq!(args("head -n5 a"), own(&[(Read, "a")]));
+        // A value is also checked as a file: `-n` takes one in `head`, not in `cat`.
+        assert_eq!(
+            args("head -n 5 a b"),
+            own(&[(Read, "5"), (Read, "a"), (Read, "b")])
+        );
+        assert_eq!(args("head -n5 a"), own(&[(Read, "5"), (Read, "a")]));
+        assert_eq!(args("cat -n .env"), own(&[(Read, ".env")]));
+        assert_eq!(
+            args("cp -t .git/hooks a b"),
+            own(&[(Write, ".git/hooks"), (Read, "a"), (Read, "b")])
+        );
+        assert_eq!(
+            args("mv --target-directory=d a"),
+            own(&[(Write, "d"), (Delete, "a")])
+        );
         assert_eq!(
             args("grep -r secret src .env"),
             own(&[(Read, "src"), (Read, ".env")])

@@ -53,7 +53,7 @@
 
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobBuilder, GlobMatcher};
+use globset::{GlobBuilder, GlobMatcher};
 use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
@@ -340,7 +340,11 @@ impl ArgvPattern {
         // Allow rules must match the command as written (wrappers included: allowing `rm`
         // does not allow `sudo rm`); deny and ask rules also match what runs inside wrappers.
         self.matches_words(&command.invocation, command.extra_args, lenient)
-            || (lenient && self.matches_words(&command.argv, command.extra_args, lenient))
+            || (lenient
+                && (self.matches_words(&command.argv, command.extra_args, lenient)
+                    || git_subcommand_first(&command.argv).is_some_and(|argv| {
+                        self.matches_words(&argv, command.extra_args, lenient)
+                    })))
     }
 
     fn matches_words(&self, argv: &[crate::shell::Word], extra_args: bool, lenient: bool) -> bool {
@@ -354,8 +358,16 @@ impl ArgvPattern {
                 }
                 return false;
             }
+            // The program by basename, except that an allow rule's `git` is not `./git` or
+            // `bin/git`, a program file of the workspace (found by probing, session 8): a
+            // path-qualified program matches an allow rule only from a system directory, or
+            // when the rule names the path.
             let text = if i == 0 && !self.verbatim && !pattern_has_slash(pattern) {
-                crate::shell::basename(&word.text)
+                if lenient || !word.text.contains('/') || in_system_bin(&word.text) {
+                    crate::shell::basename(&word.text)
+                } else {
+                    word.text.as_str()
+                }
             } else {
                 word.text.as_str()
             };
@@ -365,6 +377,51 @@ impl ArgvPattern {
         }
         !self.exact || argv.len() == self.words.len()
     }
+}
+
+/// Whether a path-qualified program is in a system directory (`/usr/bin/git`), where it is
+/// the program its name says.
+fn in_system_bin(program: &str) -> bool {
+    program.rsplit_once('/').is_some_and(|(dir, _)| {
+        matches!(
+            dir,
+            "/bin" | "/sbin" | "/usr/bin" | "/usr/sbin" | "/usr/local/bin" | "/usr/local/sbin"
+        )
+    })
+}
+
+/// `git -C dir push …` as `git push …`: git's global options (and their values) removed,
+/// so deny and ask rules written as `git push` see the subcommand where they expect it
+/// (found by probing, session 8). `None` for other commands or without global options.
+fn git_subcommand_first(argv: &[crate::shell::Word]) -> Option<Vec<crate::shell::Word>> {
+    let (program, args) = argv.split_first()?;
+    if crate::shell::basename(&program.text) != "git" {
+        return None;
+    }
+    let mut rest = args;
+    while let Some((word, after)) = rest.split_first() {
+        let text = word.text.as_str();
+        if !text.starts_with('-') || text == "--" {
+            break;
+        }
+        let key = text.split_once('=').map_or(text, |(key, _)| key);
+        // `-C dir`, `-c name=value`; `-Cdir` and `--git-dir=x` carry their value.
+        let takes_next = crate::risk_table::GIT_GLOBAL_VALUED.contains(&key)
+            && !text.contains('=')
+            && (text.starts_with("--") || text.len() == 2);
+        rest = if takes_next {
+            after.get(1..).unwrap_or_default()
+        } else {
+            after
+        };
+    }
+    if rest.len() == args.len() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(rest.len() + 1);
+    out.push(program.clone());
+    out.extend_from_slice(rest);
+    Some(out)
 }
 
 fn pattern_has_slash(p: &WordPattern) -> bool {
@@ -388,7 +445,10 @@ impl HostPattern {
                 "invalid host pattern `{s}`: use `example.com` or `*.example.com`"
             ));
         }
-        Ok(HostPattern::Exact(s))
+        // Matched against canonical hosts: `127.0.0.1` also names `127.1` and `[::ffff:…]`.
+        crate::action::canonical_host(&s)
+            .map(HostPattern::Exact)
+            .map_err(|e| format!("invalid host pattern: {e}"))
     }
 
     pub(crate) fn matches(&self, host: &str) -> bool {
@@ -683,12 +743,23 @@ fn compile_rule(file: RuleFile, source: &str, offset: usize) -> Result<Rule, (Er
                 "`regex` applies to commands, not to `path`".to_owned(),
             ));
         }
-        let globs: Result<Vec<_>, _> = paths
-            .into_vec()
-            .iter()
+        // Deny and ask rules match more, never less: case-insensitively (a file system that
+        // folds case opens `SECRETS/db.txt` for `secrets/**`), and `dir/**` also covers `dir`
+        // itself (`cp -r hooks .git`, `grep -r . secrets`; found by probing, session 8).
+        let strict = file.action != Verdict::Allow;
+        let paths = paths.into_vec();
+        let patterns = paths.iter().flat_map(|p| {
+            let own = strict
+                .then(|| p.strip_suffix("/**"))
+                .flatten()
+                .filter(|dir| !dir.is_empty());
+            std::iter::once(p.as_str()).chain(own)
+        });
+        let globs: Result<Vec<_>, _> = patterns
             .map(|p| {
                 GlobBuilder::new(p)
                     .literal_separator(true)
+                    .case_insensitive(strict)
                     .build()
                     .map(|g| g.compile_matcher())
                     .map_err(|e| format!("invalid path pattern `{p}`: {e}"))
@@ -708,7 +779,10 @@ fn compile_rule(file: RuleFile, source: &str, offset: usize) -> Result<Rule, (Er
             .into_vec()
             .iter()
             .map(|t| {
-                Glob::new(t)
+                // A deny or ask rule for `bash` also covers `Bash`.
+                GlobBuilder::new(t)
+                    .case_insensitive(file.action != Verdict::Allow)
+                    .build()
                     .map(|g| g.compile_matcher())
                     .map_err(|e| format!("invalid tool pattern `{t}`: {e}"))
             })

@@ -2362,6 +2362,27 @@ pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
             "turns off less's secure mode (shell commands, editors, log files)",
         ),
         ("LESSKEY", "binds less keys, possibly to shell commands"),
+        // Build and test tools' own (found by probing, session 8): `MAKEFILES=/tmp/evil.mk
+        // make test` runs the extra makefile's recipes, `MAKEFLAGS=--eval=…` code, pytest
+        // imports the plugins these name, builds run the compilers they name.
+        (
+            "MAKEFILES",
+            "makes make read more makefiles, whose recipes run commands",
+        ),
+        ("MAKEFLAGS", "passes options to make, such as `--eval` code"),
+        (
+            "GNUMAKEFLAGS",
+            "passes options to make, such as `--eval` code",
+        ),
+        (
+            "PYTEST_ADDOPTS",
+            "passes options to pytest, such as plugins to import",
+        ),
+        ("PYTEST_PLUGINS", "makes pytest import modules"),
+        ("CC", "names the C compiler builds run"),
+        ("CXX", "names the C++ compiler builds run"),
+        ("GOFLAGS", "passes options to go, such as `-toolexec`"),
+        ("GOPROXY", "changes where go downloads modules from"),
         ("LESSKEYIN", "binds less keys, possibly to shell commands"),
         ("MANOPT", "passes options to man, such as a pager"),
         ("BROWSER", "names a program to run"),

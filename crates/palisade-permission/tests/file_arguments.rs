@@ -11,11 +11,8 @@
 use palisade_permission::{Gate, Layer, Policy, PolicySet, Verdict};
 
 fn gate(policy: &str) -> Gate {
-    Gate::new(PolicySet::new().with(
-        Layer::Project,
-        Policy::from_toml(policy, "project.toml").unwrap(),
-    ))
-    .with_root("/work/repo")
+    Gate::new(PolicySet::new().with(Layer::User, Policy::from_toml(policy, "user.toml").unwrap()))
+        .with_root("/work/repo")
 }
 
 const DENY_SECRETS: &str = r#"

@@ -145,3 +145,31 @@ fn without_resolution_links_are_judged_by_name() {
     let gate = Gate::new(PolicySet::new()).with_root(ws.dir.path());
     assert_eq!(gate.decide_shell("cat README.txt").verdict, Verdict::Allow);
 }
+
+/// Options before the file (`cat -n`, `od -c`, `grep -T`) and file actions of their own
+/// (`Action::File`) are resolved too (found by probing, session 8).
+#[test]
+fn links_behind_options_and_file_actions_are_resolved() {
+    let ws = workspace();
+    let gate = gate(&ws, PolicySet::new());
+    for line in [
+        "cat -n README.txt",
+        "cat -s README.txt",
+        "od -c README.txt",
+        "grep -T . README.txt",
+        "uniq -c README.txt",
+    ] {
+        let d = gate.decide_shell(line);
+        assert_ne!(d.verdict, Verdict::Allow, "{line}: {:?}", d.reasons);
+    }
+    for (access, path) in [
+        (palisade_permission::FileAccess::Read, "README.txt"),
+        (palisade_permission::FileAccess::Write, "sub/notes.md"),
+        (palisade_permission::FileAccess::Read, "config.txt"),
+    ] {
+        let d = gate.decide_file(access, path);
+        assert_ne!(d.verdict, Verdict::Allow, "{path}: {:?}", d.reasons);
+    }
+    let plain = gate.decide_file(palisade_permission::FileAccess::Read, "alias.txt");
+    assert_eq!(plain.verdict, Verdict::Allow, "{:?}", plain.reasons);
+}

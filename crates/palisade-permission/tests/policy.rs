@@ -590,3 +590,165 @@ examples.match = ["/usr/bin/npm publish --tag x"]
         assert_eq!(err(src).kind(), kind, "{src}");
     }
 }
+
+/// Found by probing (session 8): rules a user writes must hold against respellings.
+#[test]
+fn rules_hold_against_respellings() {
+    let g = gate(
+        Layer::User,
+        r#"
+[[rule]]
+action = "allow"
+command = ["git *", "cat *", "cp *"]
+
+[[rule]]
+action = "deny"
+command = ["git push", "git config"]
+
+[[rule]]
+action = "deny"
+path = [".git/**", "secrets/**"]
+
+[[rule]]
+action = "deny"
+tool = "bash"
+"#,
+    );
+    // Deny rules see git's subcommand behind its global options.
+    for line in [
+        "git -C . push origin main",
+        "git --no-pager push",
+        "git -c push.default=current push",
+        "git -C . config core.fsmonitor x",
+    ] {
+        assert_eq!(g.decide_shell(line).verdict, Verdict::Deny, "{line}");
+    }
+    assert_eq!(g.decide_shell("git -C . status").verdict, Verdict::Allow);
+    // An allow rule's program is not a workspace file of the same name.
+    for line in ["./cat -c x", "bin/git status", "scripts/cat x"] {
+        assert_ne!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
+    }
+    assert_eq!(
+        g.decide_shell("/usr/bin/git status").verdict,
+        Verdict::Allow
+    );
+    // Path rules: the directory itself, `-t DIR`, another case, values that are files.
+    for line in [
+        "cp -t .git/hooks pre-commit",
+        "cp --target-directory=.git/hooks pre-commit",
+        "cp -r hooks .git/",
+        "cat SECRETS/db.txt",
+        "cat -n secrets/db.txt",
+    ] {
+        assert_eq!(g.decide_shell(line).verdict, Verdict::Deny, "{line}");
+    }
+    assert_eq!(g.decide_tool("Bash").verdict, Verdict::Deny);
+}
+
+/// The project's policy lives in the repository the agent works on: its allow rules lift at
+/// most medium risk, and allow no tools, hosts or risky files (found by probing, session 8).
+#[test]
+fn the_project_layer_cannot_lift_high_risk() {
+    let src = r#"
+[[rule]]
+action = "allow"
+command = ["node *", "cat *", "cargo test *"]
+
+[[rule]]
+action = "allow"
+tool = "*"
+
+[[rule]]
+action = "allow"
+host = "*.example"
+
+[[rule]]
+action = "allow"
+path = "**"
+"#;
+    let project = gate(Layer::Project, src);
+    assert_eq!(
+        project.decide_shell("cargo test -p x").verdict,
+        Verdict::Allow
+    );
+    for line in ["node -e 'x'", "cat ~/.ssh/id_rsa"] {
+        assert_eq!(project.decide_shell(line).verdict, Verdict::Ask, "{line}");
+    }
+    assert_eq!(project.decide_tool("bash").verdict, Verdict::Ask);
+    assert_eq!(
+        project
+            .decide_network(&NetworkTarget::new("https", "x.example", 443))
+            .verdict,
+        Verdict::Ask
+    );
+    assert_eq!(
+        project.decide_file(FileAccess::Read, ".env").verdict,
+        Verdict::Ask
+    );
+    // The same rules from the user's own policy allow.
+    let user = gate(Layer::User, src);
+    assert_eq!(user.decide_shell("node -e 'x'").verdict, Verdict::Allow);
+    assert_eq!(user.decide_tool("bash").verdict, Verdict::Allow);
+}
+
+/// Hosts are decided in the form a connection uses: a host that is no host name or address
+/// is denied, and address rules match every spelling of the address (found by probing,
+/// session 8).
+#[test]
+fn network_hosts_are_canonical() {
+    let g = gate(
+        Layer::User,
+        r#"
+[thresholds]
+medium = "allow"
+
+[[rule]]
+action = "allow"
+host = ["*.github.com", "github.com"]
+ports = [443]
+
+[[rule]]
+action = "deny"
+host = ["169.254.169.254", "127.0.0.1", "::1"]
+"#,
+    );
+    let decide = |host: &str| {
+        g.decide_network(&NetworkTarget::new("https", host, 443))
+            .verdict
+    };
+    assert_eq!(decide("api.github.com"), Verdict::Allow);
+    for host in [
+        "evil.example/.github.com",
+        "evil.example\\.github.com",
+        "evil.example#.github.com",
+        "evil.example .github.com",
+        "169.254.43518",
+        "2852039166",
+        "[::ffff:169.254.169.254]",
+        "127.1",
+        "0x7f000001",
+        "[::1]",
+        "0:0:0:0:0:0:0:1",
+    ] {
+        assert_eq!(decide(host), Verdict::Deny, "{host}");
+    }
+}
+
+/// Tool names from third parties: allow globs match plain names only.
+#[test]
+fn allow_rules_match_plain_tool_names_only() {
+    let g = gate(
+        Layer::User,
+        "[[rule]]\naction = \"allow\"\ntool = \"read_*\"\n",
+    );
+    assert_eq!(g.decide_tool("read_file").verdict, Verdict::Allow);
+    assert_eq!(g.decide_tool("read_file.v2:x-y").verdict, Verdict::Allow);
+    for name in [
+        "read_file/../exec",
+        "read_file\0exec",
+        "read_\u{202e}file",
+        "read_file ",
+    ] {
+        assert_ne!(g.decide_tool(name).verdict, Verdict::Allow, "{name:?}");
+    }
+}

@@ -639,10 +639,7 @@ impl Walker {
         if self.aliases.is_empty() {
             return;
         }
-        if let Some(used) = argv
-            .iter()
-            .find(|w| self.aliases.contains(&w.text))
-        {
+        if let Some(used) = argv.iter().find(|w| self.aliases.contains(&w.text)) {
             let message = format!(
                 "`{}` uses the alias `{}` the line defined: bash runs the alias's value with the words after it, which this analysis does not expand",
                 shorten(
