@@ -6,7 +6,9 @@
 //! 1. **rate limit** — per actor and global ([`palisade_ratelimit::RateLimiter`]; a denial
 //!    spends neither quota);
 //! 2. **permission** — file paths are sanitised against the workspace root
-//!    ([`palisade_path::Sanitizer`]) and decided as the tools `read_file` / `write_file`;
+//!    ([`palisade_path::Sanitizer`]) and decided as the tools `read_file` / `write_file` and
+//!    as the file itself and where a link leads (the policy's path rules, secrets, hooks:
+//!    [`palisade_permission::Gate::decide_file`]), the strictest answer winning;
 //!    commands and shell lines are analysed into every simple command and decided by the
 //!    policy ([`palisade_permission::Gate`]); a plugin call is decided as the tool named after
 //!    the plugin;
