@@ -1231,12 +1231,34 @@ const RUNNERS: &[Runner] = &[
 /// The package runners' labels (`npx`, `npm exec`): the command they run may be a package
 /// they download first.
 pub(crate) fn is_package_runner(label: &str) -> bool {
-    RUNNERS.iter().filter(|r| r.package).any(|r| {
-        r.names
+    static LABELS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        RUNNERS
             .iter()
-            .any(|n| runner_label(n, r.subs.first().copied()) == label)
-    })
+            .filter(|r| r.package)
+            .flat_map(|r| {
+                r.names.iter().flat_map(|n| match r.subs {
+                    [] => vec![runner_label(n, None)],
+                    subs => subs.iter().map(|s| runner_label(n, Some(s))).collect(),
+                })
+            })
+            .collect()
+    });
+    LABELS.iter().any(|l| l == label)
 }
+
+/// [`RUNNERS`] by program name.
+static RUNNERS_BY_NAME: std::sync::LazyLock<
+    std::collections::HashMap<&'static str, Vec<&'static Runner>>,
+> = std::sync::LazyLock::new(|| {
+    let mut by_name: std::collections::HashMap<&'static str, Vec<&'static Runner>> =
+        std::collections::HashMap::new();
+    for runner in RUNNERS {
+        for name in runner.names {
+            by_name.entry(*name).or_default().push(runner);
+        }
+    }
+    by_name
+});
 
 fn runner_label(name: &str, sub: Option<&str>) -> String {
     match sub {
@@ -1247,10 +1269,14 @@ fn runner_label(name: &str, sub: Option<&str>) -> String {
 
 /// Unwraps a program of [`RUNNERS`].
 fn runner(name: &str, argv: &[Word]) -> Unwrap {
+    let Some(candidates) = RUNNERS_BY_NAME.get(name) else {
+        return Unwrap::Not;
+    };
     let sub = argv.get(1).and_then(Word::as_literal);
-    let Some(spec) = RUNNERS.iter().find(|r| {
-        r.names.contains(&name) && (r.subs.is_empty() || sub.is_some_and(|s| r.subs.contains(&s)))
-    }) else {
+    let Some(spec) = candidates
+        .iter()
+        .find(|r| r.subs.is_empty() || sub.is_some_and(|s| r.subs.contains(&s)))
+    else {
         return Unwrap::Not;
     };
     let label = runner_label(name, spec.subs.first().and(sub));
