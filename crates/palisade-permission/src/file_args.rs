@@ -354,8 +354,10 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
     let args = argv.get(1..).unwrap_or_default();
     let in_place = name == "sed"
         && args.iter().any(|w| {
-            w.text == "--in-place"
-                || w.text.starts_with("--in-place=")
+            w.text
+                .strip_prefix("--i")
+                .map(|rest| rest.split_once('=').map_or(rest, |(key, _)| key))
+                .is_some_and(|rest| "n-place".starts_with(rest))
                 || short_cluster_has(&w.text, 'i')
         });
     let mut operands: Vec<&Word> = Vec::new();

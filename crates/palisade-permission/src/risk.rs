@@ -571,6 +571,12 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
             if reads_secret && line.secret.is_none() {
                 line.secret = Some(who.to_owned());
             }
+            // A CLI that fetches credentials (`kubectl get secrets`, `gh auth token`) is
+            // where the secret comes from, not where it goes: sending it takes another
+            // command of the line.
+            if reads_secret {
+                talks = false;
+            }
             for role in spec.role {
                 if let risk_table::Role::ReadsTreesWhen { when, skip, cwd } = role
                     && holds(when, &args, spec.global_valued, &classes, line)
@@ -1052,12 +1058,24 @@ fn mentions_word(text: &str, word: &str) -> bool {
 /// and input it runs as commands. (Its `e COMMAND`s are analysed as scripts by the shell
 /// analysis.) A script in a file, or one `crate::sed` can't read, is high.
 fn rate_sed(who: &str, args: &[&Word], line: &mut LineFacts, out: &mut Vec<Finding>) {
-    if args.iter().any(|a| a.opaque) {
-        // An opaque argument already makes the command ask.
-        return;
-    }
     let texts: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
     let sed_line = crate::sed::script_of(&texts);
+    // An opaque argument already makes the command ask; the files `-i` rewrites are still
+    // rated as written (`sed -i … ~/.bashrc` changes a startup file).
+    if args.iter().any(|a| a.opaque) {
+        if let Some(sed_line) = &sed_line
+            && sed_line.in_place
+            && let Some(f) = sed_line
+                .files
+                .iter()
+                .filter_map(|i| args.get(*i))
+                .flat_map(|file| rate_path_access(who, file, true, line))
+                .max_by_key(|f| f.level)
+        {
+            out.push(f);
+        }
+        return;
+    }
     // `sed -i` rewrites each input file: a write, whatever the script says.
     if let Some(sed_line) = &sed_line
         && sed_line.in_place

@@ -89,6 +89,31 @@ pub(crate) enum Role {
 /// A condition that always holds.
 const ALWAYS: Cond = Cond::All(&[]);
 
+/// Cloud and cluster CLIs printing credentials: Kubernetes secrets and the raw kubeconfig,
+/// cloud tokens, secret stores, stored keys (each CLI's reference).
+const PRINTS_CREDENTIALS: Cond = Cond::Any(&[
+    Cond::All(&[
+        Cond::Sub(&["get", "describe", "edit"]),
+        Cond::Any(&[
+            Cond::Arg(&["secret", "secrets"]),
+            Cond::ArgPrefix(&["secret/", "secrets/"]),
+        ]),
+    ]),
+    Cond::All(&[Cond::Sub(&["auth"]), Cond::Arg(&["token"])]),
+    Cond::All(&[Cond::Sub(&["auth"]), Cond::Flag(&["-t", "--show-token"])]),
+    Cond::All(&[Cond::Sub(&["config"]), Cond::Flag(&["--raw"])]),
+    Cond::All(&[Cond::Sub(&["configure"]), Cond::Arg(&["get"])]),
+    Cond::Arg(&[
+        "print-access-token",
+        "print-identity-token",
+        "get-access-token",
+        "get-secret-value",
+        "export-credentials",
+        "get-session-token",
+        "--with-decryption",
+    ]),
+]);
+
 /// Everything we know about one command.
 #[derive(Debug)]
 pub(crate) struct CommandSpec {
@@ -1020,29 +1045,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             ),
             // Commands that print credentials: Kubernetes secrets, cloud tokens, secret
             // stores (each CLI's reference).
-            rule(
-                &[Cond::Any(&[
-                    Cond::All(&[
-                        Cond::Sub(&["get", "describe", "edit"]),
-                        Cond::Any(&[
-                            Cond::Arg(&["secret", "secrets"]),
-                            Cond::ArgPrefix(&["secret/", "secrets/"]),
-                        ]),
-                    ]),
-                    Cond::All(&[Cond::Sub(&["auth"]), Cond::Arg(&["token"])]),
-                    Cond::Arg(&[
-                        "print-access-token",
-                        "print-identity-token",
-                        "get-access-token",
-                        "get-secret-value",
-                        "export-credentials",
-                        "get-session-token",
-                        "--with-decryption",
-                    ]),
-                ])],
-                High,
-                "prints credentials",
-            ),
+            rule(&[PRINTS_CREDENTIALS], High, "prints credentials"),
             rule(
                 &[Cond::Sub(&[
                     "destroy", "delete", "rm", "rmi", "prune", "system",
@@ -1060,7 +1063,9 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             ),
         ],
         known_flags: None,
-        role: &[Role::Network],
+        // What they print is a secret read for the combination rule: `gh auth token | nc …`
+        // sends it (found by probing, session 8).
+        role: &[Role::Network, Role::SecretWhen(&PRINTS_CREDENTIALS)],
         global_valued: &[],
     },
     // ---- packages ---------------------------------------------------------------------------
@@ -1562,7 +1567,8 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         what: "accesses a keychain, keys or a secret store",
         rules: &[],
         known_flags: None,
-        role: &[],
+        // `gpg --export-secret-keys | nc …`, `security find-generic-password -w | curl …`.
+        role: &[Role::SecretWhen(&ALWAYS)],
         global_valued: &[],
     },
     // ---- read-only (flag-exact) -------------------------------------------------------------------

@@ -379,7 +379,8 @@ pub(crate) fn script_of(args: &[&str]) -> Option<SedLine> {
                     };
                     pieces.push(value);
                 }
-                "in-place" => in_place = true,
+                // getopt_long takes any unambiguous prefix: `--i` is `--in-place`.
+                key if key.starts_with('i') && "in-place".starts_with(key) => in_place = true,
                 "file" => {
                     from_file = true;
                     if value.is_none() {
