@@ -622,6 +622,18 @@ impl Gate {
                 self.argument_verdicts(command, directories, verdict, reason, &mut rules);
             #[cfg(any(unix, windows))]
             let (verdict, reason) = self.link_verdicts(command, directories, verdict, reason);
+            // Files a command writes or deletes through its arguments outside the workspace,
+            // or that run code later (`cp x ~/.bashrc`, `cp -t .git/hooks x`), as redirections
+            // are: an allow rule for `cp *` covers the command, not those files (found by
+            // probing, session 8).
+            // A rule that says `allow_critical` covers them, as the person who wrote it meant.
+            let (verdict, reason) = if matched.iter().any(|(layer, _, r)| {
+                r.action == Verdict::Allow && r.allow_critical && layer.may_lift_critical()
+            }) {
+                (verdict, reason)
+            } else {
+                self.argument_write_verdicts(command, directories, verdict, reason)
+            };
             let command = owned.into_owned();
             commands.push(CommandDecision {
                 argv: command.argv,
@@ -731,6 +743,37 @@ impl Gate {
             .collect();
         let who = format!("{}://{}:{}", target.scheme, target.host, target.port);
         self.simple_decision(&who, RiskLevel::Medium, "network access", rules)
+    }
+
+    fn argument_write_verdicts(
+        &self,
+        command: &crate::shell::SimpleCommand,
+        directories: &[String],
+        mut verdict: Verdict,
+        mut reason: String,
+    ) -> (Verdict, String) {
+        if verdict == Verdict::Deny {
+            return (verdict, reason);
+        }
+        for argument in crate::file_args::file_arguments(&command.argv) {
+            if argument.access == FileAccess::Read
+                || argument.word.opaque
+                || argument.word.glob
+                || crate::risk_table::is_harmless_sink(&argument.path)
+            {
+                continue;
+            }
+            for place in crate::risk_table::places(&argument.path, directories) {
+                let file = self.decide_file(argument.access, &place);
+                if file.risk >= RiskLevel::High && file.verdict > verdict {
+                    verdict = file.verdict;
+                    if let Some(why) = file.reasons.first() {
+                        reason = format!("{reason}; file argument {why}");
+                    }
+                }
+            }
+        }
+        (verdict, reason)
     }
 
     fn redirect_verdicts(

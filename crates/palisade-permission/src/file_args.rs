@@ -223,6 +223,18 @@ static TABLE: &[FileCommand] = &[
             Operands::AfterFirst(Write),
         )
     },
+    // find's expression: the files its actions write (found by probing, session 8); the
+    // start directories are read as trees by the risk model.
+    FileCommand {
+        file_options: &[
+            ("-fprint", Write),
+            ("-fprint0", Write),
+            ("-fprintf", Write),
+            ("-fls", Write),
+            ("-files0-from", Read),
+        ],
+        ..entry(&["find"], Operands::None)
+    },
     // `-t DIR` / `--target-directory=DIR`: every operand goes into DIR, which is written
     // (`cp -t .git/hooks pre-commit`; found by probing, session 8).
     FileCommand {

@@ -752,3 +752,32 @@ fn allow_rules_match_plain_tool_names_only() {
         assert_ne!(g.decide_tool(name).verdict, Verdict::Allow, "{name:?}");
     }
 }
+
+/// An allow rule covers a command, not the files outside the workspace it writes through its
+/// arguments (as with redirections): `allow cp *` does not allow `cp x ~/.bashrc` (found by
+/// probing, session 8).
+#[test]
+fn allow_rules_do_not_cover_argument_writes_outside_the_workspace() {
+    let g = gate(
+        Layer::User,
+        "[[rule]]\naction = \"allow\"\ncommand = [\"cp *\", \"mv *\", \"find *\", \"rm *\"]\n",
+    )
+    .with_root("/work/repo");
+    for line in [
+        "cp x /root/.bashrc",
+        "mv x /etc/cron.d/x",
+        "cp x ../other/y",
+        "find . -fprint /root/.bashrc",
+        "cp -t .git/hooks pre-commit",
+    ] {
+        assert_ne!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
+    }
+    for line in [
+        "cp a b",
+        "mv src/a src/b",
+        "rm build/x",
+        "find . -name '*.rs'",
+    ] {
+        assert_eq!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
+    }
+}
