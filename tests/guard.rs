@@ -413,16 +413,10 @@ fn approvals_are_bound_to_the_exact_argv() {
     assert!(permit.run().unwrap().success());
     assert!(f.root.join("approved.txt").exists());
 
-    // One more argument or another spelling is another request, and the approval does not
-    // carry over. (A name with a trailing space is denied by the policy before any approver
-    // sees it: it is a path the sanitizer refuses.)
-    let denial = guard
-        .authorize("agent", &Request::command(["touch", "approved.txt "]))
-        .unwrap_err();
-    assert_eq!(denial.kind, DenialKind::Policy);
+    // One more argument is another request, and the approval does not carry over.
     for argv in [
         vec!["touch", "approved.txt", "extra.txt"],
-        vec!["touch", "./approved.txt"],
+        vec!["touch", "approved.txt "],
         vec!["/usr/bin/touch", "approved.txt"],
     ] {
         let denial = guard
@@ -437,7 +431,7 @@ fn approvals_are_bound_to_the_exact_argv() {
         [
             "touch approved.txt",
             "touch approved.txt extra.txt",
-            "touch ./approved.txt",
+            "touch 'approved.txt '",
             "/usr/bin/touch approved.txt",
         ]
     );

@@ -752,7 +752,9 @@ impl Gate {
         mut verdict: Verdict,
         mut reason: String,
     ) -> (Verdict, String) {
-        if verdict == Verdict::Deny {
+        // Only an allowed command can be made stricter here: the risk model already rates
+        // these files in the command's own risk.
+        if verdict != Verdict::Allow {
             return (verdict, reason);
         }
         for argument in crate::file_args::file_arguments(&command.argv) {
@@ -764,6 +766,15 @@ impl Gate {
                 continue;
             }
             for place in crate::risk_table::places(&argument.path, directories) {
+                // A plain relative path of no class is a workspace file `decide_file` rates
+                // low or medium: skip the work.
+                let plain = !place.starts_with(['/', '~', '$'])
+                    && !place.split('/').any(|c| c == "..")
+                    && !place.starts_with(".git")
+                    && crate::risk_table::classify_path(&place).is_empty();
+                if plain {
+                    continue;
+                }
                 let file = self.decide_file(argument.access, &place);
                 if file.risk >= RiskLevel::High && file.verdict > verdict {
                     verdict = file.verdict;
