@@ -327,6 +327,22 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// A denial of input that can't be judged (a path the sanitizer refuses, a host that is
+    /// no host): high risk, the finding `what`, the reason `why`.
+    fn rejected(who: &str, what: &dyn std::fmt::Display, why: &str) -> Self {
+        Self {
+            verdict: Verdict::Deny,
+            risk: RiskLevel::High,
+            commands: Vec::new(),
+            findings: vec![Finding {
+                level: RiskLevel::High,
+                reason: format!("`{who}`: {what}"),
+                command: None,
+            }],
+            reasons: vec![format!("`{who}`: {why}")],
+        }
+    }
+
     /// Whether the action may go ahead without asking.
     pub fn is_allowed(&self) -> bool {
         self.verdict == Verdict::Allow
@@ -716,17 +732,7 @@ impl Gate {
             Ok(host) => host,
             Err(why) => {
                 let who = format!("{}://{}:{}", target.scheme, target.host, target.port);
-                return Decision {
-                    verdict: Verdict::Deny,
-                    risk: RiskLevel::High,
-                    commands: Vec::new(),
-                    findings: vec![Finding {
-                        level: RiskLevel::High,
-                        reason: format!("`{who}`: {why}"),
-                        command: None,
-                    }],
-                    reasons: vec![format!("`{who}`: {why} → deny")],
-                };
+                return Decision::rejected(&who, &why, &format!("{why} → deny"));
             }
         };
         let rules: Vec<RuleMatch> = self
@@ -1089,17 +1095,7 @@ impl Gate {
                 )
             }
             Err(err) => {
-                return Decision {
-                    verdict: Verdict::Deny,
-                    risk: RiskLevel::High,
-                    commands: Vec::new(),
-                    findings: vec![Finding {
-                        level: RiskLevel::High,
-                        reason: format!("`{who}`: {err}"),
-                        command: None,
-                    }],
-                    reasons: vec![format!("`{who}`: path rejected: {err}")],
-                };
+                return Decision::rejected(&who, &err, &format!("path rejected: {err}"));
             }
         };
         let matched: Vec<(Layer, &Policy, &Rule)> = self

@@ -1060,23 +1060,8 @@ fn mentions_word(text: &str, word: &str) -> bool {
 fn rate_sed(who: &str, args: &[&Word], line: &mut LineFacts, out: &mut Vec<Finding>) {
     let texts: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
     let sed_line = crate::sed::script_of(&texts);
-    // An opaque argument already makes the command ask; the files `-i` rewrites are still
-    // rated as written (`sed -i … ~/.bashrc` changes a startup file).
-    if args.iter().any(|a| a.opaque) {
-        if let Some(sed_line) = &sed_line
-            && sed_line.in_place
-            && let Some(f) = sed_line
-                .files
-                .iter()
-                .filter_map(|i| args.get(*i))
-                .flat_map(|file| rate_path_access(who, file, true, line))
-                .max_by_key(|f| f.level)
-        {
-            out.push(f);
-        }
-        return;
-    }
-    // `sed -i` rewrites each input file: a write, whatever the script says.
+    // `sed -i` rewrites each input file: a write, whatever the script says. Rated as written
+    // even when a word is only known at run time (`sed -i … ~/.bashrc`).
     if let Some(sed_line) = &sed_line
         && sed_line.in_place
         && let Some(f) = sed_line
@@ -1087,6 +1072,10 @@ fn rate_sed(who: &str, args: &[&Word], line: &mut LineFacts, out: &mut Vec<Findi
             .max_by_key(|f| f.level)
     {
         out.push(f);
+    }
+    if args.iter().any(|a| a.opaque) {
+        // An opaque argument already makes the command ask.
+        return;
     }
     let Some(script) = sed_line.and_then(|sed_line| crate::sed::parse(&sed_line.script?)) else {
         out.push(finding(

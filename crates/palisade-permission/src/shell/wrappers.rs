@@ -62,6 +62,23 @@ pub(crate) struct Exec {
     pub replace: Option<String>,
 }
 
+impl Exec {
+    /// A wrapper that runs the words from `skip` on as they are, with nothing of its own
+    /// (no assignments, directories, files or replacement text).
+    fn plain(skip: usize, label: impl Into<String>, elevated: bool) -> Self {
+        Self {
+            skip,
+            label: label.into(),
+            elevated,
+            extra_args: false,
+            assignments: Vec::new(),
+            directories: Vec::new(),
+            files: Vec::new(),
+            replace: None,
+        }
+    }
+}
+
 pub(crate) struct Script {
     pub text: Word,
     pub label: String,
@@ -512,16 +529,7 @@ fn jobs(argv: &[Word]) -> Unwrap {
     if !runs || argv.len() <= i {
         return Unwrap::Not;
     }
-    Unwrap::Exec(Exec {
-        skip: i,
-        label: "jobs -x".to_owned(),
-        elevated: false,
-        extra_args: false,
-        assignments: Vec::new(),
-        directories: Vec::new(),
-        files: Vec::new(),
-        replace: None,
-    })
+    Unwrap::Exec(Exec::plain(i, "jobs -x", false))
 }
 
 pub(crate) fn unwrap(name: &str, argv: &[Word]) -> Unwrap {
@@ -550,16 +558,7 @@ pub(crate) fn unwrap(name: &str, argv: &[Word]) -> Unwrap {
         // `time -- rm -rf /`: bash's `time` keyword takes `--` before the pipeline, which
         // the parser leaves as the command's name (found by probing, session 8). A
         // program named `--` can't be run otherwise.
-        "--" if argv.len() > 1 => Unwrap::Exec(Exec {
-            skip: 1,
-            label: "--".to_owned(),
-            elevated: false,
-            extra_args: false,
-            assignments: Vec::new(),
-            directories: Vec::new(),
-            files: Vec::new(),
-            replace: None,
-        }),
+        "--" if argv.len() > 1 => Unwrap::Exec(Exec::plain(1, "--", false)),
         "busybox" => busybox(argv),
         "eval" => eval(argv),
         "alias" => alias(argv),
@@ -1333,16 +1332,7 @@ fn runner(name: &str, argv: &[Word]) -> Unwrap {
         if argv.len() <= start {
             return Unwrap::SelfOnly;
         }
-        return Unwrap::Exec(Exec {
-            skip: start,
-            label,
-            elevated: spec.elevated,
-            extra_args: false,
-            assignments: Vec::new(),
-            directories: Vec::new(),
-            files: Vec::new(),
-            replace: None,
-        });
+        return Unwrap::Exec(Exec::plain(start, label, spec.elevated));
     }
     let mut dashes = false;
     while let Some(word) = argv.get(i) {
@@ -1427,16 +1417,7 @@ fn runner(name: &str, argv: &[Word]) -> Unwrap {
         script.elevated = spec.elevated;
         return Unwrap::Script(script);
     }
-    Unwrap::Exec(Exec {
-        skip: start,
-        label,
-        elevated: spec.elevated,
-        extra_args: false,
-        assignments: Vec::new(),
-        directories: Vec::new(),
-        files: Vec::new(),
-        replace: None,
-    })
+    Unwrap::Exec(Exec::plain(start, label, spec.elevated))
 }
 
 /// Result of skipping a wrapper's options.
@@ -1839,16 +1820,7 @@ fn shell(name: &str, argv: &[Word]) -> Unwrap {
 /// downloaded: the shell is then a command of its own, reading its input).
 fn busybox(argv: &[Word]) -> Unwrap {
     match argv.get(1).and_then(Word::as_literal) {
-        Some(_) => Unwrap::Exec(Exec {
-            skip: 1,
-            label: "busybox".to_owned(),
-            elevated: false,
-            extra_args: false,
-            assignments: Vec::new(),
-            directories: Vec::new(),
-            files: Vec::new(),
-            replace: None,
-        }),
+        Some(_) => Unwrap::Exec(Exec::plain(1, "busybox", false)),
         None => Unwrap::SelfOnly,
     }
 }
@@ -2281,16 +2253,7 @@ fn watch(argv: &[Word]) -> Unwrap {
         return Unwrap::SelfOnly;
     }
     if skipped.seen.iter().any(|s| s == "-x" || s == "--exec") {
-        return Unwrap::Exec(Exec {
-            skip: skipped.next,
-            label: "watch -x".to_owned(),
-            elevated: false,
-            extra_args: false,
-            assignments: Vec::new(),
-            directories: Vec::new(),
-            files: Vec::new(),
-            replace: None,
-        });
+        return Unwrap::Exec(Exec::plain(skipped.next, "watch -x", false));
     }
     // Without -x, watch joins its arguments and runs them with `sh -c`.
     Unwrap::Script(Script::local(join(rest), "watch"))
@@ -2331,16 +2294,7 @@ fn flock(argv: &[Word]) -> Unwrap {
     if argv.len() <= after_file {
         return Unwrap::SelfOnly;
     }
-    Unwrap::Exec(Exec {
-        skip: after_file,
-        label: "flock".to_owned(),
-        elevated: false,
-        extra_args: false,
-        assignments: Vec::new(),
-        directories: Vec::new(),
-        files: Vec::new(),
-        replace: None,
-    })
+    Unwrap::Exec(Exec::plain(after_file, "flock", false))
 }
 
 /// `find … -exec CMD {} ;` and friends run CMD once per file (or with many files for `+`).
