@@ -57,7 +57,7 @@ pub struct PolicySet {
     /// Command rules by the first word of their patterns (a command's basename), so a
     /// decision looks only at rules that can match; rules whose first word is a glob or a
     /// path, and regex-only rules, are in `generic`. Positions are (layer index, rule index).
-    by_name: std::collections::HashMap<String, Vec<(usize, usize)>>,
+    by_name: crate::name_map::NameMap<String, Vec<(usize, usize)>>,
     generic: Vec<(usize, usize)>,
     /// Deny and ask `path` rules, which also apply to the file arguments of commands
     /// (`cat .env`); positions as above.
@@ -269,20 +269,35 @@ pub struct RuleMatch {
 }
 
 impl RuleMatch {
+    /// "deny rule at FILE:LINE (user layer): REASON", built by hand: it is part of every
+    /// decision a rule makes, and `format!` costs several times more.
     fn describe(&self) -> String {
-        let mut s = format!(
-            "{} rule at {}:{} ({} layer)",
-            self.action,
-            self.file.display(),
-            self.line,
-            self.layer.as_str()
-        );
-        if let Some(reason) = &self.reason {
-            s.push_str(": ");
-            s.push_str(reason);
-        }
-        s
+        let file = self.file.to_string_lossy();
+        let line = self.line.to_string();
+        let reason = self.reason.as_deref().unwrap_or("");
+        concat(&[
+            self.action.as_str(),
+            " rule at ",
+            &file,
+            ":",
+            &line,
+            " (",
+            self.layer.as_str(),
+            " layer)",
+            if reason.is_empty() { "" } else { ": " },
+            reason,
+        ])
     }
+}
+
+/// The parts joined, in one allocation (the reasons of a decision are built on every call;
+/// `format!` costs several times more).
+pub(crate) fn concat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        s.push_str(part);
+    }
+    s
 }
 
 /// The decision on one sub-command.
@@ -559,7 +574,7 @@ impl Gate {
                         .find(|r| r.action == action)
                         .map(RuleMatch::describe)
                         .unwrap_or_default();
-                    (action, format!("`{who}`: {rule}"))
+                    (action, concat(&["`", &who, "`: ", &rule]))
                 }
                 Some(Verdict::Allow) => {
                     let lifts_critical = matched
@@ -613,7 +628,7 @@ impl Gate {
                             .find(|r| r.action == Verdict::Allow)
                             .map(RuleMatch::describe)
                             .unwrap_or_default();
-                        (Verdict::Allow, format!("`{who}`: {rule}"))
+                        (Verdict::Allow, concat(&["`", &who, "`: ", &rule]))
                     }
                 }
                 None => {
@@ -623,7 +638,14 @@ impl Gate {
                     }
                     (
                         verdict,
-                        format!("`{who}`: no rule matches; {level} risk → {verdict}"),
+                        concat(&[
+                            "`",
+                            &who,
+                            "`: no rule matches; ",
+                            level.as_str(),
+                            " risk → ",
+                            verdict.as_str(),
+                        ]),
                     )
                 }
             };

@@ -9,7 +9,6 @@
 //! and findutils manuals, curl(1), and POSIX utility syntax guidelines (`--` ends options).
 //! A command missing here is only rated by the risk table.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use crate::action::FileAccess::{self, Delete, Read, Write};
@@ -342,12 +341,13 @@ pub(crate) struct FileArgument<'a> {
 }
 
 /// The table by command name (looked up for every sub-command of every decision).
-static BY_NAME: LazyLock<HashMap<&'static str, &'static FileCommand>> = LazyLock::new(|| {
-    TABLE
-        .iter()
-        .flat_map(|c| c.names.iter().map(move |n| (*n, c)))
-        .collect()
-});
+static BY_NAME: LazyLock<crate::name_map::NameMap<&'static str, &'static FileCommand>> =
+    LazyLock::new(|| {
+        TABLE
+            .iter()
+            .flat_map(|c| c.names.iter().map(move |n| (*n, c)))
+            .collect()
+    });
 
 fn lookup(name: &str) -> Option<&'static FileCommand> {
     BY_NAME.get(name).copied()

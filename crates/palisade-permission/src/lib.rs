@@ -8,6 +8,7 @@ mod error;
 mod exec;
 mod file_args;
 mod glob_paths;
+mod name_map;
 mod policy;
 mod read_only_flags;
 pub mod risk;

@@ -2198,7 +2198,7 @@ pub(crate) static TABLE: &[ReadOnly] = &[
 ];
 
 /// The table by command name (looked up for every low-risk sub-command of every decision).
-static BY_NAME: std::sync::LazyLock<std::collections::HashMap<&'static str, &'static ReadOnly>> =
+static BY_NAME: std::sync::LazyLock<crate::name_map::NameMap<&'static str, &'static ReadOnly>> =
     std::sync::LazyLock::new(|| {
         TABLE
             .iter()

@@ -229,6 +229,14 @@ fn line_expansion(commands: &[SimpleCommand]) -> crate::glob_paths::Expansion {
 /// bash expands it (`/etc/sh*`). A place under a directory that is itself a glob
 /// (`cd /et?`) is a glob too.
 fn word_classes(text: &str, glob: bool, line: &LineFacts) -> PathClasses {
+    if !glob && line.directories.is_empty() && risk_table::names_no_path(text) {
+        return PathClasses::default();
+    }
+    word_classes_fully(text, glob, line)
+}
+
+/// [`word_classes`] without the shortcut for plain words.
+fn word_classes_fully(text: &str, glob: bool, line: &LineFacts) -> PathClasses {
     let mut classes = PathClasses::default();
     for (i, place) in risk_table::places(text, &line.directories).enumerate() {
         let glob = glob || (i > 0 && crate::glob_paths::has_glob_chars(&place));
@@ -1309,6 +1317,24 @@ fn path_candidates(text: &str) -> impl Iterator<Item = &str> {
 /// A relative path is also read under each directory the line may have moved to
 /// ([`LineFacts::directories`]), those places first.
 fn rate_path_access(who: &str, word: &Word, write: bool, line: &mut LineFacts) -> Vec<Finding> {
+    if !write
+        && !word.glob
+        && !word.opaque
+        && line.directories.is_empty()
+        && risk_table::names_no_path(&word.text)
+    {
+        return Vec::new();
+    }
+    rate_path_access_fully(who, word, write, line)
+}
+
+/// [`rate_path_access`] without the shortcut for plain words.
+fn rate_path_access_fully(
+    who: &str,
+    word: &Word,
+    write: bool,
+    line: &mut LineFacts,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     // bash opens a connection for a redirection to `/dev/tcp/HOST/PORT` or `/dev/udp/…`
     // (bash(1), REDIRECTION), which can send and receive: `<>` reads too, and so can a
@@ -1444,7 +1470,7 @@ fn rate_one_path(
     // probing, session 7).
     if !write
         && out.is_empty()
-        && !text.contains("..")
+        && !risk_table::contains_pair(text, *b"..")
         && in_home_directory(text)
         && in_workspace(line.root.as_deref(), text).starts_with('/')
     {
@@ -1457,7 +1483,7 @@ fn rate_one_path(
     if plain_write && write && out.is_empty() {
         let level = if (text.starts_with('/') && !text.starts_with("/tmp/"))
             || text.starts_with(['~', '$'])
-            || text.contains("..")
+            || risk_table::contains_pair(text, *b"..")
             || opaque
         {
             RiskLevel::Medium
@@ -1635,7 +1661,7 @@ fn holds_as(
             .any(|a| prefixes.iter().any(|p| a.text.starts_with(p))),
         Cond::ArgContains(needles) => args
             .iter()
-            .any(|a| needles.iter().any(|n| a.text.contains(n))),
+            .any(|a| needles.iter().any(|n| risk_table::contains_str(&a.text, n))),
         Cond::Operand(class) => {
             let classes = classes.get_or_init(|| {
                 args.iter()
@@ -1764,6 +1790,22 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        /// The shortcut for plain words skips nothing the full path checks would find: a
+        /// word of letters, digits and `-` that `names_no_path` passes has no path finding
+        /// and no path class, read from the starting directory.
+        #[test]
+        fn plain_words_have_no_path_class(
+            word in "(-{0,2}[A-Za-z0-9-]{0,10}(SERVICE-account|service-Account|ssh|id-rsa|env|git|proc|root|home|etc|dev|tcp)?[A-Za-z0-9-]{0,6})"
+        ) {
+            let line = LineFacts::default();
+            if crate::risk_table::names_no_path(&word) {
+                let mut facts = LineFacts::default();
+                let findings = rate_path_access_fully("x", &Word::literal(&word), false, &mut facts);
+                proptest::prop_assert!(findings.is_empty(), "{word}: {findings:?}");
+                proptest::prop_assert!(facts.secret.is_none() && facts.network.is_none());
+                proptest::prop_assert_eq!(word_classes_fully(&word, false, &line), PathClasses::default());
+            }
+        }
         /// `display_argv` is the argv joined by spaces, shortened as `shorten` does.
         #[test]
         fn display_argv_is_the_shortened_join(words in proptest::collection::vec("[a-z é…/-]{0,30}", 0..8)) {

@@ -11,7 +11,6 @@
 //! - A command not in this table is `Medium`, never `Low`.
 //! - Levels only go up: a rule can raise a command's level, nothing lowers it.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use crate::risk::RiskLevel::{self, Critical, High, Low, Medium};
@@ -2106,15 +2105,16 @@ pub(crate) fn flag_free() -> Vec<&'static str> {
         .collect()
 }
 
-static BY_NAME: LazyLock<HashMap<&'static str, &'static CommandSpec>> = LazyLock::new(|| {
-    let mut map = HashMap::new();
-    for spec in COMMANDS {
-        for name in spec.names {
-            map.entry(*name).or_insert(spec);
+static BY_NAME: LazyLock<crate::name_map::NameMap<&'static str, &'static CommandSpec>> =
+    LazyLock::new(|| {
+        let mut map = crate::name_map::NameMap::default();
+        for spec in COMMANDS {
+            for name in spec.names {
+                map.entry(*name).or_insert(spec);
+            }
         }
-    }
-    map
-});
+        map
+    });
 
 /// The entry for a command name (by basename), folding versioned names (`python3.12`,
 /// `pip3.11`, `mkfs.ext4`).
@@ -3059,6 +3059,32 @@ fn contains_marker(raw: &str, markers: &[&str], matcher: &Option<regex::Regex>) 
     }
 }
 
+/// The markers that a word of letters, digits and `-` can hold (`service-account`),
+/// lowercase: every other marker has a byte such a word lacks.
+static DASHED_MARKERS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    SECRET_MARKERS
+        .iter()
+        .chain(PERSISTENCE_MARKERS)
+        .filter(|m| m.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map(|m| m.to_ascii_lowercase())
+        .collect()
+});
+
+/// Whether `text`, read from the starting directory as a literal (not a glob), names no
+/// path class and nothing outside the workspace: a word of letters, digits and `-` (`status`,
+/// `-la`, `--all-features`) without a marker. Most arguments are such words, and the risk
+/// model skips their path checks (`plain_words_have_no_path_class` checks the claim).
+pub(crate) fn names_no_path(text: &str) -> bool {
+    !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && text != "-"
+        && (!text.contains('-')
+            || DASHED_MARKERS.is_empty()
+            || !DASHED_MARKERS
+                .iter()
+                .any(|m| text.to_ascii_lowercase().contains(m.as_str())))
+}
+
 /// The classes a path (as written, possibly opaque like `$HOME/x`) belongs to: those of the
 /// path as written and those of its lexically normal form (`/tmp/..` is `/`, `./../..` is
 /// `../..`, `/tmp/../etc` is `/etc`).
@@ -3360,7 +3386,7 @@ pub(crate) fn join_directory(dir: &str, relative: &str) -> Option<String> {
 /// can make `a/..` any directory), so this is the form written, not necessarily the one
 /// the kernel resolves.
 fn lexically_normal(path: &str) -> Option<String> {
-    if !(path.contains("/.") || path.contains("//") || path.starts_with("./")) {
+    if !(contains_pair(path, *b"/.") || contains_pair(path, *b"//") || path.starts_with("./")) {
         return None;
     }
     // `~/..` is the directory above the home directory, not `.`: a path from `~` or a
@@ -3390,6 +3416,26 @@ fn lexically_normal(path: &str) -> Option<String> {
         (false, false) => joined,
     };
     (normal != path).then_some(normal)
+}
+
+/// Whether `text` has the two bytes `pair` next to each other: `str::contains` with a
+/// two-byte needle calls `memcmp` at every candidate, which is most of the cost of
+/// classifying a path.
+pub(crate) fn contains_pair(text: &str, pair: [u8; 2]) -> bool {
+    text.as_bytes().windows(2).any(|w| w == pair)
+}
+
+/// `text.contains(needle)` for the short words of a command line: `str::contains` prepares
+/// a two-way searcher even when the needle is longer than the text, which most are.
+pub(crate) fn contains_str(text: &str, needle: &str) -> bool {
+    let (text, needle) = (text.as_bytes(), needle.as_bytes());
+    match needle.first() {
+        None => true,
+        Some(_) if needle.len() > text.len() => false,
+        Some(&first) => text
+            .windows(needle.len())
+            .any(|w| w.first() == Some(&first) && w == needle),
+    }
 }
 
 /// The classes of a path as written, without normalising it.
@@ -3905,6 +3951,17 @@ mod tests {
                 marker.contains(['/', '.', '_', '-', '~', '$']),
                 "{marker} escapes the prefilter of `contains_marker`"
             );
+        }
+    }
+
+    proptest::proptest! {
+        /// The byte searches agree with the standard library's.
+        #[test]
+        fn byte_searches_agree_with_str_contains(text in "[a-c./]{0,12}", needle in "[a-c./]{0,4}") {
+            proptest::prop_assert_eq!(contains_str(&text, &needle), text.contains(needle.as_str()));
+            if let [a, b] = needle.as_bytes() {
+                proptest::prop_assert_eq!(contains_pair(&text, [*a, *b]), text.contains(needle.as_str()));
+            }
         }
     }
 

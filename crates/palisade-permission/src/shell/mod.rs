@@ -182,7 +182,12 @@ impl SimpleCommand {
 
 /// The last `/`-separated component (the whole string when there is none).
 pub(crate) fn basename(s: &str) -> &str {
-    s.rsplit('/').next().unwrap_or(s)
+    // A byte search: `rsplit` builds a searcher per call, and this runs for every word that
+    // may name a command.
+    match s.as_bytes().iter().rposition(|&b| b == b'/') {
+        Some(slash) => s.get(slash + 1..).unwrap_or(s),
+        None => s,
+    }
 }
 
 /// The result of analysing one command line.

@@ -1247,10 +1247,10 @@ pub(crate) fn is_package_runner(label: &str) -> bool {
 
 /// [`RUNNERS`] by program name.
 static RUNNERS_BY_NAME: std::sync::LazyLock<
-    std::collections::HashMap<&'static str, Vec<&'static Runner>>,
+    crate::name_map::NameMap<&'static str, Vec<&'static Runner>>,
 > = std::sync::LazyLock::new(|| {
-    let mut by_name: std::collections::HashMap<&'static str, Vec<&'static Runner>> =
-        std::collections::HashMap::new();
+    let mut by_name: crate::name_map::NameMap<&'static str, Vec<&'static Runner>> =
+        crate::name_map::NameMap::default();
     for runner in RUNNERS {
         for name in runner.names {
             by_name.entry(*name).or_default().push(runner);
