@@ -276,6 +276,9 @@ pub(crate) struct ArgvPattern {
 enum WordPattern {
     Literal(String),
     Glob(GlobMatcher),
+    /// `*`, which matches any word (the glob `*` does; `star_matches_what_the_glob_matches`),
+    /// without running its automaton: most allow rules end in it.
+    Any,
 }
 
 #[derive(Debug, Clone)]
@@ -290,6 +293,7 @@ impl WordPattern {
         match self {
             WordPattern::Literal(l) => l == word,
             WordPattern::Glob(g) => g.is_match(word),
+            WordPattern::Any => true,
         }
     }
 }
@@ -299,7 +303,9 @@ impl ArgvPattern {
         let words: Result<Vec<_>, String> = source
             .split_whitespace()
             .map(|w| {
-                if w.contains(['*', '?', '[', '{']) {
+                if w == "*" {
+                    Ok(WordPattern::Any)
+                } else if w.contains(['*', '?', '[', '{']) {
                     GlobBuilder::new(w)
                         .literal_separator(false)
                         .backslash_escape(true)
@@ -428,6 +434,7 @@ fn pattern_has_slash(p: &WordPattern) -> bool {
     match p {
         WordPattern::Literal(l) => l.contains('/'),
         WordPattern::Glob(g) => g.glob().glob().contains('/'),
+        WordPattern::Any => false,
     }
 }
 
@@ -869,6 +876,27 @@ fn example_matches(rule: &Rule, example: &str) -> bool {
             palisade_path::Sanitizer::new()
                 .sanitize(path)
                 .is_ok_and(|p| rule.matches_path(p.as_str(), access))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The pattern word `*` matches exactly the words its glob matches: every word.
+        #[test]
+        fn star_matches_what_the_glob_matches(word in "(?s).{0,12}") {
+            let glob = GlobBuilder::new("*")
+                .literal_separator(false)
+                .backslash_escape(true)
+                .build()
+                .map(|g| g.compile_matcher());
+            proptest::prop_assert!(glob.is_ok());
+            if let Ok(glob) = glob {
+                proptest::prop_assert_eq!(glob.is_match(word.as_str()), WordPattern::Any.matches(&word));
+            }
         }
     }
 }

@@ -1062,7 +1062,7 @@ impl Walker {
             else {
                 break;
             };
-            let name = super::basename(name).to_owned();
+            let name = super::basename(name);
             match wrappers::unwrap(&name, &argv) {
                 Unwrap::Not => break,
                 Unwrap::Exec(exec) => {
