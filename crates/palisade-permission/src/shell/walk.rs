@@ -1063,7 +1063,7 @@ impl Walker {
                 break;
             };
             let name = super::basename(name);
-            match wrappers::unwrap(&name, &argv) {
+            match wrappers::unwrap(name, &argv) {
                 Unwrap::Not => break,
                 Unwrap::Exec(exec) => {
                     state.wrappers.push(exec.label);
