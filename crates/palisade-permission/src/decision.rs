@@ -869,8 +869,10 @@ impl Gate {
             if !self.policies.has_strict_path_rules_for(access) {
                 continue;
             }
-            if argument.word.glob {
-                // `cat .e*` names files only known when the shell expands it.
+            if argument.word.glob || crate::glob_paths::has_glob_chars(&argument.path) {
+                // `cat .e*` names files only known when the shell expands it, and `git grep
+                // x -- '*env'`, `grep --include='*env'` when the program does (found by
+                // probing, session 9).
                 if verdict < Verdict::Ask {
                     verdict = Verdict::Ask;
                     reason = format!(

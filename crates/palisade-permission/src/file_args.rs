@@ -26,6 +26,9 @@ enum Operands {
     /// Every operand is moved away (deleted from where it was) except the last, which is
     /// written (`mv`).
     MoveThenWriteLast,
+    /// The first operand is read and the second written (`uniq IN OUT`, `xxd IN OUT`);
+    /// more are read.
+    InputThenOutput,
     /// Operands are not files (only valued options are).
     None,
 }
@@ -43,6 +46,9 @@ struct FileCommand {
     /// Options that make the first operand a file too (`grep -e PAT FILE…`: the pattern came
     /// with the option).
     pattern_options: &'static [&'static str],
+    /// Options that take two values, a name and then a value, which is a file used this way
+    /// when given (`jq --rawfile NAME FILE`, `jq --arg NAME VALUE`).
+    named_values: &'static [(&'static str, Option<FileAccess>)],
 }
 
 const fn entry(names: &'static [&'static str], operands: Operands) -> FileCommand {
@@ -52,6 +58,7 @@ const fn entry(names: &'static [&'static str], operands: Operands) -> FileComman
         valued: &[],
         file_options: &[],
         pattern_options: &[],
+        named_values: &[],
     }
 }
 
@@ -62,6 +69,9 @@ static TABLE: &[FileCommand] = &[
     // Readers: every operand is a file they read.
     FileCommand {
         valued: COUNT_OPTIONS,
+        // `wc --files0-from=F` reads the names in F, and the files (found by probing,
+        // session 9).
+        file_options: &[("--files0-from", Read)],
         ..entry(
             &[
                 "cat",
@@ -74,7 +84,6 @@ static TABLE: &[FileCommand] = &[
                 "tail",
                 "wc",
                 "od",
-                "xxd",
                 "hexdump",
                 "strings",
                 "base64",
@@ -120,8 +129,83 @@ static TABLE: &[FileCommand] = &[
             "--output",
             "-S",
         ],
-        file_options: &[("-o", Write), ("--output", Write)],
+        file_options: &[
+            ("-o", Write),
+            ("--output", Write),
+            ("--files0-from", Read),
+            ("-T", Write),
+            ("--temporary-directory", Write),
+        ],
         ..entry(&["sort"], Operands::All(Read))
+    },
+    FileCommand {
+        valued: &[
+            "-f",
+            "--skip-fields",
+            "-s",
+            "--skip-chars",
+            "-w",
+            "--check-chars",
+        ],
+        ..entry(&["uniq"], Operands::InputThenOutput)
+    },
+    FileCommand {
+        valued: &[
+            "-c",
+            "-cols",
+            "-g",
+            "-groupsize",
+            "-l",
+            "-len",
+            "-o",
+            "-s",
+            "-seek",
+            "-n",
+            "-name",
+        ],
+        ..entry(&["xxd"], Operands::InputThenOutput)
+    },
+    FileCommand {
+        valued: &[
+            "-L",
+            "-P",
+            "-I",
+            "--filelimit",
+            "-H",
+            "-T",
+            "--charset",
+            "--timefmt",
+            "--sort",
+        ],
+        file_options: &[("-o", Write), ("--fromfile", Read)],
+        ..entry(&["tree"], Operands::All(Read))
+    },
+    FileCommand {
+        valued: &["-d", "--date"],
+        file_options: &[
+            ("-f", Read),
+            ("--file", Read),
+            ("-r", Read),
+            ("--reference", Read),
+        ],
+        ..entry(&["date"], Operands::None)
+    },
+    FileCommand {
+        valued: &[
+            "-d",
+            "--max-depth",
+            "-B",
+            "--block-size",
+            "-t",
+            "--threshold",
+            "--exclude",
+        ],
+        file_options: &[
+            ("--files0-from", Read),
+            ("-X", Read),
+            ("--exclude-from", Read),
+        ],
+        ..entry(&["du"], Operands::All(Read))
     },
     FileCommand {
         valued: &[
@@ -135,9 +219,7 @@ static TABLE: &[FileCommand] = &[
             "--bytes",
         ],
         ..entry(
-            &[
-                "cut", "paste", "uniq", "rev", "column", "fold", "fmt", "expand",
-            ],
+            &["cut", "paste", "rev", "column", "fold", "fmt", "expand"],
             Operands::All(Read),
         )
     },
@@ -178,14 +260,17 @@ static TABLE: &[FileCommand] = &[
         ..entry(&["awk", "gawk", "mawk", "nawk"], Operands::AfterFirst(Read))
     },
     FileCommand {
-        valued: &["--arg", "--argjson", "--indent"],
-        file_options: &[
-            ("-f", Read),
-            ("--from-file", Read),
-            ("--slurpfile", Read),
-            ("--rawfile", Read),
-        ],
+        valued: &["--indent", "-L"],
+        file_options: &[("-f", Read), ("--from-file", Read)],
         pattern_options: &["-f", "--from-file"],
+        // `--rawfile NAME FILE` reads FILE (found by probing, session 9: the table read NAME
+        // as the file and FILE as the filter).
+        named_values: &[
+            ("--slurpfile", Some(Read)),
+            ("--rawfile", Some(Read)),
+            ("--arg", None),
+            ("--argjson", None),
+        ],
         ..entry(&["jq", "yq"], Operands::AfterFirst(Read))
     },
     // `sed` reads its files, and with -i writes them; treated as a write when -i is given
@@ -360,6 +445,11 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
         return found;
     };
     let name = crate::shell::basename(name);
+    match name {
+        "tar" | "gtar" | "bsdtar" => return tar_files(argv.get(1..).unwrap_or_default()),
+        "git" => return git_files(argv.get(1..).unwrap_or_default()),
+        _ => {}
+    }
     let Some(spec) = lookup(name) else {
         return found;
     };
@@ -394,24 +484,41 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
         }
         // `--opt=value` or `-ovalue` or `-o value`.
         let (option, inline) = match text.split_once('=') {
-            Some((o, v)) if o.starts_with("--") => (o, Some(v)),
+            Some((o, v)) if o.starts_with("--") => (spec.long_option(o), Some(v)),
+            _ if text.starts_with("--") => (spec.long_option(text), None),
             _ => (text, None),
         };
         let (option, inline) = if !option.starts_with("--") && option.len() > 2 && inline.is_none()
         {
-            // `-ovalue` for an option known to take a value; otherwise a cluster of flags.
-            let short = option.get(..2).unwrap_or(option);
-            if spec.valued.contains(&short)
-                || spec.file_options.iter().any(|(o, _)| *o == short)
-                || spec.pattern_options.contains(&short)
-            {
-                (short, option.get(2..))
-            } else {
-                (option, None)
+            // A cluster of flags that may end in an option that takes a value: the first
+            // such option takes the rest of the word, or the next word (`-ovalue`, `-uo F`,
+            // `-rf .env`; found by probing, session 9).
+            match spec.value_in_cluster(option) {
+                Some((short, rest)) => (short, rest),
+                None => (option, None),
             }
         } else {
             (option, inline)
         };
+        if let Some((_, access)) = spec.named_values.iter().find(|(o, _)| *o == option) {
+            // NAME, then VALUE.
+            if inline.is_none() {
+                iter.next();
+            }
+            let Some(value_word) = iter.next() else {
+                break;
+            };
+            if let Some(access) = access
+                && !value_word.text.is_empty()
+            {
+                found.push(FileArgument {
+                    access: *access,
+                    word: value_word,
+                    path: value_word.text.as_str().into(),
+                });
+            }
+            continue;
+        }
         if spec.pattern_options.contains(&option) {
             pattern_given = true;
         }
@@ -443,7 +550,7 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
             && !spec.pattern_options.contains(&option)
             && let Some(access) = match spec.operands {
                 Operands::All(access) | Operands::AfterFirst(access) => Some(access),
-                Operands::ReadThenWriteLast => Some(Read),
+                Operands::ReadThenWriteLast | Operands::InputThenOutput => Some(Read),
                 Operands::MoveThenWriteLast => Some(Delete),
                 Operands::None => None,
             }
@@ -517,6 +624,8 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
             Operands::ReadThenWriteLast => Read,
             Operands::MoveThenWriteLast if i == last && i > 0 && !target_given => Write,
             Operands::MoveThenWriteLast => Delete,
+            Operands::InputThenOutput if i == 1 => Write,
+            Operands::InputThenOutput => Read,
             Operands::None => continue,
         };
         found.push(FileArgument {
@@ -526,9 +635,482 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
         });
     }
     if matches!(name, "sed" | "gsed") {
+        if in_place && let Some(suffix) = sed_backup_suffix(args) {
+            let written: Vec<(&Word, String)> = found
+                .iter()
+                .filter(|f| f.access == Write)
+                .filter_map(|f| sed_backup_name(&f.path, suffix).map(|b| (f.word, b)))
+                .collect();
+            for (word, backup) in written {
+                found.push(FileArgument {
+                    access: Write,
+                    word,
+                    path: backup.into(),
+                });
+            }
+        }
         found.extend(sed_script_files(args));
     }
     found
+}
+
+impl FileCommand {
+    /// The option a long option names: itself, or the one it abbreviates (getopt_long
+    /// takes any unambiguous prefix: `sort --ou=F`, `cp --tar=DIR`, `awk --fi=F`; found by
+    /// probing, session 9). A prefix of several is read as one of them that names a file:
+    /// the program either takes it as that or fails.
+    fn long_option<'a>(&self, option: &'a str) -> &'a str {
+        if option.len() <= 2 || self.takes_value(option) {
+            return option;
+        }
+        let mut candidates = self
+            .file_options
+            .iter()
+            .map(|(o, _)| *o)
+            .chain(self.named_values.iter().map(|(o, _)| *o))
+            .chain(self.pattern_options.iter().copied())
+            .chain(self.valued.iter().copied())
+            .filter(|o| o.starts_with("--") && o.starts_with(option));
+        match candidates.next() {
+            Some(full) => full,
+            None => option,
+        }
+    }
+
+    fn takes_value(&self, option: &str) -> bool {
+        self.valued.contains(&option)
+            || self.file_options.iter().any(|(o, _)| *o == option)
+            || self.pattern_options.contains(&option)
+            || self.named_values.iter().any(|(o, _)| *o == option)
+    }
+
+    /// In a cluster of short options (`-uo`, `-rfFILE`), the first that takes a value and
+    /// what follows it in the word (`None` when the value is the next word).
+    fn value_in_cluster<'a>(&self, cluster: &'a str) -> Option<(&'static str, Option<&'a str>)> {
+        let letters = cluster.strip_prefix('-')?;
+        for (at, c) in letters.char_indices() {
+            let mut buffer = [0; 4];
+            let letter: &str = c.encode_utf8(&mut buffer);
+            let short = self
+                .valued
+                .iter()
+                .copied()
+                .chain(self.file_options.iter().map(|(o, _)| *o))
+                .chain(self.pattern_options.iter().copied())
+                .find(|o| o.len() == 2 && o.strip_prefix('-') == Some(letter));
+            if let Some(short) = short {
+                let rest = letters.get(at + c.len_utf8()..).filter(|r| !r.is_empty());
+                return Some((short, rest));
+            }
+        }
+        None
+    }
+}
+
+/// The files tar reads and writes (found by probing, session 9): the archive (`-f`), written
+/// when creating, appending or updating and read otherwise; the directory it extracts into
+/// or archives from (`-C`), written when extracting; the name lists (`-T`, `-X`); the
+/// snapshot file (`-g`); and with `-P` on extraction, any path a member names (read as a
+/// write of `/`). Options may be bundled without a dash in the first word (`tar cfC a.tar
+/// dir`), their values following in order.
+fn tar_files(args: &[Word]) -> Vec<FileArgument<'_>> {
+    const FILES: &[(&str, char)] = &[
+        ("--file", 'f'),
+        ("--directory", 'C'),
+        ("--files-from", 'T'),
+        ("--exclude-from", 'X'),
+        ("--listed-incremental", 'g'),
+    ];
+    /// Short options that take a value, besides those in `FILES`.
+    const VALUED: &str = "bHKLNVFIf CTXg";
+    const LONG_VALUED: &[&str] = &[
+        "--blocking-factor",
+        "--format",
+        "--starting-file",
+        "--tape-length",
+        "--newer",
+        "--after-date",
+        "--label",
+        "--info-script",
+        "--use-compress-program",
+        "--exclude",
+        "--transform",
+        "--owner",
+        "--group",
+        "--mode",
+        "--mtime",
+        "--to-command",
+        "--checkpoint-action",
+        "--rsh-command",
+    ];
+    const CREATING: &[&str] = &[
+        "--create",
+        "--append",
+        "--update",
+        "--catenate",
+        "--concatenate",
+    ];
+    let long = |key: &str, of: &[&'static str]| -> Option<&'static str> {
+        (key.len() > 2).then(|| of.iter().copied().find(|o| o.starts_with(key)))?
+    };
+    // (letter, value word) of every file option, and the mode letters.
+    let mut values: Vec<(char, &Word, &str)> = Vec::new();
+    let mut letters = String::new();
+    let mut operands: Vec<&Word> = Vec::new();
+    let mut iter = args.iter().enumerate();
+    while let Some((index, word)) = iter.next() {
+        let text = word.text.as_str();
+        let old_style =
+            index == 0 && !text.starts_with('-') && text.chars().all(|c| c.is_ascii_alphabetic());
+        if let Some(key) = text.strip_prefix("--").map(|_| text) {
+            if key == "--" {
+                operands.extend(iter.by_ref().map(|(_, w)| w));
+                break;
+            }
+            let (key, inline) = match key.split_once('=') {
+                Some((k, v)) => (k, Some(v)),
+                None => (key, None),
+            };
+            let files: Vec<&'static str> = FILES.iter().map(|(o, _)| *o).collect();
+            if let Some(full) = long(key, &files) {
+                let letter = FILES
+                    .iter()
+                    .find(|(o, _)| *o == full)
+                    .map_or('f', |(_, l)| *l);
+                let value = match inline {
+                    Some(v) => Some((word, v)),
+                    None => iter.next().map(|(_, w)| (w, w.text.as_str())),
+                };
+                if let Some((w, v)) = value {
+                    values.push((letter, w, v));
+                }
+            } else if let Some(full) = long(key, CREATING) {
+                letters.push(if full == "--create" { 'c' } else { 'r' });
+            } else if long(key, &["--extract", "--get"]).is_some() {
+                letters.push('x');
+            } else if long(key, &["--absolute-names"]).is_some() {
+                letters.push('P');
+            } else if inline.is_none() && long(key, LONG_VALUED).is_some() {
+                iter.next();
+            }
+        } else if old_style || (text.starts_with('-') && text.len() > 1) {
+            let cluster = text.strip_prefix('-').unwrap_or(text);
+            for (at, c) in cluster.char_indices() {
+                letters.push(c);
+                if VALUED.contains(c) && c != ' ' {
+                    let rest = cluster.get(at + c.len_utf8()..).unwrap_or("");
+                    let value = if !old_style && !rest.is_empty() {
+                        Some((word, rest))
+                    } else {
+                        iter.next().map(|(_, w)| (w, w.text.as_str()))
+                    };
+                    if let Some((w, v)) = value
+                        && FILES.iter().any(|(_, l)| *l == c)
+                    {
+                        values.push((c, w, v));
+                    }
+                    if !old_style {
+                        break;
+                    }
+                }
+            }
+        } else {
+            operands.push(word);
+        }
+    }
+    let creating = letters.contains(['c', 'r', 'u', 'A']);
+    let extracting = letters.contains('x');
+    let mut found = Vec::new();
+    for (letter, word, value) in values {
+        let access = match letter {
+            'f' if creating => Write,
+            'C' | 'g' if extracting || letter == 'g' => Write,
+            _ => Read,
+        };
+        if !value.is_empty() && value != "-" {
+            found.push(FileArgument {
+                access,
+                word,
+                path: value.into(),
+            });
+        }
+    }
+    if creating {
+        found.extend(operands.iter().map(|w| FileArgument {
+            access: Read,
+            word: w,
+            path: w.text.as_str().into(),
+        }));
+    }
+    if extracting
+        && letters.contains('P')
+        && let Some(word) = args.first()
+    {
+        found.push(FileArgument {
+            access: Write,
+            word,
+            path: "/".into(),
+        });
+    }
+    found
+}
+
+/// The files git writes through its arguments (found by probing, session 9): `--output`,
+/// `archive -o`, `format-patch -o`, `bundle create FILE`, the directories of `init`, `clone`
+/// and `worktree add`, `checkout-index --prefix`, `--work-tree`, and the configuration file
+/// `git config` sets a key in (`.git/config`, `--global`, `--system`, `--file F`) unless the
+/// key is one that only describes the user or the output.
+fn git_files(args: &[Word]) -> Vec<FileArgument<'_>> {
+    const GLOBAL_VALUED: &[&str] = &[
+        "-C",
+        "-c",
+        "--git-dir",
+        "--work-tree",
+        "--namespace",
+        "--config-env",
+    ];
+    let mut found = Vec::new();
+    fn write<'a>(word: &'a Word, path: &str, found: &mut Vec<FileArgument<'a>>) {
+        if !path.is_empty() && path != "-" {
+            found.push(FileArgument {
+                access: Write,
+                word,
+                path: path.to_owned().into(),
+            });
+        }
+    }
+    let mut iter = args.iter();
+    let mut sub = None;
+    while let Some(word) = iter.next() {
+        let text = word.text.as_str();
+        if let Some(tree) = text.strip_prefix("--work-tree=") {
+            write(word, tree, &mut found);
+        } else if text == "--work-tree" {
+            if let Some(next) = iter.next() {
+                write(next, &next.text, &mut found);
+            }
+        } else if GLOBAL_VALUED.contains(&text) {
+            iter.next();
+        } else if !text.starts_with('-') {
+            sub = Some(text);
+            break;
+        }
+    }
+    let Some(sub) = sub else {
+        return found;
+    };
+    let rest: Vec<&Word> = iter.collect();
+    let operands: Vec<&Word> = rest
+        .iter()
+        .copied()
+        .filter(|w| !w.text.starts_with('-'))
+        .collect();
+    // Options that write their value, for every subcommand (`git diff --output=F`).
+    let mut words = rest.iter().copied();
+    while let Some(word) = words.next() {
+        let text = word.text.as_str();
+        let (key, inline) = match text.split_once('=') {
+            Some((k, v)) if k.starts_with("--") => (k, Some(v)),
+            _ => (text, None),
+        };
+        let output = key.len() > 3
+            && [
+                "--output",
+                "--output-directory",
+                "--prefix",
+                "--separate-git-dir",
+            ]
+            .iter()
+            .any(|o| o.starts_with(key))
+            || (key == "-o" && matches!(sub, "archive" | "format-patch"));
+        if output {
+            match inline {
+                Some(value) => write(word, value, &mut found),
+                None => {
+                    if let Some(next) = words.next() {
+                        write(next, &next.text, &mut found);
+                    }
+                }
+            }
+        } else if let Some(value) = text.strip_prefix("-o").filter(|v| !v.is_empty())
+            && matches!(sub, "archive" | "format-patch")
+        {
+            write(word, value, &mut found);
+        }
+    }
+    match sub {
+        "init" => {
+            if let Some(dir) = operands.first() {
+                write(dir, &dir.text, &mut found);
+            }
+        }
+        "clone" => {
+            if let Some(dir) = operands.get(1) {
+                write(dir, &dir.text, &mut found);
+            }
+        }
+        "worktree" if operands.first().is_some_and(|w| w.text == "add") => {
+            if let Some(dir) = operands.get(1) {
+                write(dir, &dir.text, &mut found);
+            }
+        }
+        "bundle" if operands.first().is_some_and(|w| w.text == "create") => {
+            if let Some(file) = operands.get(1) {
+                write(file, &file.text, &mut found);
+            }
+        }
+        "config" => found.extend(git_config_file(&rest, &operands)),
+        // Pathspecs of the subcommands that print file contents: after `--`, or patterns
+        // and magic anywhere (`git grep x -- '*env'`, `':(icase).ENV'`; found by probing,
+        // session 9). A pattern makes path rules ask (see `Gate::argument_verdicts`).
+        "grep" | "diff" | "log" | "show" | "blame" | "whatchanged" => {
+            let mut after_dashes = false;
+            for word in &rest {
+                let text = word.text.as_str();
+                if text == "--" {
+                    after_dashes = true;
+                    continue;
+                }
+                if !(after_dashes
+                    || text.starts_with(':')
+                    || (!text.starts_with('-') && crate::glob_paths::has_glob_chars(text)))
+                {
+                    continue;
+                }
+                let path = match text.strip_prefix(":(") {
+                    Some(inner) => inner.split_once(')').map_or(inner, |(_, p)| p),
+                    None => text.trim_start_matches([':', '/']),
+                };
+                if !path.is_empty() {
+                    found.push(FileArgument {
+                        access: Read,
+                        word,
+                        path: path.to_owned().into(),
+                    });
+                }
+            }
+        }
+        _ => {}
+    }
+    found
+}
+
+/// The file `git config` writes, when it sets a key that is not harmless.
+fn git_config_file<'a>(rest: &[&'a Word], operands: &[&'a Word]) -> Option<FileArgument<'a>> {
+    /// Keys that describe the user, colours and hints: no program reads them as one to run.
+    const HARMLESS: &[&str] = &[
+        "user.",
+        "color.",
+        "advice.",
+        "init.defaultbranch",
+        "pull.rebase",
+        "pull.ff",
+        "push.default",
+        "push.autosetupremote",
+        "fetch.prune",
+        "rerere.enabled",
+        "merge.conflictstyle",
+        "log.date",
+    ];
+    let has = |flags: &[&str]| rest.iter().any(|w| flags.contains(&w.text.as_str()));
+    if has(&[
+        "--get",
+        "--get-all",
+        "--get-regexp",
+        "-l",
+        "--list",
+        "--get-urlmatch",
+        "--show-origin",
+    ]) {
+        return None;
+    }
+    let mut operands = operands.iter().copied();
+    let mut first = operands.next()?;
+    // `git config set KEY VALUE` (git 2.46's subcommands); `get`/`list` only read.
+    match first.text.as_str() {
+        "get" | "list" => return None,
+        "set" | "unset" | "rename-section" | "remove-section" | "edit" => {
+            first = operands.next().unwrap_or(first);
+        }
+        _ => {}
+    }
+    let sets = operands.next().is_some()
+        || has(&[
+            "--unset",
+            "--unset-all",
+            "--add",
+            "--replace-all",
+            "-e",
+            "--edit",
+            "--rename-section",
+            "--remove-section",
+        ]);
+    let key = first.text.to_ascii_lowercase();
+    if !sets || HARMLESS.iter().any(|h| key.starts_with(h)) {
+        return None;
+    }
+    let file = rest.iter().enumerate().find_map(|(i, w)| {
+        let text = w.text.as_str();
+        if let Some(f) = text.strip_prefix("--file=") {
+            return Some((*w, f.to_owned()));
+        }
+        if matches!(text, "-f" | "--file") {
+            return rest.get(i + 1).map(|next| (*next, next.text.clone()));
+        }
+        None
+    });
+    let (word, path) = match file {
+        Some(found) => found,
+        None if has(&["--global"]) => (first, "~/.gitconfig".to_owned()),
+        None if has(&["--system"]) => (first, "/etc/gitconfig".to_owned()),
+        None if has(&["--worktree"]) => (first, ".git/config.worktree".to_owned()),
+        None => (first, ".git/config".to_owned()),
+    };
+    Some(FileArgument {
+        access: Write,
+        word,
+        path: path.into(),
+    })
+}
+
+/// The backup suffix of `sed -iSUFFIX` / `--in-place=SUFFIX`, when given.
+fn sed_backup_suffix(args: &[Word]) -> Option<&str> {
+    args.iter().find_map(|w| {
+        let text = w.text.as_str();
+        if let Some(rest) = text.strip_prefix("--i") {
+            let (key, value) = rest.split_once('=')?;
+            return ("n-place".starts_with(key) && !value.is_empty()).then_some(value);
+        }
+        // `-i.bak`, `-ni.bak`: the letters before `i` are flags.
+        let letters = text.strip_prefix('-').filter(|l| !l.starts_with('-'))?;
+        let at = letters.find('i')?;
+        letters.get(..at).filter(|flags| {
+            flags
+                .chars()
+                .all(|c| matches!(c, 'n' | 'r' | 'E' | 's' | 'u' | 'z'))
+        })?;
+        letters.get(at + 1..).filter(|s| !s.is_empty())
+    })
+}
+
+/// The file GNU sed renames `file` to before writing it in place with a backup `suffix`:
+/// each `*` in the suffix is the file's name, so the suffix can name another directory
+/// (`-i'.git/*'` makes `config` into `.git/config`; found by probing, session 9); a suffix
+/// without `*` is appended (`-irc .bash` writes `.bashrc`). A name without `/` goes next to
+/// the file.
+fn sed_backup_name(file: &str, suffix: &str) -> Option<String> {
+    let (dir, base) = match file.rsplit_once('/') {
+        Some((dir, base)) => (Some(dir), base),
+        None => (None, file),
+    };
+    if !suffix.contains('*') {
+        return Some(format!("{file}{suffix}"));
+    }
+    let name = suffix.replace('*', base);
+    Some(match dir {
+        Some(dir) if !name.contains('/') => format!("{dir}/{name}"),
+        _ => name,
+    })
 }
 
 /// The files a sed script's `w`, `W`, `r` and `R` commands and `s///w` flags name (see
@@ -656,5 +1238,58 @@ mod tests {
             own(&[(Read, ".env"), (Write, "/dev/sda")])
         );
         assert_eq!(args("frobnicate .env"), own(&[]));
+    }
+
+    /// Found by probing, session 9: clusters ending in a valued option, abbreviations,
+    /// options with a name and a value, sed's backup names, output operands, tar and git.
+    #[test]
+    fn respelled_and_implicit_files_are_found() {
+        assert_eq!(args("sort -uo F a"), own(&[(Write, "F"), (Read, "a")]));
+        assert_eq!(args("sort --ou=F a"), own(&[(Write, "F"), (Read, "a")]));
+        assert_eq!(args("cp -at d a"), own(&[(Write, "d"), (Read, "a")]));
+        assert_eq!(args("cp --tar=d a"), own(&[(Write, "d"), (Read, "a")]));
+        assert_eq!(args("grep -rf .env ."), own(&[(Read, ".env"), (Read, ".")]));
+        assert_eq!(args("jq -n --rawfile a .env $a"), own(&[(Read, ".env")]));
+        assert_eq!(args("date -f .env"), own(&[(Read, ".env")]));
+        assert_eq!(args("sort --files0-from=.env"), own(&[(Read, ".env")]));
+        assert_eq!(args("uniq a b"), own(&[(Read, "a"), (Write, "b")]));
+        assert_eq!(
+            args("xxd -r -p h .git/config"),
+            own(&[(Read, "h"), (Write, ".git/config")])
+        );
+        assert_eq!(args("tree -o ../t"), own(&[(Write, "../t")]));
+        assert_eq!(
+            args("sed -i.git/* -n p config"),
+            own(&[(Write, "config"), (Write, ".git/config")])
+        );
+        assert_eq!(
+            args("sed -irc -n p .bash"),
+            own(&[(Write, ".bash"), (Write, ".bashrc")])
+        );
+        assert_eq!(args("tar -cf ../x a"), own(&[(Write, "../x"), (Read, "a")]));
+        assert_eq!(args("tar xf a.tar"), own(&[(Read, "a.tar")]));
+        assert_eq!(
+            args("tar -x --dir=.. -f t"),
+            own(&[(Write, ".."), (Read, "t")])
+        );
+        assert_eq!(
+            args("tar -xPf e.tar"),
+            own(&[(Read, "e.tar"), (Write, "/")])
+        );
+        assert_eq!(args("git diff --output=../o"), own(&[(Write, "../o")]));
+        assert_eq!(args("git archive -o ../a HEAD"), own(&[(Write, "../a")]));
+        assert_eq!(args("git clone -q . ../c"), own(&[(Write, "../c")]));
+        assert_eq!(args("git -C x init ../i"), own(&[(Write, "../i")]));
+        assert_eq!(
+            args("git config core.fsmonitor x"),
+            own(&[(Write, ".git/config")])
+        );
+        assert_eq!(
+            args("git config --global alias.x !y"),
+            own(&[(Write, "~/.gitconfig")])
+        );
+        assert_eq!(args("git config user.email a@b"), own(&[]));
+        assert_eq!(args("git config --get core.pager"), own(&[]));
+        assert_eq!(args("git config core.pager"), own(&[]));
     }
 }

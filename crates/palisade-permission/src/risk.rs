@@ -316,13 +316,26 @@ fn line_directories(commands: &[SimpleCommand], findings: &mut Vec<Finding>) -> 
                 if leading && !text.starts_with('-') {
                     break;
                 }
-                let attached = options
-                    .iter()
-                    .filter(|o| o.starts_with("--"))
-                    .find_map(|o| text.strip_prefix(o).and_then(|v| v.strip_prefix('=')));
+                // `--directory=DIR`, also abbreviated (`tar --dir=DIR`; found by probing,
+                // session 9).
+                let long = |key: &str| {
+                    !key.is_empty()
+                        && options
+                            .iter()
+                            .any(|o| o.strip_prefix("--").is_some_and(|o| o.starts_with(key)))
+                };
+                let attached = text
+                    .strip_prefix("--")
+                    .and_then(|t| t.split_once('='))
+                    .filter(|(key, _)| long(key))
+                    .map(|(_, value)| value);
                 let value = match attached {
                     Some(value) => Some(word.with_text(value)),
-                    None if options.contains(&text) => words.next().cloned(),
+                    None if options.contains(&text)
+                        || text.strip_prefix("--").is_some_and(long) =>
+                    {
+                        words.next().cloned()
+                    }
                     None => {
                         if global.contains(&text) {
                             words.next();
@@ -542,6 +555,18 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
                     who,
                     &format!("`{runner}` may download the package `{name}` before running it"),
                 ));
+            } else if let Some(runner) = command
+                .wrappers
+                .iter()
+                .find(|w| crate::shell::is_project_runner(w))
+            {
+                out.push(finding(
+                    RiskLevel::Medium,
+                    who,
+                    &format!(
+                        "`{runner}` may run the project's own `{name}`, scripts or hooks, not the program this analysis knows"
+                    ),
+                ));
             }
             if let Some(glob) = option_glob(name, &args) {
                 out.push(finding(
@@ -584,6 +609,29 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
             // command of the line.
             if reads_secret {
                 talks = false;
+            }
+            // Patterns the program matches against file names itself: `git grep x --
+            // '*env'`, `grep -r --include='*env' x .`, `rg -g '.e*' x` read `.env` (found by
+            // probing, session 9). Their `*` matches a leading dot.
+            for pattern in program_patterns(name, &args) {
+                let classes = risk_table::classify_path_glob(
+                    &pattern.to_ascii_lowercase(),
+                    true,
+                    crate::glob_paths::Expansion { dotglob: true },
+                    &line.glob_budget,
+                );
+                if classes.contains(&PathClass::Secret) {
+                    out.push(finding(
+                        RiskLevel::High,
+                        who,
+                        &format!(
+                            "reads the files the pattern `{pattern}` matches, secrets among them"
+                        ),
+                    ));
+                    if line.secret.is_none() {
+                        line.secret = Some(who.to_owned());
+                    }
+                }
             }
             for role in spec.role {
                 if let risk_table::Role::ReadsTreesWhen { when, skip, cwd } = role
@@ -682,6 +730,10 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
     for var in assigned_variables(name, &args) {
         if let Some(why) = risk_table::dangerous_variable(var) {
             out.push(finding(RiskLevel::High, &format!("{name} {var}"), why));
+        } else if let Some(why) = risk_table::configuring_variable(var) {
+            // `printf -v RIPGREP_CONFIG_PATH %s rc; set -a; rg x` (found by probing,
+            // session 9), as `NAME=value` is rated.
+            out.push(finding(RiskLevel::Medium, &format!("{name} {var}"), why));
         }
     }
     if matches!(name, "declare" | "typeset" | "local")
@@ -918,6 +970,14 @@ fn assigned_variables<'a>(name: &str, args: &[&'a Word]) -> Vec<&'a str> {
         "mapfile" | "readarray" => ("dnOsuCc", None),
         "wait" => ("p", Some('p')),
         "getopts" => ("", None),
+        // `let NAME=EXPR`: each argument is arithmetic, which assigns (found by probing,
+        // session 9).
+        "let" => {
+            return args
+                .iter()
+                .flat_map(|a| crate::shell::walk_arithmetic_assignments(&a.text))
+                .collect();
+        }
         "declare" | "typeset" | "local" => {
             if !args.iter().any(|a| has_flag(&a.text, &["-n"])) {
                 return Vec::new();
@@ -1129,6 +1189,92 @@ fn rate_sed(who: &str, args: &[&Word], line: &mut LineFacts, out: &mut Vec<Findi
     }
 }
 
+/// The file-name patterns a command matches itself: grep's `--include`, rg's `-g`/`--glob`,
+/// and git's pathspecs that are patterns (with `*`, `?`, `[`, or `:(icase)`/`:(glob)`/`:/`
+/// magic; not `:(literal)` or an exclusion) for the subcommands that print file contents.
+fn program_patterns(name: &str, args: &[&Word]) -> Vec<String> {
+    let mut out = Vec::new();
+    match name {
+        "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" | "ugrep" => {
+            let long = ["--include", "--glob", "--iglob"];
+            let mut words = args.iter();
+            while let Some(word) = words.next() {
+                let text = word.text.as_str();
+                if let Some((key, value)) = text.split_once('=')
+                    && long.contains(&key)
+                {
+                    out.push(value.to_owned());
+                } else if long.contains(&text) || (text == "-g" && name != "grep") {
+                    out.extend(words.next().map(|w| w.text.clone()));
+                } else if name == "rg"
+                    && let Some(value) = text.strip_prefix("-g").filter(|v| !v.is_empty())
+                {
+                    out.push(value.to_owned());
+                }
+            }
+        }
+        "git" => {
+            let sub = first_operand(
+                args,
+                &[
+                    "-C",
+                    "-c",
+                    "--git-dir",
+                    "--work-tree",
+                    "--namespace",
+                    "--config-env",
+                ],
+            );
+            if !matches!(
+                sub,
+                Some("grep" | "diff" | "log" | "show" | "blame" | "whatchanged")
+            ) {
+                return out;
+            }
+            let mut after_dashes = false;
+            for word in args {
+                let text = word.text.as_str();
+                if text == "--" {
+                    after_dashes = true;
+                    continue;
+                }
+                let magic = text.starts_with(':');
+                if !(after_dashes || magic || crate::glob_paths::has_glob_chars(text))
+                    || (!after_dashes && text.starts_with('-'))
+                {
+                    continue;
+                }
+                let (magic_words, rest) = match text.strip_prefix(":(") {
+                    Some(inner) => inner.split_once(')').unwrap_or(("", inner)),
+                    None => match text.strip_prefix(':') {
+                        Some(short) => {
+                            let end = short
+                                .find(|c: char| !matches!(c, '/' | '!' | '^'))
+                                .unwrap_or(short.len());
+                            (
+                                short.get(..end).unwrap_or(""),
+                                short.get(end..).unwrap_or(""),
+                            )
+                        }
+                        None => ("", text),
+                    },
+                };
+                if magic_words.contains(['!', '^']) || magic_words.contains("exclude") {
+                    continue;
+                }
+                if magic_words.contains("literal") {
+                    continue;
+                }
+                if crate::glob_paths::has_glob_chars(rest) || magic_words.contains("icase") {
+                    out.push(rest.to_owned());
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
 /// The first variable a word expands (`$NAME`, `${NAME…}`) whose name says it holds a
 /// credential.
 fn secret_variable_in(text: &str) -> Option<&str> {
@@ -1262,7 +1408,13 @@ fn option_values<'a>(
                 Some((key, value)) => (key, Some(value)),
                 None => (long, None),
             };
-            if longs.iter().any(|l| l.strip_prefix("--") == Some(key)) {
+            // getopt_long takes any unambiguous prefix (`sort --ou=F`, `cp --tar=DIR`; found
+            // by probing, session 9); an ambiguous one only fails.
+            if !key.is_empty()
+                && longs
+                    .iter()
+                    .any(|l| l.strip_prefix("--").is_some_and(|l| l.starts_with(key)))
+            {
                 match value {
                     Some(_) => found.push(std::borrow::Cow::Borrowed(*arg)),
                     None => found.extend(next().map(std::borrow::Cow::Borrowed)),

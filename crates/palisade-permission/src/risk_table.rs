@@ -2067,17 +2067,21 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         what: "packs or unpacks archives",
         rules: &[rule(
             &[Cond::Any(&[
-                Cond::ArgContains(&[
+                // As flags, so abbreviations count (`tar --to-c=CMD`, `--use=CMD`; found by
+                // probing, session 9).
+                Cond::Flag(&[
                     "--checkpoint-action",
                     "--to-command",
                     "--use-compress-program",
                     "--rsh-command",
+                    "--rmt-command",
                     "--info-script",
                     "--new-volume-script",
-                    "-TT",
                     "--unzip-command",
+                    "-I",
+                    "-F",
                 ]),
-                Cond::Flag(&["-I"]),
+                Cond::ArgContains(&["-TT"]),
             ])],
             High,
             "runs a program (tar --checkpoint-action=exec, --to-command, -I)",
@@ -2236,6 +2240,8 @@ pub(crate) fn writer(name: &str) -> &'static [Writes] {
         "history" => &[OptionValues('w', &[]), OptionValues('a', &[])],
         "yq" => &[InPlace(&["-i", "--inplace", "--in-place"])],
         "tar" | "bsdtar" | "gtar" => &[IntoDirectory('C', &["--directory"])],
+        // `git diff --output=F`, `git format-patch -o DIR` (found by probing, session 9).
+        "git" => &[OptionValues('\0', &["--output", "--output-directory"])],
         "unzip" => &[IntoDirectory('d', &[])],
         _ => &[],
     }
@@ -2267,6 +2273,8 @@ pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
             "makes `cd` go to directories the line does not name",
         ),
         ("OLDPWD", "sets where `cd -` goes"),
+        // `DIRSTACK[1]=~/.ssh; popd; cat *` (found by probing, session 9).
+        ("DIRSTACK", "sets where `popd` and `cd ~N` go"),
         ("ZDOTDIR", "makes zsh run startup files from a directory"),
         ("GIT_TEMPLATE_DIR", "makes git copy hooks from a directory"),
         ("PERLLIB", "changes which Perl modules load"),
@@ -2397,6 +2405,33 @@ pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
         ("SUDO_ASKPASS", "names a program to run"),
         ("GIT_SEQUENCE_EDITOR", "names a program for git to run"),
         ("GCONV_PATH", "makes glibc load modules from a directory"),
+        // OpenSSL reads its configuration when the library starts, and an engine's
+        // `dynamic_path` or a provider's `module` is loaded as a shared object: `curl
+        // --version` ran one (found by probing, session 9; config(5ssl)).
+        (
+            "OPENSSL_CONF",
+            "makes OpenSSL read a configuration that loads shared objects",
+        ),
+        (
+            "OPENSSL_CONF_INCLUDE",
+            "makes OpenSSL read configurations that load shared objects",
+        ),
+        (
+            "OPENSSL_ENGINES",
+            "makes OpenSSL load engines from a directory",
+        ),
+        (
+            "OPENSSL_MODULES",
+            "makes OpenSSL load providers from a directory",
+        ),
+        // Yarn (berry) reads the rc file this names, whose `yarnPath` it runs for any command,
+        // `--version` included; `YARN_YARN_PATH` sets `yarnPath` itself (yarnpkg.com,
+        // configuration: yarnrc).
+        (
+            "YARN_RC_FILENAME",
+            "makes yarn read an rc file that names a script to run",
+        ),
+        ("YARN_YARN_PATH", "names a script yarn runs in its place"),
         ("JAVA_TOOL_OPTIONS", "can make Java load agents"),
         ("_JAVA_OPTIONS", "can make Java load agents"),
         ("JDK_JAVA_OPTIONS", "can make Java load agents"),
@@ -2510,6 +2545,13 @@ pub(crate) fn configuring_variable(name: &str) -> Option<&'static str> {
         "SSH_",
         "GNUPG",
         "GPG_",
+        "YARN_",
+        "BERRY_",
+        // tar's default archive (`TAPE=../x tar c a`; found by probing, session 9).
+        "TAPE",
+        "OPENSSL",
+        "GIO_",
+        "GTK_",
         "TERMINFO",
         "MANPAGER",
         "PAGER",
@@ -2519,6 +2561,7 @@ pub(crate) fn configuring_variable(name: &str) -> Option<&'static str> {
     ];
     const SUFFIXES: &[&str] = &[
         "CONFIG",
+        "_CONF",
         "_CONFIG_PATH",
         "_CONFIG_FILE",
         "_CONFIG_DIR",
@@ -2908,6 +2951,8 @@ const CRITICAL_SYSTEM_FILES: &[&str] = &[
     "/etc/group",
     "/etc/gshadow",
     "/etc/sudoers",
+    // Every file here grants root like `/etc/sudoers` (sudoers(5), `@includedir`).
+    "/etc/sudoers.d",
     "/etc/fstab",
     "/etc/hosts",
     "/etc/resolv.conf",

@@ -781,3 +781,65 @@ fn allow_rules_do_not_cover_argument_writes_outside_the_workspace() {
         assert_eq!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
     }
 }
+
+/// Files written or read through respelled options and implicit outputs are seen by allow
+/// rules and path rules alike (found by probing, session 9): option clusters ending in a
+/// valued option, abbreviated long options, sed's backup names, output operands, tar, git's
+/// output options, `git config`, jq's two-valued options, and patterns the program matches.
+#[test]
+fn respelled_file_arguments_hold_against_allow_and_path_rules() {
+    let tools = "[[rule]]\naction = \"allow\"\ncommand = [\"sort *\", \"sed *\", \"uniq *\", \"xxd *\", \"tree *\", \"tar *\", \"git *\", \"jq *\", \"cp *\", \"install *\", \"mv *\", \"grep *\", \"date *\"]\n";
+    let g = gate(Layer::User, tools).with_root("/work/repo");
+    for line in [
+        "sort -uo ../x a.txt",
+        "sort --ou=../x a.txt",
+        "cp -at .git/hooks pre-commit",
+        "cp --target=.git/hooks pre-commit",
+        "install -Dt .git/hooks pre-commit",
+        "mv --tar=.. a.txt",
+        "sed -i'.git/*' -n p config",
+        "sed -i'../x*' 1p a.txt",
+        "uniq a.txt ../x",
+        "xxd -r -p h .git/config",
+        "tree -o ../t",
+        "tar -cf ../x a.txt",
+        "tar -x --dir=.. -f t.tar",
+        "tar -xPf e.tar",
+        "git archive -o ../a HEAD",
+        "git clone -q . ../c",
+        "git format-patch -1 -o ../p",
+        "git log -1 --output=.git/config",
+        "git config core.fsmonitor x",
+        "git config --global alias.st '!x'",
+    ] {
+        assert_ne!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
+    }
+    for line in [
+        "sort -o out.txt a.txt",
+        "cp a.txt b.txt",
+        "tar -cf x.tar src",
+        "tar xf x.tar",
+        "git config user.email a@b.example",
+        "git diff --stat",
+        "sed -i.bak s/a/b/ f.txt",
+    ] {
+        assert_eq!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
+    }
+    let deny = format!("{tools}\n[[rule]]\naction = \"deny\"\npath = [\".git/**\", \"**/.env\"]\n");
+    let g = gate(Layer::User, &deny).with_root("/work/repo");
+    for line in [
+        "cp -at .git/hooks pre-commit",
+        "sort -uo .git/config a.txt",
+        "sed -i'.git/*' -n p config",
+        "jq -n --rawfile a .env '$a'",
+        "grep -rf .env .",
+        "date -f .env",
+        "sort --files0-from=.env",
+        "git grep -e x -- ':(icase).ENV'",
+    ] {
+        assert_eq!(g.decide_shell(line).verdict, Verdict::Deny, "{line}");
+    }
+    for line in ["git grep -e x -- '*env'", "grep -r --include='*env' x ."] {
+        assert_ne!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
+    }
+}

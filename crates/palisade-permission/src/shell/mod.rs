@@ -15,8 +15,9 @@ mod wrappers;
 
 use brush_parser::ParserOptions;
 
+pub(crate) use walk::arithmetic_assignments as walk_arithmetic_assignments;
 pub use word::Word;
-pub(crate) use wrappers::is_package_runner;
+pub(crate) use wrappers::{is_package_runner, is_project_runner};
 
 /// Limits that keep analysis of hostile input bounded in time and stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

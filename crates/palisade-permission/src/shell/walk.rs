@@ -517,7 +517,12 @@ impl Walker {
                 // The loop assigns its variable like `NAME=value` does: `for PS4 in
                 // '$(cmd)'; do set -x; …` runs cmd. Recorded as an assignment-only command,
                 // so the risk model rates the name.
-                if super::super::risk_table::dangerous_variable(&clause.variable_name).is_some() {
+                // Configuring names too (`for RIPGREP_CONFIG_PATH in rc; do rg x; done`; found
+                // by probing, session 9).
+                if super::super::risk_table::dangerous_variable(&clause.variable_name).is_some()
+                    || super::super::risk_table::configuring_variable(&clause.variable_name)
+                        .is_some()
+                {
                     let value = match values.as_slice() {
                         [one] => one.clone(),
                         _ => Word::opaque(shorten(
@@ -560,6 +565,24 @@ impl Walker {
                 self.compound_list(&clause.1.list, depth, ctx);
             }
             ast::CompoundCommand::Coprocess(coproc) => {
+                // `coproc NAME …` assigns the array NAME (its file descriptors): `coproc PATH
+                // { :; }; ls` sets PATH to a number (found by probing, session 9).
+                if let Some(name) = &coproc.name {
+                    let name = name.value.as_str();
+                    if super::super::risk_table::dangerous_variable(name).is_some()
+                        || super::super::risk_table::configuring_variable(name).is_some()
+                        || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    {
+                        self.problem(
+                            ProblemKind::Opaque,
+                            format!(
+                                "`coproc {}` assigns the variable `{}`, which changes what the shell or programs do",
+                                shorten(name),
+                                shorten(name)
+                            ),
+                        );
+                    }
+                }
                 let inner = PipePosition {
                     id: pos.id,
                     stdin_piped: false,
@@ -712,6 +735,20 @@ impl Walker {
     /// arithmetic reading a variable is opaque, unless the line set the variable to an
     /// integer (`for ((i=0; i<3; i++))`).
     fn arithmetic_variables(&mut self, text: &str, ctx: &Context) {
+        // Arithmetic assigns too: `(( PATH=0 ))`, `$((BASH_ENV=x))` (found by probing,
+        // session 9). A name whose value changes what programs do makes the line ask.
+        if let Some(name) = arithmetic_assignments(text).into_iter().find(|name| {
+            super::super::risk_table::dangerous_variable(name).is_some()
+                || super::super::risk_table::configuring_variable(name).is_some()
+        }) {
+            self.problem(
+                ProblemKind::Opaque,
+                format!(
+                    "arithmetic `{}` assigns `{name}`, a variable that changes what the shell or programs do",
+                    shorten(text)
+                ),
+            );
+        }
         if let Some(name) = arithmetic_variable(text, &ctx.numeric) {
             self.problem(
                 ProblemKind::Opaque,
@@ -815,6 +852,17 @@ impl Walker {
                         ProblemKind::TooDeep,
                         "here-documents on this line nest too deeply in total to analyse"
                             .to_owned(),
+                    );
+                    Word::opaque(doc.doc.value.clone())
+                } else if doc.requires_expansion && doc.doc.value.contains("\\\n") {
+                    // bash joins a backslash-newline in the body of a here-document with an
+                    // unquoted delimiter before it compares the line with the delimiter and
+                    // before it expands it: `EO\⏎F` ends the document and the lines after it
+                    // are commands, `$\⏎(cmd)` runs `cmd`. brush-parser compares physical
+                    // lines (found by probing, session 9).
+                    self.problem(
+                        ProblemKind::Opaque,
+                        "a here-document with an unquoted delimiter continues a line with `\\`, which bash joins before it looks for the delimiter or expands the body".to_owned(),
                     );
                     Word::opaque(doc.doc.value.clone())
                 } else if doc.requires_expansion {
@@ -1893,6 +1941,66 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
 /// assignment (`x = 1`) is not read. Numbers in any base (`0x1f`, `2#101`, `64#zZ`) are not
 /// names. Text inside quotes and substitutions counts too (`$(( $(cat f) ))` evaluates the
 /// file's content).
+/// The variables an arithmetic expression assigns: a name (with an optional subscript)
+/// followed by `=` (not `==`), an operator-assignment (`+=`, `<<=`, …), or `++`/`--` on
+/// either side.
+pub(crate) fn arithmetic_assignments(expr: &str) -> Vec<&str> {
+    let bytes = expr.as_bytes();
+    let mut names = Vec::new();
+    let mut i = 0usize;
+    while let Some(&b) = bytes.get(i) {
+        let starts_name = (b.is_ascii_alphabetic() || b == b'_')
+            && !i
+                .checked_sub(1)
+                .and_then(|p| bytes.get(p))
+                .is_some_and(|&p| p.is_ascii_alphanumeric() || p == b'_' || p == b'$' || p == b'#');
+        if !starts_name {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while bytes
+            .get(i)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        {
+            i += 1;
+        }
+        let name = expr.get(start..i).unwrap_or("");
+        let before = expr.get(..start).unwrap_or("").trim_end();
+        let mut j = i;
+        // A subscript: `a[i]=…`.
+        if bytes.get(j) == Some(&b'[') {
+            let mut level = 0usize;
+            while let Some(&c) = bytes.get(j) {
+                j += 1;
+                match c {
+                    b'[' => level += 1,
+                    b']' => {
+                        level = level.saturating_sub(1);
+                        if level == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let after = expr.get(j..).unwrap_or("").trim_start();
+        let assigns = (after.starts_with('=') && !after.starts_with("=="))
+            || [
+                "+=", "-=", "*=", "/=", "%=", "&=", "^=", "|=", "<<=", ">>=", "++", "--",
+            ]
+            .iter()
+            .any(|op| after.starts_with(op))
+            || before.ends_with("++")
+            || before.ends_with("--");
+        if assigns && !name.is_empty() {
+            names.push(name);
+        }
+    }
+    names
+}
+
 pub(crate) fn arithmetic_variable(expr: &str, numeric: &[String]) -> Option<String> {
     let bytes = expr.as_bytes();
     let name_end = |from: usize| {

@@ -1245,6 +1245,52 @@ pub(crate) fn is_package_runner(label: &str) -> bool {
     LABELS.iter().any(|l| l == label)
 }
 
+/// Whether a runner's label (`pdm run`, `pnpm exec`) names a project or environment
+/// manager, which finds the command it runs in the project: its scripts (`[tool.pdm.scripts]`,
+/// Pipfile `[scripts]`), its hooks (`pre_run`), its `node_modules/.bin` or virtual
+/// environment, its `nodemon.json` events, its dev shell. `pdm run ls` need not run the `ls`
+/// the analysis knows (found by probing, session 9).
+pub(crate) fn is_project_runner(label: &str) -> bool {
+    const PROJECT: &[&str] = &[
+        "uv",
+        "uvx",
+        "poetry",
+        "pipenv",
+        "pdm",
+        "hatch",
+        "rye",
+        "pixi",
+        "devbox",
+        "volta",
+        "conda",
+        "mamba",
+        "micromamba",
+        "mise",
+        "rtx",
+        "npm",
+        "npx",
+        "pnpm",
+        "yarn",
+        "bun",
+        "bunx",
+        "deno",
+        "bundle",
+        "nix",
+        "nix-shell",
+        "direnv",
+        "nodemon",
+        "pipx",
+        "entr",
+        "watchexec",
+        "asdf",
+        "corepack",
+        "tox",
+        "nvm",
+    ];
+    let program = label.split(' ').next().unwrap_or(label);
+    PROJECT.contains(&program)
+}
+
 /// [`RUNNERS`] by program name.
 static RUNNERS_BY_NAME: std::sync::LazyLock<
     crate::name_map::NameMap<&'static str, Vec<&'static Runner>>,
@@ -2398,6 +2444,13 @@ fn parallel(argv: &[Word]) -> Unwrap {
                 return Unwrap::Opaque(
                     "`parallel --sshlogin` runs commands on other hosts".to_owned(),
                 );
+            }
+            // Files and directories parallel writes itself (found by probing, session 9).
+            let key = t.split_once('=').map_or(t, |(k, _)| k);
+            if ["--results", "--res", "--joblog", "--tmpdir", "--files0"].contains(&key) {
+                return Unwrap::Opaque(format!(
+                    "`parallel {key}` writes files the analysis does not follow"
+                ));
             }
             i += if VALUED.contains(&t) { 2 } else { 1 };
         } else {
