@@ -62,6 +62,8 @@ pub struct PolicySet {
     /// Deny and ask `path` rules, which also apply to the file arguments of commands
     /// (`cat .env`); positions as above.
     strict_path_rules: Vec<(usize, usize)>,
+    /// Every `path` rule, for file actions (a redirection of each command is one).
+    path_rules: Vec<(usize, usize)>,
     /// Regex-only command rules, checked together through `regex_set` (the n-th pattern of
     /// the set is the n-th rule here): one pass over the command instead of one per rule.
     regex_only: Vec<(usize, usize)>,
@@ -125,6 +127,19 @@ impl PolicySet {
     }
 
     fn index_path_rules(&mut self) {
+        self.path_rules = self
+            .layers
+            .iter()
+            .enumerate()
+            .flat_map(|(li, (_, policy))| {
+                policy
+                    .rules()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, rule)| rule.is_path_rule())
+                    .map(move |(ri, _)| (li, ri))
+            })
+            .collect();
         self.strict_path_rules = self
             .layers
             .iter()
@@ -238,6 +253,14 @@ impl PolicySet {
             .iter()
             .filter_map(|(_, p)| p.on_problem())
             .fold(Verdict::Ask, Verdict::max)
+    }
+
+    /// The `path` rules, in layer and file order.
+    fn path_rules(&self) -> impl Iterator<Item = (Layer, &Policy, &Rule)> {
+        self.path_rules.iter().filter_map(|&(li, ri)| {
+            let (layer, policy) = self.layers.get(li)?;
+            Some((*layer, policy, policy.rules().get(ri)?))
+        })
     }
 
     fn rules(&self) -> impl Iterator<Item = (Layer, &Policy, &Rule)> {
@@ -517,6 +540,7 @@ impl Gate {
     fn decide_commands(&self, analysis: std::borrow::Cow<'_, ShellAnalysis>) -> Decision {
         let mut assessment = risk::assess_in(&analysis, self.root.as_deref());
         let thresholds = self.policies.thresholds();
+        let links = line_links(&analysis.commands);
         let mut reasons = Vec::new();
         let mut commands = Vec::with_capacity(analysis.commands.len());
         let (sub_commands, problems): (Vec<std::borrow::Cow<'_, crate::shell::SimpleCommand>>, _) =
@@ -654,7 +678,8 @@ impl Gate {
             // A relative path is also checked under each directory the line may have moved
             // to (`cd secrets && cat key` reads `secrets/key`).
             let directories = &assessment.directories;
-            let (verdict, reason) = self.redirect_verdicts(command, directories, verdict, reason);
+            let (verdict, reason) =
+                self.redirect_verdicts(command, directories, &links, verdict, reason);
             // So are the file arguments of commands known to read or write them (`cat .env`).
             let (verdict, reason) =
                 self.argument_verdicts(command, directories, verdict, reason, &mut rules);
@@ -670,7 +695,7 @@ impl Gate {
             }) {
                 (verdict, reason)
             } else {
-                self.argument_write_verdicts(command, directories, verdict, reason)
+                self.argument_write_verdicts(command, directories, &links, verdict, reason)
             };
             let command = owned.into_owned();
             commands.push(CommandDecision {
@@ -777,6 +802,7 @@ impl Gate {
         &self,
         command: &crate::shell::SimpleCommand,
         directories: &[String],
+        links: &[(String, String)],
         mut verdict: Verdict,
         mut reason: String,
     ) -> (Verdict, String) {
@@ -793,7 +819,9 @@ impl Gate {
             {
                 continue;
             }
-            for place in crate::risk_table::places(&argument.path, directories) {
+            for place in crate::risk_table::places(&argument.path, directories)
+                .flat_map(|place| through_links(place, links))
+            {
                 // A plain relative path of no class is a workspace file `decide_file` rates
                 // low or medium: skip the work.
                 let plain = !place.starts_with(['/', '~', '$'])
@@ -819,6 +847,7 @@ impl Gate {
         &self,
         command: &crate::shell::SimpleCommand,
         directories: &[String],
+        links: &[(String, String)],
         mut verdict: Verdict,
         mut reason: String,
     ) -> (Verdict, String) {
@@ -833,7 +862,9 @@ impl Gate {
                 crate::shell::RedirectAccess::Read => FileAccess::Read,
                 _ => FileAccess::Write,
             };
-            for place in crate::risk_table::places(target, directories) {
+            for place in crate::risk_table::places(target, directories)
+                .flat_map(|place| through_links(place, links))
+            {
                 let file = self.decide_file(access, &place);
                 if file.verdict > verdict {
                     verdict = file.verdict;
@@ -1124,7 +1155,7 @@ impl Gate {
         };
         let matched: Vec<(Layer, &Policy, &Rule)> = self
             .policies
-            .rules()
+            .path_rules()
             .filter(|(_, _, r)| r.matches_path(&target, access))
             .filter(|(_, _, r)| inside || r.action != Verdict::Allow)
             // The project's policy lifts at most medium risk (see `decide_commands`).
@@ -1236,6 +1267,68 @@ impl Gate {
             reasons: vec![reason],
         }
     }
+}
+
+/// The links the commands of a line create (`ln [-s] TARGET… NAME`, `cp -s`/`-l`), as (name,
+/// target) pairs: a later write to the name writes the target
+/// (`ln -s .git/config cfg; echo x >> cfg`; found by probing, session 9). The order of
+/// commands is not followed, which only
+/// over-approximates. A name that is a directory gets the target's file name in it too.
+fn line_links(commands: &[crate::shell::SimpleCommand]) -> Vec<(String, String)> {
+    let mut links = Vec::new();
+    for command in commands {
+        let links_files = match command.name() {
+            Some("ln") => true,
+            Some("cp") => command.argv.iter().skip(1).any(|w| {
+                crate::risk::has_flag(&w.text, &["-s", "-l", "--symbolic-link", "--link"])
+            }),
+            _ => false,
+        };
+        if !links_files {
+            continue;
+        }
+        let operands: Vec<&str> = command
+            .argv
+            .iter()
+            .skip(1)
+            .map(|w| w.text.as_str())
+            .filter(|t| !t.starts_with('-'))
+            .collect();
+        let Some((name, targets)) = operands.split_last() else {
+            continue;
+        };
+        for target in targets {
+            links.push(((*name).to_owned(), (*target).to_owned()));
+            let base = crate::shell::basename(target.trim_end_matches('/'));
+            if !base.is_empty() {
+                links.push((
+                    format!("{}/{base}", name.trim_end_matches('/')),
+                    (*target).to_owned(),
+                ));
+            }
+        }
+        if links.len() > 64 {
+            break;
+        }
+    }
+    links
+}
+
+/// `place`, and the targets of links the line creates that `place` goes through.
+fn through_links<'a>(
+    place: std::borrow::Cow<'a, str>,
+    links: &[(String, String)],
+) -> impl Iterator<Item = std::borrow::Cow<'a, str>> {
+    let mut aliases = Vec::new();
+    for (name, target) in links {
+        let rest = place
+            .strip_prefix(name.as_str())
+            .filter(|rest| rest.is_empty() || rest.starts_with('/'));
+        if let Some(rest) = rest {
+            aliases.push(std::borrow::Cow::Owned(format!("{target}{rest}")));
+        }
+    }
+    std::iter::once(place).chain(aliases)
 }
 
 fn dedup(reasons: &mut Vec<String>) {

@@ -634,6 +634,9 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
             path: word.text.as_str().into(),
         });
     }
+    if matches!(name, "awk" | "gawk" | "mawk" | "nawk") {
+        found.extend(awk_output_files(args));
+    }
     if matches!(name, "sed" | "gsed") {
         if in_place && let Some(suffix) = sed_backup_suffix(args) {
             let written: Vec<(&Word, String)> = found
@@ -1073,6 +1076,37 @@ fn git_config_file<'a>(rest: &[&'a Word], operands: &[&'a Word]) -> Option<FileA
     })
 }
 
+/// The files an awk program writes with `print > "FILE"`, `printf … >> "FILE"` (a string
+/// constant after `>` or `>>`, in any argument: only ever stricter), found by probing,
+/// session 9. A computed target (`print > $1`) is rated by the risk model, which rates any
+/// program that writes.
+fn awk_output_files(args: &[Word]) -> Vec<FileArgument<'_>> {
+    let mut found = Vec::new();
+    for word in args {
+        let text = word.text.as_str();
+        let mut rest = text;
+        while let Some(at) = rest.find('>') {
+            let after = rest.get(at + 1..).unwrap_or("");
+            let after = after.strip_prefix('>').unwrap_or(after).trim_start();
+            if let Some(quoted) = after.strip_prefix('"')
+                && let Some(end) = quoted.find('"')
+            {
+                let path = quoted.get(..end).unwrap_or("");
+                if !path.is_empty() && !path.starts_with("/dev/std") {
+                    found.push(FileArgument {
+                        access: Write,
+                        word,
+                        path: path.to_owned().into(),
+                    });
+                }
+            }
+            rest = rest.get(at + 1..).unwrap_or("");
+            rest = rest.strip_prefix('>').unwrap_or(rest);
+        }
+    }
+    found
+}
+
 /// The backup suffix of `sed -iSUFFIX` / `--in-place=SUFFIX`, when given.
 fn sed_backup_suffix(args: &[Word]) -> Option<&str> {
     args.iter().find_map(|w| {
@@ -1291,5 +1325,17 @@ mod tests {
         assert_eq!(args("git config user.email a@b"), own(&[]));
         assert_eq!(args("git config --get core.pager"), own(&[]));
         assert_eq!(args("git config core.pager"), own(&[]));
+        let words: Vec<Word> = ["awk", "{print > \"../x\"; print >> \".git/config\"}", "a"]
+            .into_iter()
+            .map(Word::literal)
+            .collect();
+        let found: Vec<(FileAccess, String)> = file_arguments(&words)
+            .into_iter()
+            .map(|f| (f.access, f.path.into_owned()))
+            .collect();
+        assert_eq!(
+            found,
+            own(&[(Read, "a"), (Write, "../x"), (Write, ".git/config")])
+        );
     }
 }

@@ -495,6 +495,16 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
     }
     if name == "git" {
         out.extend(git_global_options(who, &args));
+        // `cd evil.git && git status`.
+        if let Some(dir) = line.directories.iter().find(|d| is_bare_repository_name(d)) {
+            out.push(finding(
+                RiskLevel::Medium,
+                who,
+                &format!(
+                    "runs git after the line moves to `{dir}`, which may be a bare repository whose configuration runs programs"
+                ),
+            ));
+        }
     }
     let mut talks = false;
     // Path classes of the arguments, computed once for every `Operand` condition.
@@ -945,8 +955,24 @@ fn git_global_options(who: &str, args: &[&Word]) -> Vec<Finding> {
             ));
         }
         if risk_table::GIT_GLOBAL_VALUED.contains(&key) {
-            if !text.contains('=') {
-                words.next();
+            let value = match text.split_once('=') {
+                Some((_, value)) => Some(value),
+                None => words.next().map(|w| w.text.as_str()),
+            };
+            // `git -C evil.git status`: a directory named like a bare repository, which the
+            // project may ship as plain files with a `core.fsmonitor` of its own (found by
+            // probing, session 9; git's `safe.bareRepository` defaults to `all`).
+            if key == "-C"
+                && let Some(dir) = value
+                && is_bare_repository_name(dir)
+            {
+                out.push(finding(
+                    RiskLevel::Medium,
+                    who,
+                    &format!(
+                        "runs git in `{dir}`, which may be a bare repository whose configuration runs programs"
+                    ),
+                ));
             }
         } else if !risk_table::GIT_GLOBAL_FLAGS.contains(&key) {
             out.push(finding(
@@ -957,6 +983,13 @@ fn git_global_options(who: &str, args: &[&Word]) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// Whether a directory's name is that of a bare repository (`x.git`), not a work tree's
+/// own `.git`.
+fn is_bare_repository_name(dir: &str) -> bool {
+    let name = crate::shell::basename(dir.trim_end_matches('/'));
+    name.len() > 4 && name.ends_with(".git")
 }
 
 /// The variables a builtin assigns by name (`printf -v NAME`, `read NAME…`, `read -a NAME`,
@@ -1956,6 +1989,7 @@ mod tests {
                 proptest::prop_assert!(findings.is_empty(), "{word}: {findings:?}");
                 proptest::prop_assert!(facts.secret.is_none() && facts.network.is_none());
                 proptest::prop_assert_eq!(word_classes_fully(&word, false, &line), PathClasses::default());
+                proptest::prop_assert!(!crate::risk_table::holds_secrets_fully(&word), "{word} holds secrets");
             }
         }
         /// `display_argv` is the argv joined by spaces, shortened as `shorten` does.

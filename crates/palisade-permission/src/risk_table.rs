@@ -3124,10 +3124,11 @@ pub(crate) fn names_no_path(text: &str) -> bool {
         && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && text != "-"
         && (!text.contains('-')
-            || DASHED_MARKERS.is_empty()
-            || !DASHED_MARKERS
-                .iter()
-                .any(|m| text.to_ascii_lowercase().contains(m.as_str())))
+            || !DASHED_MARKERS.iter().any(|m| {
+                text.as_bytes()
+                    .windows(m.len())
+                    .any(|w| w.eq_ignore_ascii_case(m.as_bytes()))
+            }))
 }
 
 /// The classes a path (as written, possibly opaque like `$HOME/x`) belongs to: those of the
@@ -3296,6 +3297,13 @@ const SECRET_DIRECTORIES: &[&str] = &[
 /// trees of programs and libraries (`/usr`, `/opt`, `/nix/store`, a directory under `/tmp`).
 /// The workspace itself (`.`, `src`) is not: a project's own files are the agent's to read.
 pub(crate) fn holds_secrets(dir: &str) -> bool {
+    // `src`, `tests`, `wc`: a directory of the workspace that names no class
+    // (`plain_words_have_no_path_class` checks the claim).
+    !names_no_path(dir) && holds_secrets_fully(dir)
+}
+
+/// [`holds_secrets`] without the shortcut for plain words.
+pub(crate) fn holds_secrets_fully(dir: &str) -> bool {
     let normal = lexically_normal(dir);
     let path = normal.as_deref().unwrap_or(dir).trim_end_matches('/');
     // `/proc/PID/root` is that process's `/`; its `cwd` is anywhere.

@@ -843,3 +843,43 @@ fn respelled_file_arguments_hold_against_allow_and_path_rules() {
         assert_ne!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
     }
 }
+
+/// A link the line creates makes a later write to its name a write to its target, which an
+/// allow rule for `ln` does not cover (found by probing, session 9).
+#[test]
+fn writes_through_links_the_line_creates_are_writes_to_their_targets() {
+    let g = gate(
+        Layer::User,
+        "[[rule]]\naction = \"allow\"\ncommand = [\"ln *\", \"cp *\", \"printf *\", \"echo *\"]\n",
+    )
+    .with_root("/work/repo");
+    for line in [
+        "ln -s .git/config cfg; printf x >> cfg",
+        "ln -s ../.bashrc b; echo x >> b",
+        "ln -s .git/hooks h; printf x > h/pre-commit",
+        "ln -s .git/config cfg; cp a cfg",
+        "cp -s .git/config c2; echo x > c2",
+    ] {
+        assert_ne!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
+    }
+    // awk's `print > "FILE"` writes FILE.
+    let awk = gate(
+        Layer::User,
+        "[[rule]]\naction = \"allow\"\ncommand = [\"awk *\"]\n",
+    )
+    .with_root("/work/repo");
+    for line in [
+        "awk '{print > \"../x\"}' a.txt",
+        "awk '{print >> \".git/config\"}' a.txt",
+    ] {
+        assert_ne!(awk.decide_shell(line).verdict, Verdict::Allow, "{line}");
+    }
+    assert_eq!(
+        awk.decide_shell("awk '{print $1 > \"out.txt\"}' a.txt")
+            .verdict,
+        Verdict::Allow
+    );
+    for line in ["ln -s src/lib.rs lib; echo x >> lib", "echo x >> cfg"] {
+        assert_eq!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
+    }
+}
