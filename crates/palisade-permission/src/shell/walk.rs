@@ -86,6 +86,11 @@ pub(crate) struct Walker {
     /// Whether lines in the fast subset skip brush-parser (see `fast.rs`); off only in tests
     /// that compare both paths.
     pub(crate) fast_path: bool,
+    /// What the last command recorded prints into a pipe when it is only known text
+    /// (`echo 'rm -rf /' | bash`): its pipeline, the number of commands recorded then, and
+    /// the text. A shell reading standard input right after it in the same pipeline runs
+    /// the text as a script.
+    piped_text: Option<(usize, usize, String)>,
 }
 
 impl Walker {
@@ -100,6 +105,7 @@ impl Walker {
             aliases: Vec::new(),
             heredoc_budget: HEREDOC_BUDGET,
             fast_path: true,
+            piped_text: None,
         }
     }
 
@@ -1206,6 +1212,28 @@ impl Walker {
                 }
                 Unwrap::SelfOnly => break,
                 Unwrap::StdinScript => {
+                    // `echo 'rm -rf /' | bash`: the text the command before it in the pipeline
+                    // prints is the script (a known gap until session 9).
+                    let piped = match (&ctx.stdin, &self.piped_text) {
+                        (None | Some(Stdin::Pipe), Some((id, recorded, text)))
+                            if pos.stdin_piped
+                                && *id == pos.id
+                                && *recorded == self.commands.len() =>
+                        {
+                            Some(text.clone())
+                        }
+                        _ => None,
+                    };
+                    if let Some(script) = piped {
+                        let mut inner = ctx.inside(format!("… | {name}"));
+                        inner.wrappers = state.wrappers.clone();
+                        inner.wrappers.push(format!("… | {name}"));
+                        inner.elevated = state.elevated;
+                        inner.directories.clone_from(&state.directories);
+                        inner.redirects.clear();
+                        inner.stdin = None;
+                        self.script(&script, depth + 1, &inner);
+                    }
                     // `bash <<< 'rm -rf /'`, `sh <<EOF … EOF`: the here-text is the script.
                     if let Some(Stdin::Text(text)) = &ctx.stdin {
                         let mut inner = ctx.inside(format!("{name} <<<"));
@@ -1239,6 +1267,11 @@ impl Walker {
         {
             first.opaque = true;
         }
+        self.piped_text = if pos.stdout_piped {
+            printed_text(&argv).map(|text| (pos.id, self.commands.len() + 1, text))
+        } else {
+            None
+        };
         self.commands.push(SimpleCommand {
             argv,
             invocation,
@@ -1941,6 +1974,41 @@ fn tokenizer_hazard(src: &str) -> Result<BashReading, TokenizerHazard> {
 /// assignment (`x = 1`) is not read. Numbers in any base (`0x1f`, `2#101`, `64#zZ`) are not
 /// names. Text inside quotes and substitutions counts too (`$(( $(cat f) ))` evaluates the
 /// file's content).
+/// The text `echo` or `printf` prints when every word is known and no option or format
+/// directive changes it: `echo a b` prints `a b` and a newline, `printf 'text'` its text,
+/// `printf '%s\n' a b` each word on a line.
+fn printed_text(argv: &[Word]) -> Option<String> {
+    let (name, args) = argv.split_first()?;
+    if argv.iter().any(|w| w.opaque || w.glob) {
+        return None;
+    }
+    match super::basename(&name.text) {
+        "echo" if !args.iter().any(|a| a.text.starts_with('-')) => {
+            let mut text = args
+                .iter()
+                .map(|a| a.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            text.push('\n');
+            Some(text)
+        }
+        "printf" => match args.split_first() {
+            Some((format, rest)) if format.text == "%s\\n" => Some(
+                rest.iter()
+                    .map(|a| format!("{}\n", a.text))
+                    .collect::<String>(),
+            ),
+            Some((format, []))
+                if !format.text.contains(['%', '\\']) && !format.text.starts_with('-') =>
+            {
+                Some(format.text.clone())
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The variables an arithmetic expression assigns: a name (with an optional subscript)
 /// followed by `=` (not `==`), an operator-assignment (`+=`, `<<=`, …), or `++`/`--` on
 /// either side.
