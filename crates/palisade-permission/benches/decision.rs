@@ -123,8 +123,13 @@ fn main() {
             let gate = Gate::new(PolicySet::new().with(Layer::User, policy(rules)));
             // One pass first, so lazily built tables are not counted: compare the
             // instruction counts of `0:<rules>` and `<n>:<rules>`.
+            // `PALISADE_BENCH_ONLY=<i>`: the i-th line of the mix alone (per-line counts).
+            let only: Vec<&str> = match std::env::var("PALISADE_BENCH_ONLY") {
+                Ok(i) => vec![MIX[i.parse::<usize>().expect("PALISADE_BENCH_ONLY=<index>")]],
+                Err(_) => MIX.to_vec(),
+            };
             for _ in 0..=passes {
-                for line in MIX {
+                for line in &only {
                     std::hint::black_box(gate.decide_shell(std::hint::black_box(line)));
                 }
             }
@@ -155,6 +160,16 @@ fn min_of_passes(rules: usize) {
                 start.elapsed().as_secs_f64() * 1e6 / MIX.len() as f64
             })
             .collect();
+        // `PALISADE_BENCH_TRACE=1`: the fastest and median pass of each tenth of the run, to
+        // see when another process took the machine.
+        if std::env::var("PALISADE_BENCH_TRACE").is_ok() {
+            for chunk in passes.chunks(2000) {
+                let mut c = chunk.to_vec();
+                c.sort_by(f64::total_cmp);
+                eprint!("{:.2}/{:.2} ", c[0], c[c.len() / 2]);
+            }
+            eprintln!();
+        }
         passes.sort_by(f64::total_cmp);
         (passes[0], passes[passes.len() / 2])
     }
@@ -162,6 +177,21 @@ fn min_of_passes(rules: usize) {
     let ours = time_passes(|line| {
         std::hint::black_box(gate.decide_shell(std::hint::black_box(line)));
     });
+    // `PALISADE_BENCH_SPLIT=1`: also the analysis alone, and analysis and risk model.
+    if std::env::var("PALISADE_BENCH_SPLIT").is_ok() {
+        let analyzer = palisade_permission::ShellAnalyzer::new();
+        let a = time_passes(|line| {
+            std::hint::black_box(analyzer.analyze(std::hint::black_box(line)));
+        });
+        let b = time_passes(|line| {
+            let an = analyzer.analyze(std::hint::black_box(line));
+            std::hint::black_box(palisade_permission::risk::assess(&an));
+        });
+        println!(
+            "analyze {:.2}/{:.2}  analyze+assess {:.2}/{:.2}",
+            a.0, a.1, b.0, b.1
+        );
+    }
     let options = brush_parser::ParserOptions::default();
     let baseline = time_passes(|line| {
         let mut parser = brush_parser::Parser::new(std::io::Cursor::new(line.as_bytes()), &options);
