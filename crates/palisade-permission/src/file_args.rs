@@ -724,8 +724,8 @@ fn tar_files(args: &[Word]) -> Vec<FileArgument<'_>> {
         ("--exclude-from", 'X'),
         ("--listed-incremental", 'g'),
     ];
-    /// Short options that take a value, besides those in `FILES`.
-    const VALUED: &str = "bHKLNVFIf CTXg";
+    /// Short options that take a value (`f`, `C`, `T`, `X` and `g` name files).
+    const VALUED: &str = "bHKLNVFIfCTXg";
     const LONG_VALUED: &[&str] = &[
         "--blocking-factor",
         "--format",
@@ -800,7 +800,7 @@ fn tar_files(args: &[Word]) -> Vec<FileArgument<'_>> {
             let cluster = text.strip_prefix('-').unwrap_or(text);
             for (at, c) in cluster.char_indices() {
                 letters.push(c);
-                if VALUED.contains(c) && c != ' ' {
+                if VALUED.contains(c) {
                     let rest = cluster.get(at + c.len_utf8()..).unwrap_or("");
                     let value = if !old_style && !rest.is_empty() {
                         Some((word, rest))
@@ -980,9 +980,12 @@ fn git_files(args: &[Word]) -> Vec<FileArgument<'_>> {
                 {
                     continue;
                 }
-                let path = match text.strip_prefix(":(") {
-                    Some(inner) => inner.split_once(')').map_or(inner, |(_, p)| p),
-                    None => text.trim_start_matches([':', '/']),
+                // Magic (`:(icase)x`, `:/x`, `:!x`) is stripped; a plain path is kept as
+                // written (`git diff --no-index -- /etc/shadow x`).
+                let path = match (text.strip_prefix(":("), text.strip_prefix(':')) {
+                    (Some(inner), _) => inner.split_once(')').map_or(inner, |(_, p)| p),
+                    (None, Some(short)) => short.trim_start_matches(['/', '!', '^']),
+                    (None, None) => text,
                 };
                 if !path.is_empty() {
                     found.push(FileArgument {
@@ -1325,6 +1328,11 @@ mod tests {
         assert_eq!(args("git config user.email a@b"), own(&[]));
         assert_eq!(args("git config --get core.pager"), own(&[]));
         assert_eq!(args("git config core.pager"), own(&[]));
+        assert_eq!(
+            args("git diff --no-index -- /etc/shadow x"),
+            own(&[(Read, "/etc/shadow"), (Read, "x")])
+        );
+        assert_eq!(args("git grep x -- :/*env"), own(&[(Read, "*env")]));
         let words: Vec<Word> = ["awk", "{print > \"../x\"; print >> \".git/config\"}", "a"]
             .into_iter()
             .map(Word::literal)

@@ -2563,6 +2563,44 @@ mod tests {
     }
 
     #[test]
+    fn arithmetic_assignments_are_found() {
+        for (expr, names) in [
+            ("x = 5", &["x"][..]),
+            ("x == 5", &[]),
+            ("PATH=0", &["PATH"]),
+            ("a[i+1] += 2, b <<= 1", &["a", "b"]),
+            ("i++ + --j", &["i", "j"]),
+            ("16#ff + 0x1F + $x", &[]),
+            ("y = x < 3", &["y"]),
+        ] {
+            assert_eq!(arithmetic_assignments(expr), names, "{expr}");
+        }
+    }
+
+    #[test]
+    fn printed_text_is_known_only_without_options_and_directives() {
+        let words = |ws: &[&str]| ws.iter().map(|w| Word::literal(*w)).collect::<Vec<_>>();
+        assert_eq!(
+            printed_text(&words(&["echo", "rm -rf /"])).as_deref(),
+            Some("rm -rf /\n")
+        );
+        assert_eq!(printed_text(&words(&["echo", "-e", "x"])), None);
+        assert_eq!(
+            printed_text(&words(&["printf", "%s\\n", "a", "b"])).as_deref(),
+            Some("a\nb\n")
+        );
+        assert_eq!(
+            printed_text(&words(&["printf", "ls"])).as_deref(),
+            Some("ls")
+        );
+        assert_eq!(printed_text(&words(&["printf", "%d"])), None);
+        assert_eq!(
+            printed_text(&[Word::literal("echo"), Word::opaque("$x")]),
+            None
+        );
+    }
+
+    #[test]
     fn arithmetic_variables_are_found() {
         let none: &[String] = &[];
         for (expr, found) in [
