@@ -611,6 +611,23 @@ impl Gate {
                                 "`{who}`: allowed by a rule, but parts of it are only known at run time"
                             ),
                         )
+                    } else if level > RiskLevel::Low
+                        && let Some(context) = unseen_context(
+                            command,
+                            &assessment.directories,
+                            self.root.as_deref().and_then(Path::to_str),
+                        )
+                    {
+                        // The rule matched the words, which run elsewhere than they show:
+                        // `sudo sh -c 'rm -r build'` under `allow rm *`, `env -C /srv sh -c
+                        // 'git clean -fdx'` under an exact rule (found by probing, session 9).
+                        let verdict = thresholds.for_level(level).max(Verdict::Ask);
+                        (
+                            verdict,
+                            format!(
+                                "`{who}`: allowed by a rule for its words, but it runs {context}, which the rule does not cover → {verdict}"
+                            ),
+                        )
                     } else if side_level > RiskLevel::Low
                         && thresholds.for_level(side_level) > Verdict::Allow
                     {
@@ -1269,6 +1286,62 @@ impl Gate {
     }
 }
 
+/// Where a command runs that its words, which allow rules match, do not show: with raised
+/// privileges from a wrapper around it (`sudo sh -c 'rm x'`; `sudo rm x` shows it), on
+/// another host, or in a directory outside the workspace that a wrapper or the line moves to
+/// (`env -C /srv …`, `cd /etc && …`).
+fn unseen_context(
+    command: &crate::shell::SimpleCommand,
+    directories: &[String],
+    root: Option<&str>,
+) -> Option<String> {
+    const ELEVATORS: &[&str] = &[
+        "sudo", "doas", "su", "run0", "pkexec", "runuser", "setpriv", "nsenter", "chroot",
+    ];
+    let shown = |programs: &[&str]| {
+        command
+            .invocation
+            .first()
+            .is_some_and(|w| programs.contains(&crate::shell::basename(&w.text)))
+    };
+    if command.elevated && !shown(ELEVATORS) {
+        return Some("with raised privileges from a wrapper around it".to_owned());
+    }
+    if let Some(host) = &command.remote
+        && !shown(&["ssh", "slogin"])
+    {
+        return Some(format!("on the host `{host}`"));
+    }
+    // `npx -c ls` under `allow ls`: the runner may run the project's own `ls`.
+    if let Some(runner) = command
+        .wrappers
+        .iter()
+        .find(|w| crate::shell::is_project_runner(w) || crate::shell::is_package_runner(w))
+        && !shown(&[runner.split(' ').next().unwrap_or(runner)])
+    {
+        return Some(format!(
+            "through `{runner}`, which may run the project's own program of that name"
+        ));
+    }
+    let outside = |dir: &str| {
+        let dir = crate::risk::in_workspace(root.map(|r| r.trim_end_matches('/')), dir);
+        dir.starts_with(['/', '~', '$'])
+            || dir.split('/').any(|part| part == "..")
+            || dir.is_empty()
+    };
+    if let Some(dir) = command
+        .directories
+        .iter()
+        .find(|d| d.opaque || outside(&d.text))
+    {
+        return Some(format!("in `{}`", dir.text));
+    }
+    directories
+        .iter()
+        .find(|d| outside(d))
+        .map(|dir| format!("after the line moves to `{dir}`"))
+}
+
 /// The links the commands of a line create (`ln [-s] TARGET… NAME`, `cp -s`/`-l`), as (name,
 /// target) pairs: a later write to the name writes the target
 /// (`ln -s .git/config cfg; echo x >> cfg`; found by probing, session 9). The order of
@@ -1352,7 +1425,26 @@ pub(crate) fn shell_quote(word: &str) -> String {
     if !word.is_empty()
         && word
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:@%+,".contains(&b))
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+,".contains(&b))
+        && !matches!(
+            word,
+            "if" | "then"
+                | "else"
+                | "elif"
+                | "fi"
+                | "case"
+                | "esac"
+                | "for"
+                | "select"
+                | "while"
+                | "until"
+                | "do"
+                | "done"
+                | "in"
+                | "function"
+                | "time"
+                | "coproc"
+        )
     {
         return word.to_owned();
     }

@@ -29,6 +29,8 @@ enum Operands {
     /// The first operand is read and the second written (`uniq IN OUT`, `xxd IN OUT`);
     /// more are read.
     InputThenOutput,
+    /// The first operand is written and the others read (`zip ARCHIVE FILE…`).
+    OutputThenInputs,
     /// Operands are not files (only valued options are).
     None,
 }
@@ -409,7 +411,105 @@ static TABLE: &[FileCommand] = &[
     },
     // `dd if=FILE of=FILE`.
     entry(&["dd"], Operands::None),
+    // Output options and operands of converters, archivers and file makers (found by
+    // probing, session 9: `iconv -o .git/config c` replaced a repository's configuration).
+    FileCommand {
+        valued: &["-f", "--from-code", "-t", "--to-code"],
+        file_options: &[("-o", Write), ("--output", Write)],
+        ..entry(&["iconv"], Operands::All(Read))
+    },
+    FileCommand {
+        valued: &["-n", "--head-count", "-i", "--input-range"],
+        file_options: &[
+            ("-o", Write),
+            ("--output", Write),
+            ("--random-source", Read),
+        ],
+        ..entry(&["shuf"], Operands::All(Read))
+    },
+    // Compressors replace FILE with FILE.gz (or write `-o FILE`).
+    FileCommand {
+        valued: &["-S", "--suffix", "-T", "--threads", "-L", "--level"],
+        file_options: &[("-o", Write), ("--output", Write)],
+        ..entry(
+            &[
+                "gzip", "gunzip", "bzip2", "bunzip2", "xz", "unxz", "lzma", "zstd", "unzstd",
+                "lz4", "brotli", "pigz",
+            ],
+            Operands::All(Write),
+        )
+    },
+    FileCommand {
+        valued: &[
+            "-l",
+            "--lines",
+            "-b",
+            "--bytes",
+            "-C",
+            "--line-bytes",
+            "-n",
+            "--number",
+            "-a",
+            "--suffix-length",
+            "--additional-suffix",
+            "-t",
+            "--separator",
+        ],
+        ..entry(&["split"], Operands::InputThenOutput)
+    },
+    FileCommand {
+        valued: &["-b", "--suffix-format", "-n", "--digits"],
+        file_options: &[("-f", Write), ("--prefix", Write)],
+        ..entry(&["csplit"], Operands::None)
+    },
+    FileCommand {
+        valued: &["--suffix"],
+        file_options: &[("-p", Write), ("--tmpdir", Write)],
+        ..entry(&["mktemp"], Operands::All(Write))
+    },
+    FileCommand {
+        valued: &["-m", "--mode", "-Z", "--context"],
+        ..entry(&["mkfifo", "mknod"], Operands::All(Write))
+    },
+    FileCommand {
+        valued: &[
+            "-b",
+            "--temp-path",
+            "-n",
+            "--suffixes",
+            "-t",
+            "-tt",
+            "-P",
+            "--password",
+        ],
+        file_options: &[("-O", Write), ("--output-file", Write)],
+        ..entry(&["zip"], Operands::OutputThenInputs)
+    },
+    FileCommand {
+        valued: &["-P", "-x"],
+        file_options: &[("-d", Write)],
+        ..entry(&["unzip"], Operands::All(Read))
+    },
+    // openssl's options are single-dash words (`-out FILE`), read whole.
+    FileCommand {
+        valued: &[
+            "-pass", "-passin", "-passout", "-subj", "-days", "-newkey", "-md",
+        ],
+        file_options: &[
+            ("-out", Write),
+            ("-keyout", Write),
+            ("-in", Read),
+            ("-inkey", Read),
+            ("-key", Read),
+            ("-CAkey", Read),
+        ],
+        ..entry(&["openssl"], Operands::None)
+    },
 ];
+
+/// Commands whose options are single-dash words (`xxd -ps`, `openssl -out`), never clusters
+/// of letters.
+const WHOLE_WORD_OPTIONS: &[&str] = &["xxd", "openssl"];
 
 /// Options that take a value for `curl`/`wget`-style file options given as `key=value`
 /// operands (`dd`).
@@ -448,6 +548,7 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
     match name {
         "tar" | "gtar" | "bsdtar" => return tar_files(argv.get(1..).unwrap_or_default()),
         "git" => return git_files(argv.get(1..).unwrap_or_default()),
+        "sqlite3" => return sqlite_files(argv.get(1..).unwrap_or_default()),
         _ => {}
     }
     let Some(spec) = lookup(name) else {
@@ -494,6 +595,7 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
             // such option takes the rest of the word, or the next word (`-ovalue`, `-uo F`,
             // `-rf .env`; found by probing, session 9).
             match spec.value_in_cluster(option) {
+                Some(_) if WHOLE_WORD_OPTIONS.contains(&name) => (option, None),
                 Some((short, rest)) => (short, rest),
                 None => (option, None),
             }
@@ -551,6 +653,7 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
             && let Some(access) = match spec.operands {
                 Operands::All(access) | Operands::AfterFirst(access) => Some(access),
                 Operands::ReadThenWriteLast | Operands::InputThenOutput => Some(Read),
+                Operands::OutputThenInputs => Some(Write),
                 Operands::MoveThenWriteLast => Some(Delete),
                 Operands::None => None,
             }
@@ -572,10 +675,16 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
                 .split_once("=@")
                 .or_else(|| path.split_once("=<"))
                 .map_or(path, |(_, p)| p);
-            let form_like = matches!(
-                option,
-                "-F" | "--form" | "-d" | "--data" | "--data-binary" | "--data-urlencode" | "--json"
-            );
+            let form_like = name == "curl"
+                && matches!(
+                    option,
+                    "-F" | "--form"
+                        | "-d"
+                        | "--data"
+                        | "--data-binary"
+                        | "--data-urlencode"
+                        | "--json"
+                );
             // For data and form options, only `@file` (or `name=@file`) names a file.
             if form_like && !value.contains('@') && !value.contains("=<") {
                 continue;
@@ -626,6 +735,8 @@ pub(crate) fn file_arguments(argv: &[Word]) -> Vec<FileArgument<'_>> {
             Operands::MoveThenWriteLast => Delete,
             Operands::InputThenOutput if i == 1 => Write,
             Operands::InputThenOutput => Read,
+            Operands::OutputThenInputs if i == 0 => Write,
+            Operands::OutputThenInputs => Read,
             Operands::None => continue,
         };
         found.push(FileArgument {
@@ -775,7 +886,10 @@ fn tar_files(args: &[Word]) -> Vec<FileArgument<'_>> {
                 None => (key, None),
             };
             let files: Vec<&'static str> = FILES.iter().map(|(o, _)| *o).collect();
-            if let Some(full) = long(key, &files) {
+            if let Some(dir) = inline.filter(|_| long(key, &["--one-top-level"]).is_some()) {
+                // `--one-top-level=DIR`: extracts into DIR (found by probing, session 9).
+                values.push(('C', word, dir));
+            } else if let Some(full) = long(key, &files) {
                 let letter = FILES
                     .iter()
                     .find(|(o, _)| *o == full)
@@ -1110,6 +1224,49 @@ fn awk_output_files(args: &[Word]) -> Vec<FileArgument<'_>> {
     found
 }
 
+/// The files sqlite3's dot-commands name in its arguments (`sqlite3 db '.once ../x' 'select
+/// …'`; found by probing, session 9): `.once`, `.output`, `.save`, `.backup` write, `.read`,
+/// `.open`, `.import` read; the database operand is written.
+fn sqlite_files(args: &[Word]) -> Vec<FileArgument<'_>> {
+    let mut found = Vec::new();
+    let mut database = true;
+    for word in args {
+        let text = word.text.trim_start();
+        if text.starts_with('-') {
+            continue;
+        }
+        if database && !text.starts_with('.') {
+            database = false;
+            found.push(FileArgument {
+                access: Write,
+                word,
+                path: text.to_owned().into(),
+            });
+            continue;
+        }
+        for line in text.lines() {
+            let mut parts = line.split_whitespace();
+            let access = match parts.next() {
+                Some(".once" | ".output" | ".save" | ".backup") => Write,
+                Some(".read" | ".open" | ".import") => Read,
+                _ => continue,
+            };
+            // The file is the last plain word (`.once -x FILE`, `.backup main FILE`).
+            if let Some(path) = parts.rfind(|p| !p.starts_with('-')) {
+                let path = path.trim_matches(['\'', '"']);
+                if !path.is_empty() {
+                    found.push(FileArgument {
+                        access,
+                        word,
+                        path: path.to_owned().into(),
+                    });
+                }
+            }
+        }
+    }
+    found
+}
+
 /// The backup suffix of `sed -iSUFFIX` / `--in-place=SUFFIX`, when given.
 fn sed_backup_suffix(args: &[Word]) -> Option<&str> {
     args.iter().find_map(|w| {
@@ -1333,6 +1490,43 @@ mod tests {
             own(&[(Read, "/etc/shadow"), (Read, "x")])
         );
         assert_eq!(args("git grep x -- :/*env"), own(&[(Read, "*env")]));
+        assert_eq!(
+            args("iconv -o .git/config c"),
+            own(&[(Write, ".git/config"), (Read, "c")])
+        );
+        assert_eq!(args("shuf -o ../x a"), own(&[(Write, "../x"), (Read, "a")]));
+        assert_eq!(
+            args("zstd -o ../x a"),
+            own(&[(Write, "../x"), (Write, "a")])
+        );
+        assert_eq!(args("split a ../p"), own(&[(Read, "a"), (Write, "../p")]));
+        assert_eq!(args("xxd -ps a ../o"), own(&[(Read, "a"), (Write, "../o")]));
+        assert_eq!(
+            args("unzip -d .git/hooks h.zip"),
+            own(&[(Write, ".git/hooks"), (Read, "h.zip")])
+        );
+        assert_eq!(
+            args("zip ../a.zip f"),
+            own(&[(Write, "../a.zip"), (Read, "f")])
+        );
+        assert_eq!(
+            args("openssl enc -in a -out ../b"),
+            own(&[(Read, "a"), (Write, "../b")])
+        );
+        assert_eq!(args("mktemp ../xXXXX"), own(&[(Write, "../xXXXX")]));
+        assert_eq!(
+            args("tar -xf h.tar --one-top-level=.git/hooks"),
+            own(&[(Read, "h.tar"), (Write, ".git/hooks")])
+        );
+        let words: Vec<Word> = ["sqlite3", "d.db", ".once ../x"]
+            .into_iter()
+            .map(Word::literal)
+            .collect();
+        let found: Vec<(FileAccess, String)> = file_arguments(&words)
+            .into_iter()
+            .map(|f| (f.access, f.path.into_owned()))
+            .collect();
+        assert_eq!(found, own(&[(Write, "d.db"), (Write, "../x")]));
         let words: Vec<Word> = ["awk", "{print > \"../x\"; print >> \".git/config\"}", "a"]
             .into_iter()
             .map(Word::literal)

@@ -1756,7 +1756,7 @@ fn assigning_expansions(text: &str) -> impl Iterator<Item = &str> {
 
 /// `path` relative to the workspace `root` when it is an absolute path inside it (`.` for the
 /// root itself), else as it is.
-fn in_workspace<'a>(root: Option<&str>, path: &'a str) -> std::borrow::Cow<'a, str> {
+pub(crate) fn in_workspace<'a>(root: Option<&str>, path: &'a str) -> std::borrow::Cow<'a, str> {
     let inside = root
         .and_then(|root| path.strip_prefix(root))
         .and_then(|rest| {

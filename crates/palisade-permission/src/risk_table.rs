@@ -2184,6 +2184,11 @@ pub(crate) fn writer(name: &str) -> &'static [Writes] {
     use Writes::*;
     match name {
         "tee" | "touch" | "truncate" | "mkdir" | "shred" => &[AllOperands],
+        // Found by probing, session 9 (`iconv -o ~/.bashrc` was medium).
+        "mktemp" | "mkfifo" | "mknod" => &[AllOperands],
+        "iconv" | "shuf" | "zstd" | "unzstd" | "lz4" => &[OptionValues('o', &["--output"])],
+        "csplit" => &[OptionValues('f', &["--prefix"])],
+        "openssl" => &[AfterArg(&["-out", "-keyout"])],
         "cp" | "mv" | "install" | "ln" => &[
             LastOperand,
             IntoLastOperand,
@@ -2275,6 +2280,22 @@ pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
         ("OLDPWD", "sets where `cd -` goes"),
         // `DIRSTACK[1]=~/.ssh; popd; cat *` (found by probing, session 9).
         ("DIRSTACK", "sets where `popd` and `cd ~N` go"),
+        // Setting it turns on dotglob: `(( GLOBIGNORE=1 )); cat *` reads `.env` (found by
+        // probing, session 9).
+        (
+            "GLOBIGNORE",
+            "turns on dotglob, so `*` also names hidden files such as `.env`",
+        ),
+        ("RUSTDOC", "names a program cargo runs"),
+        // screen(1) runs the commands of its startup file (`screen -c FILE` is high).
+        (
+            "SCREENRC",
+            "names a startup file whose commands screen runs",
+        ),
+        (
+            "SYSSCREENRC",
+            "names a startup file whose commands screen runs",
+        ),
         ("ZDOTDIR", "makes zsh run startup files from a directory"),
         ("GIT_TEMPLATE_DIR", "makes git copy hooks from a directory"),
         ("PERLLIB", "changes which Perl modules load"),
@@ -2495,6 +2516,10 @@ pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
         || upper.starts_with("DYLD_")
         || upper.starts_with("LD_")
         || upper.starts_with("CARGO_TARGET_")
+        // `CARGO_BUILD_RUSTC`, `CARGO_BUILD_RUSTDOC`, `CARGO_BUILD_RUSTC_WRAPPER` (found by
+        // probing, session 9; cargo's configuration by environment).
+        || upper.starts_with("CARGO_BUILD_")
+        || upper.starts_with("CARGO_HOST_")
         || upper.starts_with("NPM_CONFIG_")
         || upper.starts_with("BASH_FUNC_")
     {

@@ -368,6 +368,40 @@ pub(crate) fn script_of(args: &[&str]) -> Option<SedLine> {
                 Some((key, value)) => (key, Some(value)),
                 None => (long, None),
             };
+            // getopt_long takes any unambiguous prefix (`--expr='1e cmd'`, `--li 5`; found
+            // by probing, session 9): read it as the option it abbreviates, or give up when
+            // it abbreviates several.
+            const LONG: &[&str] = &[
+                "expression",
+                "file",
+                "in-place",
+                "line-length",
+                "quiet",
+                "silent",
+                "regexp-extended",
+                "separate",
+                "unbuffered",
+                "null-data",
+                "zero-terminated",
+                "posix",
+                "debug",
+                "sandbox",
+                "follow-symlinks",
+                "binary",
+                "help",
+                "version",
+            ];
+            let key = if LONG.contains(&key) || key.is_empty() {
+                key
+            } else {
+                let mut matching = LONG.iter().filter(|full| full.starts_with(key));
+                match (matching.next(), matching.next()) {
+                    (Some(full), None) => full,
+                    // `--i` is `--in-place` for GNU sed (read below).
+                    _ if key.starts_with('i') && "in-place".starts_with(key) => key,
+                    _ => return None,
+                }
+            };
             match key {
                 "expression" => {
                     let value = match value {

@@ -883,3 +883,93 @@ fn writes_through_links_the_line_creates_are_writes_to_their_targets() {
         assert_eq!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
     }
 }
+
+/// An allow rule matches a command's words; when a wrapper around them raises privileges,
+/// moves to another host or to a directory outside the workspace, or the line moves there,
+/// the rule does not cover it (found by probing, session 9).
+#[test]
+fn allow_rules_do_not_cover_what_wrappers_change() {
+    let g = gate(
+        Layer::User,
+        "[[rule]]\naction = \"allow\"\ncommand = [\"rm *\", \"git *\", \"cargo build *\"]\n",
+    )
+    .with_root("/work/repo");
+    for line in [
+        "sudo sh -c 'rm -r build'",
+        "sudo -D / sh -c 'rm -r build'",
+        "env -C /srv sh -c 'git clean -fdx'",
+        "env -C ../other git clean -fdx",
+        "cd /srv && git clean -fdx",
+        "cd .. && rm -r build",
+        "ssh host 'rm -r build'",
+    ] {
+        assert_ne!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
+    }
+    for line in [
+        "rm -r build",
+        "bash -c 'git status'",
+        "cd crates/x && cargo build --release",
+        "cd /work/repo/crates && cargo build --release",
+        "git status",
+    ] {
+        assert_eq!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
+    }
+}
+
+/// A project or package runner may run the project's own program of the name an allow
+/// rule names (`npx -c ls` under `allow ls`); and output options of converters and archivers
+/// are file arguments (found by probing, session 9).
+#[test]
+fn runners_and_converters_hold_against_allow_rules() {
+    let g = gate(
+        Layer::User,
+        "[[rule]]\naction = \"allow\"\ncommand = [\"ls\", \"ls *\", \"iconv *\", \"shuf *\", \"unzip *\", \"tar *\", \"zstd *\", \"sqlite3 *\", \"npx *\"]\n",
+    )
+    .with_root("/work/repo");
+    for line in [
+        "npx -c ls",
+        "npm exec -c ls",
+        "nodemon --exec ls",
+        "pnpm exec ls",
+        "iconv -o .git/config c",
+        "shuf -o ../x a",
+        "zstd -o .git/config c",
+        "unzip -d .git/hooks h.zip",
+        "tar -xf h.tar --one-top-level=.git/hooks",
+        "sqlite3 d.db '.once ../x' 'select 1'",
+    ] {
+        assert_ne!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
+    }
+    for line in [
+        "ls -la",
+        "iconv -o out.txt in.txt",
+        "unzip -d out a.zip",
+        "npx prettier --check .",
+    ] {
+        assert_eq!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
+    }
+}
+
+/// `decide_argv` reads its words as they are: `x=./pwnd` is a program name, not an
+/// assignment (found by probing, session 9).
+#[test]
+fn argv_words_are_never_assignments_or_keywords() {
+    let g = Gate::new(PolicySet::new());
+    for argv in [&["x=./pwnd"][..], &["A=1", "ls"]] {
+        let argv: Vec<String> = argv.iter().map(|s| (*s).to_owned()).collect();
+        let decision = g.decide_argv(&argv);
+        assert_ne!(decision.verdict, Verdict::Allow, "{argv:?}");
+        assert_eq!(
+            decision
+                .commands
+                .first()
+                .and_then(|c| c.argv.first())
+                .map(|w| w.text.as_str()),
+            argv.first().map(String::as_str),
+            "{argv:?}"
+        );
+    }
+    // `time` is the program, which runs `rm`: still refused.
+    let argv: Vec<String> = ["time", "rm", "-rf", "/"].map(str::to_owned).to_vec();
+    assert_eq!(g.decide_argv(&argv).verdict, Verdict::Deny);
+}

@@ -1252,6 +1252,14 @@ pub(crate) fn is_package_runner(label: &str) -> bool {
 /// the analysis knows (found by probing, session 9).
 pub(crate) fn is_project_runner(label: &str) -> bool {
     const PROJECT: &[&str] = &[
+        "rbenv",
+        "pyenv",
+        "fnm",
+        "nodenv",
+        "goenv",
+        "jenv",
+        "plenv",
+        "phpenv",
         "uv",
         "uvx",
         "poetry",
@@ -1621,16 +1629,17 @@ fn generic(spec: &WrapperSpec, name: &str, argv: &[Word]) -> Unwrap {
             i += 1;
         }
         if let Some((i, glued)) = split {
-            let rest: Vec<Word> = glued
-                .map(Word::literal)
-                .into_iter()
-                .chain(argv.get(i + 1..).unwrap_or_default().iter().cloned())
-                .collect();
-            let text = if rest.is_empty() {
-                Word::literal("")
-            } else {
-                join(&rest)
+            // STRING is split into words; the words after it are arguments as they are
+            // (`env -S 'sh -c' 'cat ~/.ssh/id_rsa'` runs `sh -c 'cat ~/.ssh/id_rsa'`; joining
+            // them unquoted lost that: found by probing, session 9).
+            let (string, after) = match glued {
+                Some(glued) => (Word::literal(glued), argv.get(i + 1..).unwrap_or_default()),
+                None => match argv.get(i + 1) {
+                    Some(word) => (word.clone(), argv.get(i + 2..).unwrap_or_default()),
+                    None => (Word::literal(""), &[][..]),
+                },
             };
+            let text = script_then_words(&string, after);
             return Unwrap::Script(Script {
                 text,
                 label: "env -S".to_owned(),
@@ -1711,6 +1720,22 @@ fn generic(spec: &WrapperSpec, name: &str, argv: &[Word]) -> Unwrap {
 }
 
 /// Joins words with spaces, as `eval`, `watch` and `ssh` do before the shell parses them.
+/// A script whose first part is `script` as the shell reads it and whose other words are
+/// arguments as they are: each is single-quoted into the text.
+fn script_then_words(script: &Word, words: &[Word]) -> Word {
+    let mut text = script.text.clone();
+    for word in words {
+        text.push_str(" '");
+        text.push_str(&word.text.replace('\'', "'\\''"));
+        text.push('\'');
+    }
+    Word {
+        text,
+        opaque: script.opaque || words.iter().any(|w| w.opaque),
+        glob: false,
+    }
+}
+
 fn join(words: &[Word]) -> Word {
     let text = words
         .iter()
@@ -1804,6 +1829,35 @@ fn shell(name: &str, argv: &[Word]) -> Unwrap {
     {
         return Unwrap::Opaque(format!(
             "`{name} -O extglob` reads patterns this analysis parses with extglob off"
+        ));
+    }
+    // Other shell options change what the script's words name: `-O dotglob` and
+    // `-O nocaseglob` make `*` and `.EN?` match `.env`, `-O cdable_vars` makes `cd k` go
+    // where `$k` says (found by probing, session 9). Only those the analysis does not depend
+    // on pass.
+    const HARMLESS_OPTIONS: &[&str] = &[
+        "nullglob",
+        "failglob",
+        "globstar",
+        "lastpipe",
+        "inherit_errexit",
+        "nocasematch",
+        "checkwinsize",
+        "histappend",
+        "errexit",
+        "nounset",
+        "pipefail",
+    ];
+    if let Some((option, value)) = skipped.values.iter().find(|(option, value)| {
+        matches!(option.as_str(), "-O" | "+O" | "-o" | "+o")
+            && !(value
+                .as_literal()
+                .is_some_and(|v| HARMLESS_OPTIONS.contains(&v)))
+            && !(option == "-o" && value.text == "keyword")
+    }) {
+        return Unwrap::Opaque(format!(
+            "`{name} {option} {}` sets a shell option this analysis does not model",
+            value.text
         ));
     }
     // An interactive or login shell runs its startup files (`~/.bashrc`, `~/.profile`,
@@ -2076,10 +2130,16 @@ fn git(argv: &[Word]) -> Unwrap {
                         .filter(|w| !matches!(w.text.as_str(), "--recursive" | "-q" | "--quiet"))
                         .cloned()
                         .collect();
+                    // git runs the first word through the shell and passes the others as
+                    // they are (`sh -c '$0 "$@"'`; found by probing, session 9).
+                    let text = match words.split_first() {
+                        Some((first, rest)) => script_then_words(first, rest),
+                        None => Word::literal(""),
+                    };
                     Unwrap::Script(Script {
                         keep_self: true,
                         caveat: None,
-                        ..Script::local(join(&words), "git submodule foreach")
+                        ..Script::local(text, "git submodule foreach")
                     })
                 }
                 _ => Unwrap::Not,
