@@ -56,7 +56,7 @@ impl Output {
         let line = if self.json {
             value.to_string()
         } else {
-            human()
+            printable(&human())
         };
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "{line}");
@@ -88,5 +88,35 @@ impl Output {
                  (issue {issue})"
             ),
         )
+    }
+}
+
+/// Human output with the characters a terminal would act on written as escapes: control
+/// characters but newline and tab (`\r` and ESC could overwrite a "deny" with "allow"), and
+/// the bidirectional controls that reorder what is shown (found by probing, session 9). JSON
+/// output escapes them already.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if (c.is_control() && c != '\n' && c != '\t') || bidi {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn terminal_controls_are_escaped() {
+        assert_eq!(printable("deny\rallow\n"), "deny\\u{d}allow\n");
+        assert_eq!(printable("a\u{1b}[2Kb"), "a\\u{1b}[2Kb");
+        assert_eq!(printable("x\u{202e}y\tz"), "x\\u{202e}y\tz");
+        assert_eq!(printable("plain é"), "plain é");
     }
 }

@@ -92,6 +92,36 @@ pub(crate) fn canonical_host(host: &str) -> Result<String, String> {
     Ok(name.to_owned())
 }
 
+/// Whether a canonical host (see [`canonical_host`]) is this machine (loopback, unspecified),
+/// link-local, or a cloud metadata endpoint.
+pub(crate) fn is_local_or_metadata(host: &str) -> bool {
+    if let Ok(v4) = host.parse::<std::net::Ipv4Addr>() {
+        return v4.is_loopback()
+            || v4.is_unspecified()
+            || v4.is_link_local()
+            || v4.octets().first() == Some(&0)
+            || v4 == std::net::Ipv4Addr::new(100, 100, 100, 200);
+    }
+    if let Ok(v6) = host.parse::<std::net::Ipv6Addr>() {
+        let first = v6.segments().first().copied().unwrap_or(0);
+        return v6.is_loopback()
+            || v6.is_unspecified()
+            || (first & 0xffc0) == 0xfe80
+            // AWS's IPv6 metadata endpoint, fd00:ec2::254.
+            || v6 == std::net::Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)
+            // NAT64 (64:ff9b::/96) of a local IPv4 address.
+            || (v6.segments().get(..6) == Some(&[0x64, 0xff9b, 0, 0, 0, 0])
+                && is_local_or_metadata(
+                    &std::net::Ipv4Addr::from(u32::try_from(v6.to_bits() & 0xffff_ffff).unwrap_or(0))
+                        .to_string(),
+                ));
+    }
+    matches!(
+        host,
+        "localhost" | "metadata.google.internal" | "metadata" | "instance-data"
+    ) || host.ends_with(".localhost")
+}
+
 fn canonical_v6(v6: std::net::Ipv6Addr) -> String {
     match v6.to_ipv4_mapped() {
         Some(v4) => v4.to_string(),
@@ -165,7 +195,31 @@ impl FileAccess {
 
 #[cfg(test)]
 mod tests {
-    use super::canonical_host;
+    use super::{canonical_host, is_local_or_metadata};
+
+    #[test]
+    fn local_and_metadata_hosts_are_recognised() {
+        for host in [
+            "127.0.0.2",
+            "0.0.0.0",
+            "[::1]",
+            "[::]",
+            "169.254.169.254",
+            "[fd00:ec2::254]",
+            "[64:ff9b::7f00:1]",
+            "localhost",
+            "metadata.google.internal",
+            "0x7f000001",
+            "[::ffff:127.0.0.1]",
+        ] {
+            let canonical = canonical_host(host).unwrap_or_default();
+            assert!(is_local_or_metadata(&canonical), "{host} ({canonical})");
+        }
+        for host in ["example.com", "8.8.8.8", "[2001:db8::1]", "10.0.0.1"] {
+            let canonical = canonical_host(host).unwrap_or_default();
+            assert!(!is_local_or_metadata(&canonical), "{host}");
+        }
+    }
 
     #[test]
     fn hosts_are_canonical() {

@@ -64,6 +64,28 @@ impl ArgvDigest {
             }
             parts.text(command.remote.as_deref().unwrap_or_default());
             parts.len(usize::from(command.remote.is_some()));
+            // What the words don't show: wrappers, privileges, directories, standard input
+            // (a here-document's text) and pipes (found by probing, session 9: `python3 -
+            // <<EOF` had one digest for every body).
+            parts.len(command.wrappers.len());
+            for wrapper in &command.wrappers {
+                parts.text(wrapper);
+            }
+            parts.len(usize::from(command.elevated));
+            parts.words(&command.directories);
+            match &command.stdin {
+                crate::shell::Stdin::Inherited => parts.len(0),
+                crate::shell::Stdin::Pipe => parts.len(1),
+                crate::shell::Stdin::Text(text) => {
+                    parts.len(2);
+                    parts.word(text);
+                }
+                crate::shell::Stdin::File(file) => {
+                    parts.len(3);
+                    parts.word(file);
+                }
+            }
+            parts.len(usize::from(command.stdout_piped));
             parts.len(command.redirects.len());
             for redirect in &command.redirects {
                 parts.text(&format!("{:?}", redirect.access));
@@ -223,6 +245,9 @@ pub fn resolve(decision: &Decision, approver: &dyn Approver) -> (Verdict, Option
 ///   network or tool decision);
 /// - for an allow: a sub-command runs on another host (`ssh HOST CMD`): rules can't say
 ///   where a command runs, so the rule would allow it locally too;
+/// - for an allow: a sub-command reads a here-document or here-string, or runs with raised
+///   privileges or in a directory that a wrapper around a script gives it (`sudo sh -c
+///   '…'`): rules can't say that either;
 /// - for an allow: the decision is a deny, or its risk or any finding is critical (an
 ///   "always allow" never lifts a critical finding, and the rule never says
 ///   `allow_critical`).
@@ -246,6 +271,21 @@ pub fn always_rule(decision: &Decision, answer: Answer) -> Option<String> {
     // allow it here too.
     if decision.commands.is_empty()
         || (action == Verdict::Allow && decision.commands.iter().any(|c| c.remote.is_some()))
+    {
+        return None;
+    }
+    // Nor of what a command reads as input, nor of where a wrapper around a script puts
+    // it: an allow rule for `python3 -` fed one here-document would allow every other one,
+    // and one for `rm -r build` inside `sudo sh -c` or `env -C DIR sh -c` would allow it
+    // anywhere (found by probing, session 9).
+    if action == Verdict::Allow
+        && decision.commands.iter().any(|c| {
+            // The words as written show no wrapper: the privileges or directory came from
+            // one around a script (`sudo sh -c '…'`), which a rule can't name.
+            let no_wrapper_words = c.invocation.len() <= c.argv.len();
+            matches!(c.stdin, crate::shell::Stdin::Text(_))
+                || (no_wrapper_words && (c.elevated || !c.directories.is_empty()))
+        })
     {
         return None;
     }

@@ -338,6 +338,16 @@ pub struct CommandDecision {
     pub redirects: Vec<crate::shell::Redirect>,
     /// Runs on another host (`ssh HOST CMD`): the host as written.
     pub remote: Option<String>,
+    /// The wrappers it runs under, outermost first (`sudo`, `sh -c`, `env -C`).
+    pub wrappers: Vec<String>,
+    /// Runs with raised privileges (`sudo`, `doas`, …).
+    pub elevated: bool,
+    /// Directories a wrapper starts it in (`env -C DIR`, `sudo -D DIR`).
+    pub directories: Vec<Word>,
+    /// Where its standard input comes from (a here-document's text among them).
+    pub stdin: crate::shell::Stdin,
+    /// Whether its output goes into a pipe.
+    pub stdout_piped: bool,
     /// Its risk.
     pub risk: RiskLevel,
     /// Its verdict.
@@ -494,7 +504,26 @@ impl Gate {
             Action::Argv(argv) => self.decide_argv(argv),
             Action::File { access, path } => self.decide_file(*access, path),
             Action::Network(target) => self.decide_network(target),
-            Action::Tool { name, .. } => self.decide_tool(name),
+            Action::Tool { name, arguments } => {
+                // The arguments are part of what is decided (and of an approval's digest):
+                // approving `write_file {path: a}` does not approve it for another path
+                // (found by probing, session 9). They are shown by their SHA-256.
+                let mut decision = self.decide_tool(name);
+                let canonical = serde_json::to_string(arguments).unwrap_or_default();
+                let digest: String = <sha2::Sha256 as sha2::Digest>::digest(canonical.as_bytes())
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                decision.findings.push(Finding {
+                    level: RiskLevel::Low,
+                    reason: format!(
+                        "`tool {name}`: arguments of {} bytes, SHA-256 {digest}",
+                        canonical.len()
+                    ),
+                    command: None,
+                });
+                decision
+            }
         };
         #[cfg(feature = "tracing")]
         tracing::debug!(verdict = %decision.verdict, risk = %decision.risk, reasons = ?decision.reasons, "permission decision");
@@ -721,6 +750,11 @@ impl Gate {
                 assignments: command.assignments,
                 redirects: command.redirects,
                 remote: command.remote,
+                wrappers: command.wrappers,
+                elevated: command.elevated,
+                directories: command.directories,
+                stdin: command.stdin,
+                stdout_piped: command.stdout_piped,
                 risk: level,
                 verdict,
                 rules,
@@ -812,7 +846,19 @@ impl Gate {
             })
             .collect();
         let who = format!("{}://{}:{}", target.scheme, target.host, target.port);
-        self.simple_decision(&who, RiskLevel::Medium, "network access", rules)
+        // This machine's own services and the cloud metadata endpoints (which hand out
+        // credentials) are high risk: any loopback or unspecified address, link-local ones,
+        // and the metadata names (found by probing, session 9: a deny rule on `127.0.0.1`
+        // missed `127.0.0.2`, `0.0.0.0`, `[::1]`).
+        let (level, what) = if crate::action::is_local_or_metadata(&host) {
+            (
+                RiskLevel::High,
+                "network access to this machine or a cloud metadata service",
+            )
+        } else {
+            (RiskLevel::Medium, "network access")
+        };
+        self.simple_decision(&who, level, what, rules)
     }
 
     fn argument_write_verdicts(
@@ -1311,6 +1357,19 @@ fn unseen_context(
         && !shown(&["ssh", "slogin"])
     {
         return Some(format!("on the host `{host}`"));
+    }
+    // `screen -dm sh -c …`, `tmux new -d …`, `setsid`, `nohup`, `watch`: the command goes on
+    // after the call returns, or again and again (found by probing, session 9).
+    if let Some(detached) = command.wrappers.iter().find(|w| {
+        matches!(
+            w.split(' ').next().unwrap_or(w),
+            "screen" | "tmux" | "setsid" | "nohup" | "watch" | "daemonize" | "at" | "batch"
+        )
+    }) && !shown(&[detached.split(' ').next().unwrap_or(detached)])
+    {
+        return Some(format!(
+            "through `{detached}`, which keeps it running after the call"
+        ));
     }
     // `npx -c ls` under `allow ls`: the runner may run the project's own `ls`.
     if let Some(runner) = command

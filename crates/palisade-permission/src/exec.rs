@@ -36,7 +36,8 @@ pub struct ExecOptions {
     /// following symbolic links only inside the root). Default `.`.
     pub cwd: String,
     /// Environment variables passed through from this process; all others are cleared.
-    /// Default: `PATH`, `LANG`, `LC_ALL`, `TERM`.
+    /// Default: `PATH`, `LANG`, `LC_ALL`, `TERM`. `PATH` keeps only absolute directories
+    /// outside the root, so the workspace can't choose the program (`./bin/ls`).
     pub env_allowlist: Vec<String>,
     /// Environment variables set for the child, after the allowlist. Default: git
     /// configuration at the command line's precedence that keeps a repository's own
@@ -144,6 +145,22 @@ pub struct SafeCommand {
     cwd_dir: File,
     options: ExecOptions,
     decision: Decision,
+}
+
+/// The host's `PATH` without the entries that would let the workspace choose the program:
+/// empty and relative ones (the working directory) and those inside the root (`./bin`,
+/// `node_modules/.bin`); an allowed `ls` ran a repository's `bin/ls` (found by probing,
+/// session 9).
+fn program_path(value: &std::ffi::OsStr, root: &std::path::Path) -> std::ffi::OsString {
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let kept: Vec<PathBuf> = std::env::split_paths(value)
+        .filter(|dir| dir.is_absolute())
+        .filter(|dir| {
+            let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+            !real.starts_with(&root) && !dir.starts_with(&root)
+        })
+        .collect();
+    std::env::join_paths(kept).unwrap_or_default()
 }
 
 impl SafeCommand {
@@ -255,7 +272,11 @@ impl SafeCommand {
             .stderr(Stdio::piped());
         for name in &self.options.env_allowlist {
             if let Some(value) = std::env::var_os(name) {
-                command.env(name, value);
+                if name == "PATH" {
+                    command.env(name, program_path(&value, &self.options.root));
+                } else {
+                    command.env(name, value);
+                }
             }
         }
         for (name, value) in &self.options.set_env {
@@ -373,5 +394,25 @@ fn read_capped(mut pipe: impl std::io::Read, cap: usize, kept: &Mutex<(Vec<u8>, 
                     .extend_from_slice(chunk.get(..room.min(chunk.len())).unwrap_or(&[]));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod program_path_tests {
+    use super::program_path;
+
+    #[test]
+    fn workspace_and_relative_entries_leave_the_path() {
+        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let inside = root.path().join("node_modules/.bin");
+        let value = std::env::join_paths([
+            std::path::PathBuf::from("bin"),
+            std::path::PathBuf::from("/usr/bin"),
+            std::path::PathBuf::new(),
+            inside,
+            std::path::PathBuf::from("/bin"),
+        ])
+        .unwrap_or_else(|e| panic!("join: {e}"));
+        assert_eq!(program_path(&value, root.path()), "/usr/bin:/bin");
     }
 }

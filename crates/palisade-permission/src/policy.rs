@@ -215,6 +215,23 @@ pub const MAX_REGEX_SIZE: usize = 64 * 1024;
 /// Largest policy file accepted (bytes).
 pub const MAX_POLICY_BYTES: usize = 4 * 1024 * 1024;
 
+/// A policy file's text, reading at most one byte over [`MAX_POLICY_BYTES`] (then
+/// `from_toml` reports the size): `--policy /dev/zero` or a huge file can't exhaust memory
+/// (found by probing, session 9).
+pub(crate) fn read_bounded(path: &Path) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(
+        u64::try_from(MAX_POLICY_BYTES)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1),
+    )
+    .read_to_end(&mut bytes)?;
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "the file is not UTF-8"))
+}
+
 /// A validated policy: rules and thresholds from one file.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -567,7 +584,7 @@ impl Policy {
     /// Reads and validates a policy file, running every rule's examples.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
-        let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+        let source = read_bounded(path).map_err(|e| Error::io(path, &e))?;
         Self::from_toml(&source, path)
     }
 

@@ -126,7 +126,7 @@ impl RuleStore {
         };
         let mut current = self.policy.lock().unwrap_or_else(PoisonError::into_inner);
         let _lock = lock_file(&self.path)?;
-        let existing = match std::fs::read_to_string(&self.path) {
+        let existing = match crate::policy::read_bounded(&self.path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(Error::io(&self.path, &e)),
@@ -163,7 +163,7 @@ impl RuleStore {
 }
 
 fn load_or_empty(path: &Path) -> Result<Policy, Error> {
-    match std::fs::read_to_string(path) {
+    match crate::policy::read_bounded(path) {
         Ok(text) => Policy::from_toml(&text, path),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Policy::empty(path)),
         Err(e) => Err(Error::io(path, &e)),

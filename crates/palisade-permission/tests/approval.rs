@@ -165,3 +165,65 @@ fn always_answers_become_rules_that_match_only_what_was_approved() {
     );
     assert!(always_rule(&decision, Answer::AllowOnce).is_none());
 }
+
+/// What the words don't show is part of the digest too: a here-document's text, wrappers
+/// and the directories they move to, pipes, and a tool call's arguments (found by probing,
+/// session 9: `python3 - <<EOF` had one digest for every body).
+#[test]
+fn digest_binds_input_wrappers_pipes_and_tool_arguments() {
+    let g = gate();
+    let pairs = [
+        (
+            "python3 - <<EOF\nprint(1)\nEOF",
+            "python3 - <<EOF\nimport os\nEOF",
+        ),
+        ("python3 - <<< 'print(1)'", "python3 - <<< 'import os'"),
+        ("rm -r build", "env -C / sh -c 'rm -r build'"),
+        ("sudo sh -c 'rm -r build'", "sudo -D / sh -c 'rm -r build'"),
+        ("echo a | sh", "echo a; sh"),
+        ("python3 x.py", "python3 x.py < in.txt"),
+    ];
+    for (a, b) in pairs {
+        assert_ne!(
+            ArgvDigest::of(&g.decide_shell(a)),
+            ArgvDigest::of(&g.decide_shell(b)),
+            "{a:?} and {b:?}"
+        );
+    }
+    let tool = |path: &str| {
+        g.decide(&palisade_permission::Action::Tool {
+            name: "write_file".to_owned(),
+            arguments: serde_json::json!({ "path": path }),
+        })
+    };
+    assert_ne!(
+        ArgvDigest::of(&tool("a")),
+        ArgvDigest::of(&tool(".git/hooks/pre-commit"))
+    );
+    assert_eq!(ArgvDigest::of(&tool("a")), ArgvDigest::of(&tool("a")));
+}
+
+/// "Always allow" is refused for what a rule can't express: a here-document's text, raised
+/// privileges, a wrapper's directory (found by probing, session 9).
+#[test]
+fn always_allow_is_refused_for_input_and_wrapper_context() {
+    let g = gate();
+    for line in [
+        "python3 - <<EOF\nprint(1)\nEOF",
+        "sudo sh -c 'apt install x'",
+        "env -C /srv sh -c 'make'",
+    ] {
+        let decision = g.decide_shell(line);
+        assert_eq!(
+            always_rule(&decision, Answer::AllowAlways(Scope::ExactArgv)),
+            None,
+            "{line:?}"
+        );
+    }
+    for line in ["make test", "sudo apt install x", "env -C /srv make"] {
+        assert!(
+            always_rule(&g.decide_shell(line), Answer::AllowAlways(Scope::ExactArgv)).is_some(),
+            "{line:?}"
+        );
+    }
+}

@@ -902,6 +902,9 @@ fn allow_rules_do_not_cover_what_wrappers_change() {
         "cd /srv && git clean -fdx",
         "cd .. && rm -r build",
         "ssh host 'rm -r build'",
+        "setpriv --reuid=0 sh -c 'git push origin main'",
+        "screen -dm sh -c 'git push origin main'",
+        "tmux new-session -d 'git push origin main'",
     ] {
         assert_ne!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
     }

@@ -839,33 +839,38 @@ const RUNNERS: &[Runner] = &[
             ],
         )
     },
-    runner_spec(
-        &["setpriv"],
-        &[],
-        &[
-            "--clear-groups",
-            "--keep-groups",
-            "--init-groups",
-            "--no-new-privs",
-            "--reset-env",
-        ],
-        &[
-            "--reuid",
-            "--regid",
-            "--ruid",
-            "--rgid",
-            "--euid",
-            "--egid",
-            "--groups",
-            "--inh-caps",
-            "--ambient-caps",
-            "--bounding-set",
-            "--securebits",
-            "--pdeathsig",
-            "--selinux-label",
-            "--apparmor-profile",
-        ],
-    ),
+    // Runs as the user, groups and capabilities it is given (`setpriv --reuid=0`; found by
+    // probing, session 9).
+    Runner {
+        elevated: true,
+        ..runner_spec(
+            &["setpriv"],
+            &[],
+            &[
+                "--clear-groups",
+                "--keep-groups",
+                "--init-groups",
+                "--no-new-privs",
+                "--reset-env",
+            ],
+            &[
+                "--reuid",
+                "--regid",
+                "--ruid",
+                "--rgid",
+                "--euid",
+                "--egid",
+                "--groups",
+                "--inh-caps",
+                "--ambient-caps",
+                "--bounding-set",
+                "--securebits",
+                "--pdeathsig",
+                "--selinux-label",
+                "--apparmor-profile",
+            ],
+        )
+    },
     runner_spec(
         &["unshare"],
         &[],
