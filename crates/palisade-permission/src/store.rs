@@ -184,11 +184,14 @@ fn lock_file(path: &Path) -> Result<File, Error> {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".lock");
     let lock_path = parent_dir(path).join(name);
+    // Not through a symbolic link: one planted at `<file>.lock` would have the lock create
+    // or truncate-open its target (found by probing, session 9).
     let file = OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(false)
         .mode(0o600)
+        .custom_flags(i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0))
         .open(&lock_path)
         .map_err(|e| Error::write(&lock_path, &e))?;
     file.lock().map_err(|e| Error::write(&lock_path, &e))?;

@@ -551,3 +551,22 @@ fn remote_commands_are_not_persisted_as_local_allow_rules() {
         Verdict::Deny
     );
 }
+
+/// A symbolic link planted at `<file>.lock` is not followed: the record fails and the link's
+/// target is neither created nor changed (found by probing, session 9).
+#[test]
+fn a_planted_lock_link_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("always.toml");
+    let victim = dir.path().join("victim");
+    std::os::unix::fs::symlink(&victim, dir.path().join("always.toml.lock")).unwrap();
+    let store = RuleStore::open(&path, Layer::User).unwrap();
+    let gate = gate_from_disk(&path);
+    let decision = gate.decide_shell("make test");
+    let approval = Approval {
+        answer: Answer::AllowAlways(Scope::ExactArgv),
+        digest: ArgvDigest::of(&decision),
+    };
+    assert!(store.record(&decision, &approval).is_err());
+    assert!(!victim.exists(), "the lock created the link's target");
+}
