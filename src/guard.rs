@@ -390,6 +390,8 @@ struct Inner {
     analyzer: ShellAnalyzer,
     sanitizer: Sanitizer,
     root: Root,
+    /// The same root, following no symbolic link: file permits open the real path decided.
+    exact_root: Root,
     root_dir: PathBuf,
     limiter: Option<RateLimiter<String>>,
     audit: Arc<AuditLog>,
@@ -458,8 +460,16 @@ pub struct Guard {
 
 /// What a permitted action will do, worked out before asking and recording.
 enum Target {
-    File { path: SafeRelPath, write: bool },
-    Command { argv: Vec<String>, cwd: String },
+    /// A file: the path as requested, and where it led when decided (links followed).
+    File {
+        path: SafeRelPath,
+        real: SafeRelPath,
+        write: bool,
+    },
+    Command {
+        argv: Vec<String>,
+        cwd: String,
+    },
     Plugin,
 }
 
@@ -467,6 +477,7 @@ enum Target {
 enum Ready {
     File {
         path: SafeRelPath,
+        real: SafeRelPath,
         write: bool,
     },
     Command(Vec<String>, Box<SafeCommand>),
@@ -628,8 +639,8 @@ impl Guard {
                 actor,
                 audit_seq,
             ))),
-            Ready::File { path, write } => {
-                self.open_file(actor, request, &decision, path, write, audit_seq)
+            Ready::File { path, real, write } => {
+                self.open_file(actor, request, &decision, (path, real), write, audit_seq)
             }
         }
     }
@@ -640,7 +651,7 @@ impl Guard {
         actor: &str,
         request: &Request,
         decision: &Decision,
-        path: SafeRelPath,
+        (path, real): (SafeRelPath, SafeRelPath),
         write: bool,
         audit_seq: Option<u64>,
     ) -> Result<Permit, Denial> {
@@ -650,7 +661,11 @@ impl Guard {
         } else {
             OpenOptions::new()
         };
-        let opened = inner.root.open(path.as_str(), &options);
+        // The file decided on is where the path led then: that real path is opened, through
+        // no symbolic link at all, so a directory swapped for a link after the decision
+        // (`d` → `.git/hooks`) makes the open fail instead of reaching another file (found by
+        // probing, session 9).
+        let opened = inner.exact_root.open(real.as_str(), &options);
         // The outcome.
         let (reason, ok) = match &opened {
             Ok(_) => ("opened".to_owned(), true),
@@ -700,7 +715,7 @@ impl Guard {
         let gate = &self.inner.gate;
         let mut shown = match (request, target) {
             (_, Target::Command { .. }) => decision.clone(),
-            (_, Target::File { path, write }) => {
+            (_, Target::File { path, write, .. }) => {
                 let tool = if *write { "write_file" } else { "read_file" };
                 approve::with_synthetic_command(gate, decision, tool, &[path.as_str()])?
             }
@@ -745,7 +760,7 @@ impl Guard {
     ) -> Result<Ready, Denial> {
         let inner = &*self.inner;
         match target {
-            Target::File { path, write } => Ok(Ready::File { path, write }),
+            Target::File { path, real, write } => Ok(Ready::File { path, real, write }),
             Target::Command { argv, cwd } => {
                 let mut options = inner.exec.clone();
                 options.cwd = cwd;
@@ -850,7 +865,14 @@ impl Guard {
                 decision
                     .reasons
                     .insert(0, format!("{tool} `{}`", safe.as_str()));
-                Ok((decision, Target::File { path: safe, write }))
+                Ok((
+                    decision,
+                    Target::File {
+                        path: safe,
+                        real: resolved.path,
+                        write,
+                    },
+                ))
             }
             Request::Command { argv, cwd } => {
                 if argv.is_empty() {
@@ -1190,6 +1212,16 @@ impl GuardBuilder {
                 e,
             )
         })?;
+        let exact_root = Root::options()
+            .symlink_budget(0)
+            .open(&root_dir)
+            .map_err(|e| {
+                Error::with_source(
+                    ErrorKind::Root,
+                    format!("cannot open workspace root `{}`: {e}", root_dir.display()),
+                    e,
+                )
+            })?;
         let root_dir = std::fs::canonicalize(&root_dir).map_err(|e| {
             Error::with_source(
                 ErrorKind::Root,
@@ -1346,6 +1378,7 @@ impl GuardBuilder {
                 analyzer: ShellAnalyzer::new(),
                 sanitizer,
                 root,
+                exact_root,
                 root_dir,
                 limiter,
                 audit,

@@ -961,3 +961,59 @@ fn file_requests_are_judged_by_the_file_and_the_policys_path_rules() {
             .is_ok()
     );
 }
+
+/// A file permit opens the real path that was decided, through no symbolic link: a
+/// directory swapped for a link to `.git/hooks` between the decision and the open never gets
+/// the write there (found by probing, session 9: a racing swap wrote a hook within six tries).
+#[test]
+fn a_directory_swapped_for_a_link_after_the_decision_is_not_followed() {
+    let f = fixture();
+    std::fs::create_dir_all(f.root.join(".git/hooks")).unwrap();
+    std::fs::create_dir_all(f.root.join("realdir")).unwrap();
+    std::os::unix::fs::symlink("realdir", f.root.join("d")).unwrap();
+    // Approves what does not touch `.git`, as a person reading the findings would.
+    #[derive(Debug)]
+    struct NotGit;
+    impl Approver for NotGit {
+        fn approve(&self, request: &ApprovalRequest<'_>) -> Approval {
+            let d = request.decision;
+            let git = d.findings.iter().any(|f| f.reason.contains(".git"))
+                || d.reasons.iter().any(|r| r.contains(".git"));
+            Approval {
+                answer: if git { Answer::Deny } else { Answer::AllowOnce },
+                digest: request.digest,
+            }
+        }
+    }
+    let guard = builder(&f).approver(NotGit).build().unwrap();
+    // A link met while deciding is followed inside the root: the permit is for its target.
+    let Ok(Permit::File(permit)) = guard.authorize("agent", &Request::write_file("d/out.txt"))
+    else {
+        panic!("the write through an inside link should be permitted");
+    };
+    drop(permit);
+    assert!(f.root.join("realdir/out.txt").exists());
+    // Swap `realdir` for a link to `.git/hooks` over and over while writes are authorized.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let swapper = {
+        let (root, stop) = (f.root.clone(), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = std::fs::rename(root.join("realdir"), root.join("realdir.bak"));
+                let _ = std::os::unix::fs::symlink(".git/hooks", root.join("realdir"));
+                std::thread::yield_now();
+                let _ = std::fs::remove_file(root.join("realdir"));
+                let _ = std::fs::rename(root.join("realdir.bak"), root.join("realdir"));
+            }
+        })
+    };
+    for _ in 0..300 {
+        let _ = guard.authorize("agent", &Request::write_file("d/pre-commit"));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    swapper.join().unwrap();
+    assert!(
+        !f.root.join(".git/hooks/pre-commit").exists(),
+        "a permit wrote through a link swapped in after its decision"
+    );
+}
