@@ -70,6 +70,9 @@ pub struct PolicySet {
     regex_set: Option<regex::RegexSet>,
 }
 
+/// Most memory the combined automaton of a policy set's regex-only rules may take.
+const MAX_REGEX_SET_SIZE: usize = 32 << 20;
+
 impl PolicySet {
     /// The built-in defaults only: thresholds low → allow, medium/high → ask,
     /// critical → deny; no rules; problems → ask.
@@ -115,8 +118,15 @@ impl PolicySet {
         }
         // Each pattern compiled alone within the policy limits; the set gets room for all of
         // them. If it cannot be built, every regex-only rule is checked on its own.
+        // The set's room is bounded too: a project's policy (untrusted) with thousands of
+        // regex rules took 900 MB to build the gate (found by probing, session 9); past the
+        // bound, each rule is checked on its own.
         self.regex_set = regex::RegexSetBuilder::new(patterns)
-            .size_limit(crate::policy::MAX_REGEX_SIZE.saturating_mul(self.regex_only.len()))
+            .size_limit(
+                crate::policy::MAX_REGEX_SIZE
+                    .saturating_mul(self.regex_only.len())
+                    .min(MAX_REGEX_SET_SIZE),
+            )
             .dfa_size_limit(8 << 20)
             .build()
             .ok();
