@@ -26,7 +26,9 @@ pub use approval::{
 pub use decision::{CommandDecision, Decision, Gate, Layer, PolicySet, RuleMatch};
 pub use error::{Error, ErrorKind, Location};
 pub use exec::{ExecError, ExecOptions, ExecOutcome, SafeCommand};
-pub use policy::{MAX_POLICY_BYTES, MAX_REGEX_LEN, MAX_REGEX_SIZE, Policy, Thresholds, Verdict};
+pub use policy::{
+    MAX_POLICY_BYTES, MAX_REGEX_LEN, MAX_REGEX_RULES, MAX_REGEX_SIZE, Policy, Thresholds, Verdict,
+};
 pub use risk::{Finding, RiskAssessment, RiskLevel};
 pub use shell::{ShellAnalysis, ShellAnalyzer, SimpleCommand, Word};
 pub use store::RuleStore;

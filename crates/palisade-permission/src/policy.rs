@@ -214,6 +214,10 @@ pub const MAX_REGEX_LEN: usize = 1024;
 pub const MAX_REGEX_SIZE: usize = 64 * 1024;
 /// Largest policy file accepted (bytes).
 pub const MAX_POLICY_BYTES: usize = 4 * 1024 * 1024;
+/// Most regex rules one policy may have: each compiles to its own automaton, and a project's
+/// policy (which lives in the repository, untrusted) with 3,600 of them took 5 s and 500 MB
+/// to load (found by probing, session 9).
+pub const MAX_REGEX_RULES: usize = 1024;
 
 /// A policy file's text, reading at most one byte over [`MAX_POLICY_BYTES`] (then
 /// `from_toml` reports the size): `--policy /dev/zero` or a huge file can't exhaust memory
@@ -614,9 +618,24 @@ impl Policy {
             )
         })?;
         let mut rules = Vec::with_capacity(file.rules.len());
+        let mut regexes = 0usize;
         for spanned in file.rules {
             let offset = spanned.span().start;
             let rule_file = spanned.into_inner();
+            if rule_file.regex.is_some() {
+                regexes += 1;
+                if regexes > MAX_REGEX_RULES {
+                    return Err(Error::at(
+                        ErrorKind::InvalidRule,
+                        origin,
+                        source,
+                        Some(offset),
+                        &format!(
+                            "more than {MAX_REGEX_RULES} rules with a regex; merge them or match argv patterns instead"
+                        ),
+                    ));
+                }
+            }
             let rule = compile_rule(rule_file, source, offset)
                 .map_err(|(kind, why)| Error::at(kind, origin, source, Some(offset), &why))?;
             rules.push(rule);
