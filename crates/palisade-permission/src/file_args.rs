@@ -490,6 +490,23 @@ static TABLE: &[FileCommand] = &[
         file_options: &[("-d", Write)],
         ..entry(&["unzip"], Operands::All(Read))
     },
+    // `patch FILE PATCHFILE` rewrites FILE; `-o OUT` writes OUT (found by probing, session 9).
+    FileCommand {
+        valued: &[
+            "-p", "-F", "--fuzz", "-D", "--ifdef", "-z", "--suffix", "-V", "-Y", "-B",
+        ],
+        file_options: &[
+            ("-o", Write),
+            ("--output", Write),
+            ("-i", Read),
+            ("--input", Read),
+            ("-r", Write),
+            ("--reject-file", Write),
+            ("-d", Write),
+            ("--directory", Write),
+        ],
+        ..entry(&["patch"], Operands::OutputThenInputs)
+    },
     // openssl's options are single-dash words (`-out FILE`), read whole.
     FileCommand {
         valued: &[
@@ -1244,6 +1261,26 @@ fn sqlite_files(args: &[Word]) -> Vec<FileArgument<'_>> {
             });
             continue;
         }
+        // `writefile('PATH', …)` and `readfile('PATH')` in SQL (found by probing, session 9).
+        for (function, access) in [("writefile(", Write), ("readfile(", Read)] {
+            let lower = text.to_ascii_lowercase();
+            let mut from = 0;
+            while let Some(at) = lower.get(from..).and_then(|rest| rest.find(function)) {
+                let start = from + at + function.len();
+                let rest = text.get(start..).unwrap_or("").trim_start();
+                if let Some(quoted) = rest.strip_prefix('\'')
+                    && let Some(end) = quoted.find('\'')
+                    && let Some(path) = quoted.get(..end).filter(|p| !p.is_empty())
+                {
+                    found.push(FileArgument {
+                        access,
+                        word,
+                        path: path.to_owned().into(),
+                    });
+                }
+                from = start;
+            }
+        }
         for line in text.lines() {
             let mut parts = line.split_whitespace();
             let access = match parts.next() {
@@ -1527,6 +1564,23 @@ mod tests {
             .map(|f| (f.access, f.path.into_owned()))
             .collect();
         assert_eq!(found, own(&[(Write, "d.db"), (Write, "../x")]));
+        let words: Vec<Word> = [
+            "sqlite3",
+            ":memory:",
+            "select writefile('.git/hooks/x', 'y');",
+        ]
+        .into_iter()
+        .map(Word::literal)
+        .collect();
+        let found: Vec<(FileAccess, String)> = file_arguments(&words)
+            .into_iter()
+            .map(|f| (f.access, f.path.into_owned()))
+            .collect();
+        assert_eq!(found, own(&[(Write, ":memory:"), (Write, ".git/hooks/x")]));
+        assert_eq!(
+            args("patch -o .git/config x.txt p.diff"),
+            own(&[(Write, ".git/config"), (Write, "x.txt"), (Read, "p.diff")])
+        );
         let words: Vec<Word> = ["awk", "{print > \"../x\"; print >> \".git/config\"}", "a"]
             .into_iter()
             .map(Word::literal)

@@ -1243,6 +1243,16 @@ fn program_patterns(name: &str, args: &[&Word]) -> Vec<String> {
                     && let Some(value) = text.strip_prefix("-g").filter(|v| !v.is_empty())
                 {
                     out.push(value.to_owned());
+                } else if name == "rg" && text.starts_with("--type-add") {
+                    // `--type-add 'x:*env'` defines a file type by globs (found by probing,
+                    // session 9).
+                    let value = match text.split_once('=') {
+                        Some((_, value)) => Some(value.to_owned()),
+                        None => words.next().map(|w| w.text.clone()),
+                    };
+                    if let Some((_, globs)) = value.as_deref().and_then(|v| v.split_once(':')) {
+                        out.extend(globs.split(',').map(str::to_owned));
+                    }
                 }
             }
         }

@@ -2519,6 +2519,10 @@ pub(crate) fn dangerous_variable(name: &str) -> Option<&'static str> {
         // `CARGO_BUILD_RUSTC`, `CARGO_BUILD_RUSTDOC`, `CARGO_BUILD_RUSTC_WRAPPER` (found by
         // probing, session 9; cargo's configuration by environment).
         || upper.starts_with("CARGO_BUILD_")
+        // Credential providers are programs cargo runs (`CARGO_REGISTRIES_X_CREDENTIAL_PROVIDER`).
+        || upper.starts_with("CARGO_REGISTRIES_")
+        || upper.starts_with("CARGO_REGISTRY_")
+        || upper.starts_with("CARGO_CREDENTIAL")
         || upper.starts_with("CARGO_HOST_")
         || upper.starts_with("NPM_CONFIG_")
         || upper.starts_with("BASH_FUNC_")

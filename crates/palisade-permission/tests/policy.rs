@@ -940,6 +940,7 @@ fn runners_and_converters_hold_against_allow_rules() {
         "unzip -d .git/hooks h.zip",
         "tar -xf h.tar --one-top-level=.git/hooks",
         "sqlite3 d.db '.once ../x' 'select 1'",
+        "sqlite3 :memory: \"select writefile('.git/hooks/pre-commit', 'x');\"",
     ] {
         assert_ne!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
     }

@@ -2248,6 +2248,14 @@ fn sed(argv: &[Word]) -> Unwrap {
                     super::word::shorten(&command)
                 ));
             }
+            // `s/.*/…/e`, a bare `e`: commands taken from the text sed reads, like `sh FILE`
+            // (an allow rule for `sed *` covered them; found by probing, session 9).
+            crate::sed::Effect::RunInput => {
+                return Unwrap::Opaque(
+                    "`sed` runs lines of its input as commands (`e`, `s///e`), which are not known"
+                        .to_owned(),
+                );
+            }
             _ => {}
         }
     }
