@@ -884,8 +884,9 @@ impl Guard {
                         ),
                     ));
                 }
-                let decision = inner.gate.decide_argv(argv);
                 let cwd = self.working_dir(cwd.as_deref())?;
+                // Judged where it runs: `cat notes.txt` in `sub` reads `sub/notes.txt`.
+                let decision = inner.gate.decide_argv_in(&cwd, argv);
                 Ok((
                     decision,
                     Target::Command {
@@ -919,6 +920,15 @@ impl Guard {
                     )
                 })?;
                 let cwd = self.working_dir(cwd.as_deref())?;
+                // Judged again where it runs (as `SafeCommand` judges it), the stricter of
+                // the two.
+                let decision = if cwd == "." {
+                    decision
+                } else {
+                    let mut placed = inner.gate.decide_argv_in(&cwd, &argv);
+                    placed.verdict = placed.verdict.max(decision.verdict);
+                    placed
+                };
                 Ok((decision, Target::Command { argv, cwd }))
             }
             Request::PluginCall { plugin, export, .. } => {

@@ -1017,3 +1017,33 @@ fn a_directory_swapped_for_a_link_after_the_decision_is_not_followed() {
         "a permit wrote through a link swapped in after its decision"
     );
 }
+
+/// A command is judged in the directory it runs in: `cat notes.txt` in `src`, where
+/// `src/notes.txt` links out of the workspace, is not allowed, though `cat notes.txt` at the
+/// root (a plain file there) is (found by probing, session 9).
+#[test]
+fn commands_are_judged_in_their_working_directory() {
+    let f = fixture();
+    std::fs::write(f.root.join("notes.txt"), "plain\n").unwrap();
+    let outside = f.root.parent().unwrap().join("outside-secret");
+    std::fs::write(&outside, "SECRETMARK\n").unwrap();
+    std::os::unix::fs::symlink(&outside, f.root.join("src/notes.txt")).unwrap();
+    let guard = builder(&f).build().unwrap();
+    let at_root = Request::Command {
+        argv: vec!["cat".to_owned(), "notes.txt".to_owned()],
+        cwd: None,
+    };
+    assert!(matches!(
+        guard.authorize("agent", &at_root),
+        Ok(Permit::Command(_))
+    ));
+    let in_src = Request::Command {
+        argv: vec!["cat".to_owned(), "notes.txt".to_owned()],
+        cwd: Some("src".to_owned()),
+    };
+    let denial = guard.authorize("agent", &in_src).unwrap_err();
+    assert!(
+        denial.reasons.iter().any(|r| r.contains("src/notes.txt")),
+        "{denial:?}"
+    );
+}

@@ -226,6 +226,70 @@ pub fn resolve(decision: &Decision, approver: &dyn Approver) -> (Verdict, Option
     }
 }
 
+/// Whether a command runs or installs what it reads on its standard input (a shell, an
+/// interpreter, a database client, `crontab`, `git apply`): an "always" rule for it, fed one
+/// input through a pipe or a file, would allow any other input (found by probing,
+/// session 9: `echo 'print(1)' | python3 -` stored `python3 -`).
+fn runs_its_input(command: &crate::CommandDecision) -> bool {
+    let Some(program) = command.argv.first() else {
+        return false;
+    };
+    let name = crate::shell::basename(&program.text);
+    let interpreter = name.starts_with("python")
+        || name.starts_with("perl")
+        || name.starts_with("ruby")
+        || name.starts_with("php")
+        || name.starts_with("lua")
+        || name.starts_with("node");
+    interpreter
+        || matches!(
+            name,
+            "sh" | "bash"
+                | "dash"
+                | "zsh"
+                | "ksh"
+                | "mksh"
+                | "fish"
+                | "csh"
+                | "tcsh"
+                | "busybox"
+                | "deno"
+                | "bun"
+                | "Rscript"
+                | "R"
+                | "tclsh"
+                | "wish"
+                | "osascript"
+                | "pwsh"
+                | "psql"
+                | "mysql"
+                | "mariadb"
+                | "sqlite3"
+                | "duckdb"
+                | "redis-cli"
+                | "mongosh"
+                | "crontab"
+                | "at"
+                | "batch"
+                | "patch"
+                | "git"
+                | "source"
+                | "."
+                | "eval"
+                | "xargs"
+                | "parallel"
+                | "awk"
+                | "gawk"
+                | "sed"
+                | "ed"
+                | "ex"
+                | "vim"
+                | "gdb"
+                | "expect"
+                | "make"
+        )
+}
+
 /// The policy rule (TOML) an "always" answer adds to a persisted layer (see
 /// [`RuleStore`](crate::RuleStore)), or `None` when nothing may be persisted and the host
 /// should ask again next time.
@@ -245,7 +309,9 @@ pub fn resolve(decision: &Decision, approver: &dyn Approver) -> (Verdict, Option
 ///   network or tool decision);
 /// - for an allow: a sub-command runs on another host (`ssh HOST CMD`): rules can't say
 ///   where a command runs, so the rule would allow it locally too;
-/// - for an allow: a sub-command reads a here-document or here-string, or runs with raised
+/// - for an allow: a sub-command that runs what it reads (a shell, an interpreter, a
+///   database client, `crontab`, `git`) reads a pipe or a file, or any sub-command reads a
+///   here-document or here-string, or runs with raised
 ///   privileges or in a directory that a wrapper around a script gives it (`sudo sh -c
 ///   '…'`): rules can't say that either;
 /// - for an allow: the decision is a deny, or its risk or any finding is critical (an
@@ -285,6 +351,7 @@ pub fn always_rule(decision: &Decision, answer: Answer) -> Option<String> {
             let no_wrapper_words = c.invocation.len() <= c.argv.len();
             matches!(c.stdin, crate::shell::Stdin::Text(_))
                 || (no_wrapper_words && (c.elevated || !c.directories.is_empty()))
+                || (!matches!(c.stdin, crate::shell::Stdin::Inherited) && runs_its_input(c))
         })
     {
         return None;

@@ -563,6 +563,29 @@ impl Gate {
         self.decide_shell(&line)
     }
 
+    /// [`Gate::decide_argv`] for a command that starts in `cwd`, a directory relative to the
+    /// workspace root (`.` for the root): its relative file arguments are judged where they
+    /// are (`cat notes.txt` in `sub` reads `sub/notes.txt`, which may be a link out; found by
+    /// probing, session 9). The decision lists a `cd` into `cwd` first.
+    pub fn decide_argv_in(&self, cwd: &str, argv: &[String]) -> Decision {
+        if cwd.is_empty() || cwd == "." {
+            return self.decide_argv(argv);
+        }
+        if cwd.contains('\0') || argv.iter().any(|a| a.contains('\0')) {
+            return self.decide_argv(&[String::from("\0")]);
+        }
+        let words: Vec<String> = argv.iter().map(|a| shell_quote(a)).collect();
+        self.decide_shell(&format!("cd -- {}\n{}", shell_quote(cwd), words.join(" ")))
+    }
+
+    /// [`Gate::decide_shell`] for a line that starts in `cwd` (see [`Gate::decide_argv_in`]).
+    pub fn decide_shell_in(&self, cwd: &str, line: &str) -> Decision {
+        if cwd.is_empty() || cwd == "." {
+            return self.decide_shell(line);
+        }
+        self.decide_shell(&format!("cd -- {}\n{line}", shell_quote(cwd)))
+    }
+
     /// Decides on a bash command line.
     pub fn decide_shell(&self, line: &str) -> Decision {
         let analysis = self.analyzer.analyze(line);

@@ -166,7 +166,7 @@ fn program_path(value: &std::ffi::OsStr, root: &std::path::Path) -> std::ffi::Os
 impl SafeCommand {
     /// Decides on `argv` with `gate`; only an allow gives a command.
     pub fn new(gate: &Gate, argv: Vec<String>, options: ExecOptions) -> Result<Self, ExecError> {
-        let decision = gate.decide_argv(&argv);
+        let decision = gate.decide_argv_in(&options.cwd, &argv);
         if decision.verdict != Verdict::Allow {
             return Err(ExecError::NotAllowed {
                 verdict: decision.verdict,
@@ -184,7 +184,7 @@ impl SafeCommand {
         options: ExecOptions,
         approver: &dyn Approver,
     ) -> Result<Self, ExecError> {
-        let decision = gate.decide_argv(&argv);
+        let decision = gate.decide_argv_in(&options.cwd, &argv);
         let (verdict, _) = approval::resolve(&decision, approver);
         if verdict != Verdict::Allow {
             return Err(ExecError::NotAllowed {

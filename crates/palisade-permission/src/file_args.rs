@@ -490,6 +490,58 @@ static TABLE: &[FileCommand] = &[
         file_options: &[("-d", Write)],
         ..entry(&["unzip"], Operands::All(Read))
     },
+    // More writers found by probing, session 9: gpg's output, ptx's output operand, m4's
+    // error output, and strip/objcopy, which rewrite their operands.
+    FileCommand {
+        valued: &["-r", "--recipient", "-u", "--local-user", "--homedir"],
+        file_options: &[("-o", Write), ("--output", Write)],
+        ..entry(&["gpg", "gpg2"], Operands::All(Read))
+    },
+    FileCommand {
+        valued: &[
+            "-w",
+            "--width",
+            "-g",
+            "--gap-size",
+            "-F",
+            "--flag-truncation",
+        ],
+        file_options: &[("-b", Read), ("-i", Read), ("-o", Read)],
+        ..entry(&["ptx"], Operands::InputThenOutput)
+    },
+    FileCommand {
+        valued: &[
+            "-D",
+            "--define",
+            "-U",
+            "--undefine",
+            "-I",
+            "--include",
+            "-d",
+            "--debug",
+        ],
+        file_options: &[
+            ("-o", Write),
+            ("--error-output", Write),
+            ("--debugfile", Write),
+        ],
+        ..entry(&["m4"], Operands::All(Read))
+    },
+    FileCommand {
+        valued: &[
+            "-K",
+            "-N",
+            "-R",
+            "--remove-section",
+            "-j",
+            "--only-section",
+            "-O",
+            "-I",
+            "-B",
+        ],
+        file_options: &[("-o", Write)],
+        ..entry(&["strip", "objcopy", "eu-strip"], Operands::All(Write))
+    },
     // `patch FILE PATCHFILE` rewrites FILE; `-o OUT` writes OUT (found by probing, session 9).
     FileCommand {
         valued: &[
@@ -1252,7 +1304,9 @@ fn sqlite_files(args: &[Word]) -> Vec<FileArgument<'_>> {
         if text.starts_with('-') {
             continue;
         }
-        if database && !text.starts_with('.') {
+        // The first operand is the database file (`sqlite3 ../../db`, `sqlite3 .env`), which
+        // sqlite3 creates or changes.
+        if database {
             database = false;
             found.push(FileArgument {
                 access: Write,
@@ -1262,7 +1316,13 @@ fn sqlite_files(args: &[Word]) -> Vec<FileArgument<'_>> {
             continue;
         }
         // `writefile('PATH', …)` and `readfile('PATH')` in SQL (found by probing, session 9).
-        for (function, access) in [("writefile(", Write), ("readfile(", Read)] {
+        for (function, access) in [
+            ("writefile(", Write),
+            ("readfile(", Read),
+            ("attach ", Write),
+            ("attach database ", Write),
+            ("vacuum into ", Write),
+        ] {
             let lower = text.to_ascii_lowercase();
             let mut from = 0;
             while let Some(at) = lower.get(from..).and_then(|rest| rest.find(function)) {
@@ -1284,8 +1344,11 @@ fn sqlite_files(args: &[Word]) -> Vec<FileArgument<'_>> {
         for line in text.lines() {
             let mut parts = line.split_whitespace();
             let access = match parts.next() {
-                Some(".once" | ".output" | ".save" | ".backup") => Write,
-                Some(".read" | ".open" | ".import") => Read,
+                Some(
+                    ".once" | ".output" | ".save" | ".backup" | ".open" | ".log" | ".trace"
+                    | ".clone" | ".excel",
+                ) => Write,
+                Some(".read" | ".import" | ".restore") => Read,
                 _ => continue,
             };
             // The file is the last plain word (`.once -x FILE`, `.backup main FILE`).
@@ -1577,6 +1640,22 @@ mod tests {
             .map(|f| (f.access, f.path.into_owned()))
             .collect();
         assert_eq!(found, own(&[(Write, ":memory:"), (Write, ".git/hooks/x")]));
+        let words: Vec<Word> = [
+            "sqlite3",
+            "../../db",
+            "attach '../x.db' as a; vacuum into '../y.db';",
+        ]
+        .into_iter()
+        .map(Word::literal)
+        .collect();
+        let found: Vec<(FileAccess, String)> = file_arguments(&words)
+            .into_iter()
+            .map(|f| (f.access, f.path.into_owned()))
+            .collect();
+        assert_eq!(
+            found,
+            own(&[(Write, "../../db"), (Write, "../x.db"), (Write, "../y.db")])
+        );
         assert_eq!(
             args("patch -o .git/config x.txt p.diff"),
             own(&[(Write, ".git/config"), (Write, "x.txt"), (Read, "p.diff")])

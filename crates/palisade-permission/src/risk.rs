@@ -838,7 +838,7 @@ fn assess_argv(command: &SimpleCommand, who: &str, line: &mut LineFacts) -> Vec<
     }
     // `${PS4=…}`, `${NAME:=…}` assign NAME as `NAME=…` does (found by probing, session 7).
     for arg in args.iter().filter(|a| a.opaque) {
-        for var in assigning_expansions(&arg.text) {
+        for var in crate::shell::assigned_by_expansion(&arg.text) {
             out.extend(rate_variable(|| format!("${{{var}=…}}"), var, None));
         }
     }
@@ -1748,20 +1748,6 @@ fn rate_tree_reads(
             "reads every file under {place}, which holds secrets (keys, credentials, environments)"
         ),
     ))
-}
-
-/// The names `${NAME=…}` and `${NAME:=…}` in `text` assign.
-fn assigning_expansions(text: &str) -> impl Iterator<Item = &str> {
-    text.match_indices("${").filter_map(move |(at, _)| {
-        let rest = text.get(at + 2..)?;
-        let len = rest
-            .bytes()
-            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
-            .count();
-        let name = rest.get(..len)?;
-        let after = rest.get(len..)?;
-        (!name.is_empty() && (after.starts_with('=') || after.starts_with(":="))).then_some(name)
-    })
 }
 
 /// `path` relative to the workspace `root` when it is an absolute path inside it (`.` for the

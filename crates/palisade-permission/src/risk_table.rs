@@ -2936,6 +2936,13 @@ const PERSISTENCE_MARKERS: &[&str] = &[
     "/.cargo/config",
     ".yarnrc",
     "mise.toml",
+    // Found by probing, session 9: pnpm runs `.pnpmfile.cjs` hooks, rustup a toolchain the
+    // file names, bazel the startup options of `.bazelrc`, asdf the plugins of the versions
+    // `.tool-versions` names.
+    ".pnpmfile.cjs",
+    "rust-toolchain",
+    ".bazelrc",
+    ".tool-versions",
     "/.github/workflows/",
     ".gitlab-ci.yml",
     "/.circleci/",

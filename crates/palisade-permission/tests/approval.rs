@@ -210,6 +210,10 @@ fn always_allow_is_refused_for_input_and_wrapper_context() {
     let g = gate();
     for line in [
         "python3 - <<EOF\nprint(1)\nEOF",
+        "echo 'print(1)' | python3 -",
+        "python3 - < good.py",
+        "sh < script.sh",
+        "echo '* * * * * x' | crontab",
         "sudo sh -c 'apt install x'",
         "env -C /srv sh -c 'make'",
     ] {
@@ -220,7 +224,12 @@ fn always_allow_is_refused_for_input_and_wrapper_context() {
             "{line:?}"
         );
     }
-    for line in ["make test", "sudo apt install x", "env -C /srv make"] {
+    for line in [
+        "make test",
+        "sudo apt install x",
+        "env -C /srv make",
+        "cargo test 2>&1 | tail -5",
+    ] {
         assert!(
             always_rule(&g.decide_shell(line), Answer::AllowAlways(Scope::ExactArgv)).is_some(),
             "{line:?}"

@@ -360,6 +360,19 @@ fn a_repositorys_own_configuration_runs_nothing_under_safe_command() {
     );
     let mut options = ExecOptions::new(root.path());
     options.cwd = "vendor.git".to_owned();
+    // The gate asks for git in a directory named like a bare repository ...
+    assert!(SafeCommand::new(&gate, argv(&["git", "log", "-1"]), options.clone()).is_err());
+    // ... and where a rule allows it, git itself refuses to use the repository.
+    let gate = Gate::new(
+        PolicySet::new().with(
+            palisade_permission::Layer::User,
+            palisade_permission::Policy::from_toml(
+                "[[rule]]\naction = \"allow\"\ncommand = \"git log *\"\n",
+                "allow.toml",
+            )
+            .unwrap(),
+        ),
+    );
     let out = SafeCommand::new(&gate, argv(&["git", "log", "-1"]), options)
         .unwrap()
         .run()

@@ -941,6 +941,8 @@ fn runners_and_converters_hold_against_allow_rules() {
         "tar -xf h.tar --one-top-level=.git/hooks",
         "sqlite3 d.db '.once ../x' 'select 1'",
         "sqlite3 :memory: \"select writefile('.git/hooks/pre-commit', 'x');\"",
+        "sqlite3 ../../db 'create table t(x)'",
+        "sqlite3 :memory: \"attach '../x.db' as a\"",
     ] {
         assert_ne!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
     }
@@ -993,4 +995,29 @@ fn regex_rules_are_bounded_per_policy() {
     let e = Policy::from_toml(&over, "over.toml").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidRule);
     assert!(e.to_string().contains("regex"), "{e}");
+}
+
+/// Options that name a program or a file, abbreviated or missing from earlier tables, hold
+/// against allow rules (found by probing, session 9).
+#[test]
+fn abbreviated_program_options_and_more_outputs_hold_against_allow_rules() {
+    let g = gate(
+        Layer::User,
+        "[[rule]]\naction = \"allow\"\ncommand = [\"git *\", \"gpg *\", \"m4 *\", \"strip *\", \"patch *\"]\n",
+    )
+    .with_root("/work/repo");
+    for line in [
+        "git rebase --exe='pwnd' --root",
+        "git rebase --ex pwnd HEAD~1",
+        "git filter-branch --setup pwnd HEAD",
+        "gpg -o ../x --decrypt a.gpg",
+        "m4 -o ../log in.m4",
+        "strip -o .git/hooks/x a.out",
+        "patch -o .git/config x.txt p.diff",
+    ] {
+        assert_ne!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
+    }
+    for line in ["git rebase --continue", "gpg -o out.txt --decrypt a.gpg"] {
+        assert_eq!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
+    }
 }

@@ -16,6 +16,7 @@ mod wrappers;
 use brush_parser::ParserOptions;
 
 pub(crate) use walk::arithmetic_assignments as walk_arithmetic_assignments;
+pub(crate) use walk::assigned_by_expansion;
 pub use word::Word;
 pub(crate) use wrappers::{is_package_runner, is_project_runner};
 

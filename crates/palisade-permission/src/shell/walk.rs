@@ -124,6 +124,24 @@ impl Walker {
 
     /// Analyses `src` as a bash script at nesting `depth`.
     pub(crate) fn script(&mut self, src: &str, depth: usize, ctx: &Context) {
+        // `${NAME=…}` and `${NAME:=…}` assign NAME wherever they are expanded: in an
+        // assignment's value, a `case` or `for` word, `[[ … ]]`, a here-string
+        // (`x=${GLOBIGNORE:=x}; cat *` reads `.env`; found by probing, session 9). A name that
+        // changes what the shell or programs do makes the line ask; the text is scanned as
+        // written, quotes included, which only over-approximates.
+        if src.contains("${")
+            && let Some(name) = assigned_by_expansion(src).find(|name| {
+                super::super::risk_table::dangerous_variable(name).is_some()
+                    || super::super::risk_table::configuring_variable(name).is_some()
+            })
+        {
+            self.problem(
+                ProblemKind::Opaque,
+                format!(
+                    "`${{{name}=…}}` assigns `{name}`, a variable that changes what the shell or programs do"
+                ),
+            );
+        }
         if depth > self.limits.max_depth {
             self.problem(
                 ProblemKind::TooDeep,
@@ -2007,6 +2025,20 @@ fn printed_text(argv: &[Word]) -> Option<String> {
         },
         _ => None,
     }
+}
+
+/// The names `${NAME=…}` and `${NAME:=…}` in `text` assign.
+pub(crate) fn assigned_by_expansion(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices("${").filter_map(move |(at, _)| {
+        let rest = text.get(at + 2..)?;
+        let len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
+        let name = rest.get(..len)?;
+        let after = rest.get(len..)?;
+        (!name.is_empty() && (after.starts_with('=') || after.starts_with(":="))).then_some(name)
+    })
 }
 
 /// The variables an arithmetic expression assigns: a name (with an optional subscript)

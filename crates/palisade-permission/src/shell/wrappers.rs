@@ -2160,6 +2160,8 @@ fn git(argv: &[Word]) -> Unwrap {
             "--commit-filter",
             "--parent-filter",
             "--tag-name-filter",
+            // Runs before the filters (found by probing, session 9).
+            "--setup",
         ],
         "send-email" => &[
             "--to-cmd",
@@ -2186,9 +2188,23 @@ fn git(argv: &[Word]) -> Unwrap {
                     let at = group.find(letter)?;
                     group.get(at + 1..)
                 });
-            let value = if text == *option || short == Some("") {
+            // git's parse-options takes any unambiguous prefix of a long option (`--exe=CMD`
+            // for `--exec`; found by probing, session 9); `--to` and `--cc` are options of
+            // their own.
+            let (key, inline) = text
+                .split_once('=')
+                .map_or((text, None), |(k, v)| (k, Some(v)));
+            let abbreviated = option.starts_with("--")
+                && key.len() >= 4
+                && key != *option
+                && option.starts_with(key)
+                && !matches!(key, "--to" | "--cc" | "--bcc");
+            let value = if text == *option || short == Some("") || (abbreviated && inline.is_none())
+            {
                 j += 1;
                 rest.get(j - 1).cloned()
+            } else if let Some(value) = inline.filter(|_| abbreviated) {
+                Some(word.with_text(value))
             } else if let Some(value) = short.filter(|v| !v.is_empty()).or_else(|| {
                 text.strip_prefix(option)
                     .and_then(|v| v.strip_prefix('='))
@@ -2510,19 +2526,30 @@ fn parallel(argv: &[Word]) -> Unwrap {
         "--colsep",
         "--delimiter",
     ];
+    // Options that write files, read the arguments from a file, or run on other hosts; as
+    // long options also abbreviated (`--jobl=F`; found by probing, session 9).
+    const REFUSED: &[&str] = &[
+        "--results",
+        "--joblog",
+        "--tmpdir",
+        "--files0",
+        "--output-as-files",
+        "--arg-file",
+        "--sshlogin",
+        "--sshloginfile",
+        "--transferfile",
+        "--return",
+        "--basefile",
+    ];
     while let Some(w) = argv.get(i) {
         let Some(t) = w.as_literal() else { break };
         if t.starts_with('-') {
-            if t == "-S" || t == "--sshlogin" {
-                return Unwrap::Opaque(
-                    "`parallel --sshlogin` runs commands on other hosts".to_owned(),
-                );
-            }
-            // Files and directories parallel writes itself (found by probing, session 9).
             let key = t.split_once('=').map_or(t, |(k, _)| k);
-            if ["--results", "--res", "--joblog", "--tmpdir", "--files0"].contains(&key) {
+            let refused = matches!(key, "-S" | "-a" | "--res" | "--files")
+                || (key.len() > 3 && REFUSED.iter().any(|o| o.starts_with(key)));
+            if refused {
                 return Unwrap::Opaque(format!(
-                    "`parallel {key}` writes files the analysis does not follow"
+                    "`parallel {key}` writes files, reads its arguments from a file or runs on other hosts"
                 ));
             }
             i += if VALUED.contains(&t) { 2 } else { 1 };
@@ -2538,5 +2565,64 @@ fn parallel(argv: &[Word]) -> Unwrap {
     if template.is_empty() {
         return Unwrap::Opaque("`parallel` runs commands read from its input".to_owned());
     }
-    Unwrap::Script(Script::local(join(template), "parallel"))
+    // The argument groups after `:::` are appended to the command, one job per combination
+    // (`parallel cat ::: .env` runs `cat .env`; they were dropped, found by probing,
+    // session 9). Arguments from files (`::::`) or standard input, replacement strings, and
+    // more than a few jobs are not followed.
+    let mut groups: Vec<Vec<&Word>> = Vec::new();
+    for word in argv.get(end..).unwrap_or(&[]) {
+        match word.as_literal() {
+            Some(":::" | ":::+") => groups.push(Vec::new()),
+            Some(t) if t.starts_with("::::") => {
+                return Unwrap::Opaque("`parallel ::::` reads its arguments from files".to_owned());
+            }
+            _ => match groups.last_mut() {
+                Some(group) => group.push(word),
+                None => return Unwrap::Opaque("`parallel` arguments are not known".to_owned()),
+            },
+        }
+    }
+    if groups.is_empty() {
+        return Unwrap::Opaque(
+            "`parallel` appends arguments read from its standard input".to_owned(),
+        );
+    }
+    if template.iter().any(|w| w.text.contains('{')) {
+        return Unwrap::Opaque(
+            "`parallel` puts its arguments into replacement strings (`{}`), which are not followed"
+                .to_owned(),
+        );
+    }
+    let jobs = groups
+        .iter()
+        .try_fold(1usize, |n, g| n.checked_mul(g.len()))
+        .unwrap_or(usize::MAX);
+    if jobs == 0 || jobs > 16 {
+        return Unwrap::Opaque(format!(
+            "`parallel` runs {jobs} jobs; at most 16 are followed"
+        ));
+    }
+    let mut lines = Vec::with_capacity(jobs);
+    let mut at = vec![0usize; groups.len()];
+    'jobs: loop {
+        let args: Vec<Word> = groups
+            .iter()
+            .zip(&at)
+            .filter_map(|(group, i)| group.get(*i).map(|w| (*w).clone()))
+            .collect();
+        let line = script_then_words(&join(template), &args);
+        if line.opaque {
+            return Unwrap::Opaque("`parallel` arguments are only known at run time".to_owned());
+        }
+        lines.push(line.text);
+        for (i, group) in at.iter_mut().zip(&groups).rev() {
+            *i += 1;
+            if *i < group.len() {
+                continue 'jobs;
+            }
+            *i = 0;
+        }
+        break;
+    }
+    Unwrap::Script(Script::local(Word::literal(lines.join("\n")), "parallel"))
 }
