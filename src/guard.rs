@@ -1246,6 +1246,35 @@ impl GuardBuilder {
         for (layer, policy) in self.policies {
             policies = policies.with(layer, policy);
         }
+        // The paths no file action may touch are denied to commands too: `cat .env` and
+        // `cp x .git/hooks/pre-commit` through a guard that denies `read_file .env` (found by
+        // probing, session 9), as a deny path rule of the managed layer.
+        if !config.deny.is_empty() {
+            let quoted: Vec<String> = config
+                .deny
+                .iter()
+                .map(|glob| {
+                    let escaped: String = glob
+                        .chars()
+                        .flat_map(|c| match c {
+                            '\\' => vec!['\\', '\\'],
+                            '"' => vec!['\\', '"'],
+                            c if c.is_control() => Vec::new(),
+                            c => vec![c],
+                        })
+                        .collect();
+                    format!("\"{escaped}\"")
+                })
+                .collect();
+            let source = format!(
+                "[[rule]]\naction = \"deny\"\npath = [{}]\nreason = \"a path the guard denies to every file action\"\n",
+                quoted.join(", ")
+            );
+            let policy = Policy::from_toml(&source, "guard deny_path").map_err(|e| {
+                Error::with_source(ErrorKind::Config, format!("invalid path rule: {e}"), e)
+            })?;
+            policies = policies.with(Layer::Managed, policy);
+        }
         let profile = if config.unix_profile.unwrap_or(false) {
             Profile::Unix
         } else {

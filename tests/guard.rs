@@ -1047,3 +1047,24 @@ fn commands_are_judged_in_their_working_directory() {
         "{denial:?}"
     );
 }
+
+/// The paths the guard denies to file actions are denied to commands too (found by probing,
+/// session 9: `read_file .env` was denied, `cat .env` ran).
+#[test]
+fn denied_paths_hold_for_commands_too() {
+    let f = fixture();
+    let guard = builder(&f).build().unwrap();
+    for argv in [&["cat", ".env"][..], &["head", "sub/../.env"]] {
+        let request = Request::Command {
+            argv: argv.iter().map(|a| (*a).to_owned()).collect(),
+            cwd: None,
+        };
+        let denial = guard.authorize("agent", &request).unwrap_err();
+        assert_eq!(denial.kind, DenialKind::Policy, "{argv:?}: {denial:?}");
+    }
+    assert!(
+        guard
+            .authorize("agent", &Request::shell("cat README.md"))
+            .is_ok()
+    );
+}

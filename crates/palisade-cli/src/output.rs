@@ -98,7 +98,15 @@ impl Output {
 pub fn printable(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        // Bidirectional controls, line and paragraph separators, and zero-width characters.
+        let bidi = matches!(
+            c,
+            '\u{200b}'..='\u{200f}'
+                | '\u{061c}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{feff}'
+        );
         if (c.is_control() && c != '\n' && c != '\t') || bidi {
             out.push_str(&c.escape_unicode().to_string());
         } else {

@@ -118,7 +118,14 @@ pub(crate) fn is_local_or_metadata(host: &str) -> bool {
     }
     matches!(
         host,
-        "localhost" | "metadata.google.internal" | "metadata" | "instance-data"
+        "localhost"
+            | "localhost.localdomain"
+            | "ip6-localhost"
+            | "ip6-loopback"
+            | "metadata.google.internal"
+            | "metadata"
+            | "instance-data"
+            | "instance-data.ec2.internal"
     ) || host.ends_with(".localhost")
 }
 

@@ -224,7 +224,19 @@ pub const MAX_REGEX_RULES: usize = 1024;
 /// (found by probing, session 9).
 pub(crate) fn read_bounded(path: &Path) -> std::io::Result<String> {
     use std::io::Read as _;
-    let file = std::fs::File::open(path)?;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    // Opened without blocking (a FIFO would wait for a writer forever), and only a regular
+    // file is read (found by probing, session 9).
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(i32::try_from(rustix::fs::OFlags::NONBLOCK.bits()).unwrap_or(0))
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
     let mut bytes = Vec::new();
     file.take(
         u64::try_from(MAX_POLICY_BYTES)
