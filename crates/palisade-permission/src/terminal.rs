@@ -207,6 +207,40 @@ fn render(request: &ApprovalRequest<'_>) -> String {
         if command.invocation != command.argv && !command.invocation.is_empty() {
             let _ = writeln!(out, "     written as: {}", words(&command.invocation));
         }
+        // What the words don't show (found by probing, session 9): the wrappers around it,
+        // privileges, the directory a wrapper starts it in, and what it reads.
+        if !command.wrappers.is_empty() {
+            let wrappers: Vec<String> = command.wrappers.iter().map(|w| escape(w)).collect();
+            let _ = writeln!(out, "     inside: {}", wrappers.join(" > "));
+        }
+        if command.elevated {
+            let _ = writeln!(out, "     with raised privileges");
+        }
+        for dir in &command.directories {
+            let _ = writeln!(out, "     in directory: {}", word(dir));
+        }
+        match &command.stdin {
+            crate::shell::Stdin::Text(text) => {
+                let _ = writeln!(out, "     reads this text as input:");
+                for line in text.text.lines().take(40) {
+                    let _ = writeln!(out, "       | {}", escape(line));
+                }
+                if text.text.lines().count() > 40 {
+                    let _ = writeln!(
+                        out,
+                        "       | … ({} lines in all)",
+                        text.text.lines().count()
+                    );
+                }
+            }
+            crate::shell::Stdin::Pipe => {
+                let _ = writeln!(out, "     reads the output of the command before it");
+            }
+            crate::shell::Stdin::File(file) => {
+                let _ = writeln!(out, "     reads input from: {}", word(file));
+            }
+            crate::shell::Stdin::Inherited => {}
+        }
         for (name, value) in &command.assignments {
             let _ = writeln!(out, "     with {}={}", escape(name), word(value));
         }

@@ -267,3 +267,21 @@ fn input_typed_before_the_prompt_does_not_answer_it() {
     };
     assert!(shown.contains("ANSWER: deny Deny"), "{shown}");
 }
+
+/// The prompt shows what the words don't: the input a here-document gives, the wrappers
+/// around a command and the directory they start it in (found by probing, session 9).
+#[test]
+fn input_wrappers_and_directories_are_shown() {
+    let gate = Gate::new(PolicySet::new());
+    let decision = gate.decide_shell(
+        "python3 - <<'EOF'\nimport os\nos.system('x')\nEOF\nsudo env -C /srv sh -c 'make'",
+    );
+    let approver = typed("n\n");
+    let _ = resolve(&decision, &approver);
+    let text = shown(approver);
+    assert!(text.contains("reads this text as input:"), "{text}");
+    assert!(text.contains("| os.system('x')"), "{text}");
+    assert!(text.contains("inside: sudo"), "{text}");
+    assert!(text.contains("in directory: /srv"), "{text}");
+    assert!(text.contains("with raised privileges"), "{text}");
+}
