@@ -182,6 +182,10 @@ fn digest_binds_input_wrappers_pipes_and_tool_arguments() {
         ("sudo sh -c 'rm -r build'", "sudo -D / sh -c 'rm -r build'"),
         ("echo a | sh", "echo a; sh"),
         ("python3 x.py", "python3 x.py < in.txt"),
+        (
+            "sudo sh -c 'psql -c x'",
+            "sudo -u postgres sh -c 'psql -c x'",
+        ),
     ];
     for (a, b) in pairs {
         assert_ne!(

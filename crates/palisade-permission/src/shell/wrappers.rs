@@ -1690,6 +1690,22 @@ fn generic(spec: &WrapperSpec, name: &str, argv: &[Word]) -> Unwrap {
             (name == "xargs" && skipped.seen.iter().any(|s| s == "--replace"))
                 .then(|| "{}".to_owned())
         });
+    // The user and group an elevating wrapper runs as are part of its label, so approvals and
+    // prompts tell `sudo -u postgres sh -c X` from `sudo sh -c X` (found by probing, session 9).
+    let mut label = name.to_owned();
+    if spec.behaviour == Behaviour::Elevates {
+        for (option, value) in &skipped.values {
+            if matches!(
+                option.as_str(),
+                "-u" | "--user" | "-g" | "--group" | "-U" | "--other-user"
+            ) {
+                label.push(' ');
+                label.push_str(option);
+                label.push(' ');
+                label.push_str(&value.text);
+            }
+        }
+    }
     let mut assignments = skipped.assignments;
     for (option, value) in skipped.values {
         let option = option.as_str();
@@ -1714,7 +1730,7 @@ fn generic(spec: &WrapperSpec, name: &str, argv: &[Word]) -> Unwrap {
     }
     Unwrap::Exec(Exec {
         skip: skipped.next + spec.operands,
-        label: name.to_owned(),
+        label,
         elevated: spec.behaviour == Behaviour::Elevates,
         extra_args: spec.behaviour == Behaviour::AppendsInput,
         assignments,
