@@ -360,12 +360,12 @@ fn shell_lines_naming_links_are_judged_by_what_the_links_reach() {
     // and `cat etc/hostname` read ordinary workspace files, and `cat` is allowed.
     let f = fixture();
     let guard = builder(&f).build().unwrap();
-    // Reading `.env` through the link is high risk: it asks, and without an approver that
-    // is a refusal.
+    // Reading `.env` through the link meets the guard's denied path (`deny_path`), which
+    // holds for commands too.
     let denial = guard
         .authorize("agent", &Request::shell("cat innocent.txt"))
         .unwrap_err();
-    assert_eq!(denial.kind, DenialKind::NotApproved, "{denial}");
+    assert_eq!(denial.kind, DenialKind::Policy, "{denial}");
     assert!(
         denial.to_string().contains("symbolic link to `.env`"),
         "{denial}"
