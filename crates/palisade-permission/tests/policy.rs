@@ -1021,3 +1021,34 @@ fn abbreviated_program_options_and_more_outputs_hold_against_allow_rules() {
         assert_eq!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
     }
 }
+
+/// An awk program that runs commands or writes to a computed file asks under an allow rule
+/// for awk; a literal output file is a file argument, and comparisons are not redirections
+/// (found by probing, session 9).
+#[test]
+fn awk_programs_that_run_or_write_where_they_compute_ask_under_allow_rules() {
+    let g = gate(
+        Layer::User,
+        "[[rule]]\naction = \"allow\"\ncommand = [\"awk *\"]\n",
+    )
+    .with_root("/work/repo");
+    for line in [
+        "awk '{print > f}' a",
+        "awk '{print > (\"../\" \"x\")}' a",
+        "awk '{print | \"tee x\"}' a",
+        "awk 'BEGIN{system(\"x\")}'",
+        "awk 'BEGIN { \"date\" | getline d; print d }'",
+        "awk -f prog.awk a",
+        "awk '{print $1 > \"../x\"}' a",
+    ] {
+        assert_ne!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
+    }
+    for line in [
+        "awk '{print > \"out.txt\"}' a",
+        "awk '$3 > 100' f",
+        "awk '{ if ($1 > 3) print $2 }' a",
+        "awk -F: '{print $1}' a",
+    ] {
+        assert_eq!(g.decide_shell(line).verdict, Verdict::Allow, "{line}");
+    }
+}

@@ -579,6 +579,7 @@ pub(crate) fn unwrap(name: &str, argv: &[Word]) -> Unwrap {
         "history" => history(argv),
         "git" => git(argv),
         "sed" | "gsed" => sed(argv),
+        "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => awk(argv),
         "fc" => fc(argv),
         _ => runner(name, argv),
     }
@@ -2299,6 +2300,104 @@ fn sed(argv: &[Word]) -> Unwrap {
         caveat: None,
         ..Script::local(Word::literal(commands.join("\n")), "sed e")
     })
+}
+
+/// An awk program that runs commands or writes where the analysis can't follow: `system()`,
+/// pipes to and from commands (`print | "cmd"`, `"cmd" | getline`, `|&`), output to a file
+/// whose name is computed (`print > f`, `print > ("a" "b")`), or a program file (`-f`). An
+/// allow rule for awk covered these (found by probing, session 9); `print > "FILE"` with a
+/// literal name is a file argument (see `file_args`).
+fn awk(argv: &[Word]) -> Unwrap {
+    let mut words = argv.iter().skip(1);
+    let mut program = None;
+    while let Some(word) = words.next() {
+        let text = word.text.as_str();
+        if text == "--" {
+            program = words.next();
+            break;
+        }
+        if text == "-f" || text.starts_with("--file") || (text.starts_with("-f") && text.len() > 2)
+        {
+            return Unwrap::Opaque(
+                "`awk -f` runs a program file whose content is not known".to_owned(),
+            );
+        }
+        if matches!(text, "-F" | "-v" | "--assign" | "--field-separator") {
+            words.next();
+            continue;
+        }
+        if text.starts_with('-') && text.len() > 1 {
+            continue;
+        }
+        program = Some(word);
+        break;
+    }
+    let Some(program) = program else {
+        return Unwrap::Not;
+    };
+    match awk_hazard(&program.text) {
+        Some(why) => Unwrap::Opaque(format!("the awk program {why}")),
+        None => Unwrap::Not,
+    }
+}
+
+/// What in an awk program runs commands or writes to a computed file, if anything.
+fn awk_hazard(program: &str) -> Option<&'static str> {
+    // String literals and regular expressions are skipped; what is left is code.
+    let mut code = String::with_capacity(program.len());
+    let mut chars = program.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            code.push('"');
+            while let Some(d) = chars.next() {
+                if d == '\\' {
+                    chars.next();
+                } else if d == '"' {
+                    break;
+                }
+            }
+            code.push('"');
+        } else {
+            code.push(c);
+        }
+    }
+    if code.contains("system") || code.contains("|&") {
+        return Some("runs commands (`system`, `|&`)");
+    }
+    // After `print`/`printf`, `>`, `>>` and `|` redirect the rest of the statement (a
+    // comparison there needs parentheses).
+    let mut rest = code.as_str();
+    while let Some(at) = rest.find("print") {
+        let statement = rest.get(at..).unwrap_or("");
+        let end = statement.find([';', '}', '\n']).unwrap_or(statement.len());
+        let statement = statement.get(..end).unwrap_or("");
+        let mut depth = 0i32;
+        for (i, c) in statement.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                '|' if depth == 0 => return Some("pipes its output to a command"),
+                '>' if depth == 0 => {
+                    let target = statement.get(i + 1..).unwrap_or("");
+                    let target = target.strip_prefix('>').unwrap_or(target).trim_start();
+                    // A literal name is `""` here (its text was skipped above) with nothing
+                    // after it.
+                    if !(target.starts_with("\"\"")
+                        && target.get(2..).is_some_and(|t| t.trim().is_empty()))
+                    {
+                        return Some("writes to a file whose name is computed");
+                    }
+                    break;
+                }
+                _ => {}
+            }
+        }
+        rest = rest.get(at + 5..).unwrap_or("");
+    }
+    if code.contains("getline") && code.contains('|') {
+        return Some("reads the output of a command (`| getline`)");
+    }
+    None
 }
 
 fn su(argv: &[Word]) -> Unwrap {
