@@ -314,6 +314,7 @@ fn runs_its_input(command: &crate::CommandDecision) -> bool {
 ///   here-document or here-string, or runs with raised
 ///   privileges or in a directory that a wrapper around a script gives it (`sudo sh -c
 ///   '…'`): rules can't say that either;
+/// - a prefix that ends in an option (`npm --prefix`), which would cut it from its value;
 /// - for an allow: the decision is a deny, or its risk or any finding is critical (an
 ///   "always allow" never lifts a critical finding, and the rule never says
 ///   `allow_critical`).
@@ -378,6 +379,17 @@ pub fn always_rule(decision: &Decision, answer: Answer) -> Option<String> {
             Scope::Prefix(n) => all.get(..wrapper_words.saturating_add(n.max(1)).min(all.len()))?,
         };
         if words.is_empty() || words.iter().any(|w| w.opaque || w.glob) {
+            return None;
+        }
+        // A prefix that ends in an option would cut it from its value: `p 2` on `npm
+        // --prefix ./app test` would allow `npm --prefix ANYWHERE …` (found by probing,
+        // session 9). Such a prefix is refused; a longer or exact one can be given.
+        if matches!(scope, Scope::Prefix(_))
+            && words.len() < all.len()
+            && words
+                .last()
+                .is_some_and(|w| w.text.starts_with('-') && w.text.len() > 1)
+        {
             return None;
         }
         let quoted: Vec<String> = words.iter().map(|w| toml_string(&w.text)).collect();

@@ -240,3 +240,19 @@ fn always_allow_is_refused_for_input_and_wrapper_context() {
         );
     }
 }
+
+/// A prefix answer that would end in an option is refused: it would cut the option from its
+/// value (found by probing, session 9).
+#[test]
+fn prefixes_never_end_in_an_option() {
+    let g = gate();
+    let decision = g.decide_shell("npm --prefix ./app test");
+    assert_eq!(
+        always_rule(&decision, Answer::AllowAlways(Scope::Prefix(2))),
+        None
+    );
+    let rule = always_rule(&decision, Answer::AllowAlways(Scope::Prefix(3))).unwrap();
+    assert!(rule.contains(r#"["npm", "--prefix", "./app"]"#), "{rule}");
+    let decision = g.decide_shell("cargo test -p x");
+    assert!(always_rule(&decision, Answer::AllowAlways(Scope::Prefix(2))).is_some());
+}
