@@ -151,17 +151,10 @@ impl PolicySet {
             })
             .collect();
         self.strict_path_rules = self
-            .layers
-            .iter()
-            .enumerate()
-            .flat_map(|(li, (_, policy))| {
-                policy
-                    .rules()
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, rule)| rule.is_path_rule() && rule.action != Verdict::Allow)
-                    .map(move |(ri, _)| (li, ri))
-            })
+            .path_rules()
+            .zip(&self.path_rules)
+            .filter(|((_, _, rule), _)| rule.action != Verdict::Allow)
+            .map(|(_, position)| *position)
             .collect();
     }
 

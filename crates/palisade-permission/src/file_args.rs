@@ -1047,14 +1047,6 @@ fn tar_files(args: &[Word]) -> Vec<FileArgument<'_>> {
 /// `git config` sets a key in (`.git/config`, `--global`, `--system`, `--file F`) unless the
 /// key is one that only describes the user or the output.
 fn git_files(args: &[Word]) -> Vec<FileArgument<'_>> {
-    const GLOBAL_VALUED: &[&str] = &[
-        "-C",
-        "-c",
-        "--git-dir",
-        "--work-tree",
-        "--namespace",
-        "--config-env",
-    ];
     let mut found = Vec::new();
     fn write<'a>(word: &'a Word, path: &str, found: &mut Vec<FileArgument<'a>>) {
         if !path.is_empty() && path != "-" {
@@ -1075,7 +1067,7 @@ fn git_files(args: &[Word]) -> Vec<FileArgument<'_>> {
             if let Some(next) = iter.next() {
                 write(next, &next.text, &mut found);
             }
-        } else if GLOBAL_VALUED.contains(&text) {
+        } else if crate::risk_table::GIT_GLOBAL_VALUED.contains(&text) {
             iter.next();
         } else if !text.starts_with('-') {
             sub = Some(text);
@@ -1462,6 +1454,15 @@ mod tests {
             .collect()
     }
 
+    /// Like `args`, for words that hold spaces.
+    fn args_of(words: &[&str]) -> Vec<(FileAccess, String)> {
+        let words: Vec<Word> = words.iter().map(|w| Word::literal(*w)).collect();
+        file_arguments(&words)
+            .into_iter()
+            .map(|f| (f.access, f.path.into_owned()))
+            .collect()
+    }
+
     fn own(v: &[(FileAccess, &str)]) -> Vec<(FileAccess, String)> {
         v.iter().map(|(a, p)| (*a, (*p).to_owned())).collect()
     }
@@ -1471,15 +1472,10 @@ mod tests {
         assert_eq!(args("sed -n p f"), own(&[(Read, "f")]));
         // GNU sed reads `w_out` as `w` with the file `_out`.
         assert_eq!(args("sed -n w_out f"), own(&[(Read, "f"), (Write, "_out")]));
-        let words: Vec<Word> = ["sed", "-n", "1p;w out", "f"]
-            .into_iter()
-            .map(Word::literal)
-            .collect();
-        let found: Vec<(FileAccess, String)> = file_arguments(&words)
-            .into_iter()
-            .map(|f| (f.access, f.path.into_owned()))
-            .collect();
-        assert_eq!(found, own(&[(Read, "f"), (Write, "out")]));
+        assert_eq!(
+            args_of(&["sed", "-n", "1p;w out", "f"]),
+            own(&[(Read, "f"), (Write, "out")])
+        );
     }
 
     #[test]
@@ -1618,58 +1614,32 @@ mod tests {
             args("tar -xf h.tar --one-top-level=.git/hooks"),
             own(&[(Read, "h.tar"), (Write, ".git/hooks")])
         );
-        let words: Vec<Word> = ["sqlite3", "d.db", ".once ../x"]
-            .into_iter()
-            .map(Word::literal)
-            .collect();
-        let found: Vec<(FileAccess, String)> = file_arguments(&words)
-            .into_iter()
-            .map(|f| (f.access, f.path.into_owned()))
-            .collect();
-        assert_eq!(found, own(&[(Write, "d.db"), (Write, "../x")]));
-        let words: Vec<Word> = [
-            "sqlite3",
-            ":memory:",
-            "select writefile('.git/hooks/x', 'y');",
-        ]
-        .into_iter()
-        .map(Word::literal)
-        .collect();
-        let found: Vec<(FileAccess, String)> = file_arguments(&words)
-            .into_iter()
-            .map(|f| (f.access, f.path.into_owned()))
-            .collect();
-        assert_eq!(found, own(&[(Write, ":memory:"), (Write, ".git/hooks/x")]));
-        let words: Vec<Word> = [
-            "sqlite3",
-            "../../db",
-            "attach '../x.db' as a; vacuum into '../y.db';",
-        ]
-        .into_iter()
-        .map(Word::literal)
-        .collect();
-        let found: Vec<(FileAccess, String)> = file_arguments(&words)
-            .into_iter()
-            .map(|f| (f.access, f.path.into_owned()))
-            .collect();
         assert_eq!(
-            found,
+            args_of(&["sqlite3", "d.db", ".once ../x"]),
+            own(&[(Write, "d.db"), (Write, "../x")])
+        );
+        assert_eq!(
+            args_of(&[
+                "sqlite3",
+                ":memory:",
+                "select writefile('.git/hooks/x', 'y');",
+            ]),
+            own(&[(Write, ":memory:"), (Write, ".git/hooks/x")])
+        );
+        assert_eq!(
+            args_of(&[
+                "sqlite3",
+                "../../db",
+                "attach '../x.db' as a; vacuum into '../y.db';",
+            ]),
             own(&[(Write, "../../db"), (Write, "../x.db"), (Write, "../y.db")])
         );
         assert_eq!(
             args("patch -o .git/config x.txt p.diff"),
             own(&[(Write, ".git/config"), (Write, "x.txt"), (Read, "p.diff")])
         );
-        let words: Vec<Word> = ["awk", "{print > \"../x\"; print >> \".git/config\"}", "a"]
-            .into_iter()
-            .map(Word::literal)
-            .collect();
-        let found: Vec<(FileAccess, String)> = file_arguments(&words)
-            .into_iter()
-            .map(|f| (f.access, f.path.into_owned()))
-            .collect();
         assert_eq!(
-            found,
+            args_of(&["awk", "{print > \"../x\"; print >> \".git/config\"}", "a"]),
             own(&[(Read, "a"), (Write, "../x"), (Write, ".git/config")])
         );
     }

@@ -1257,17 +1257,7 @@ fn program_patterns(name: &str, args: &[&Word]) -> Vec<String> {
             }
         }
         "git" => {
-            let sub = first_operand(
-                args,
-                &[
-                    "-C",
-                    "-c",
-                    "--git-dir",
-                    "--work-tree",
-                    "--namespace",
-                    "--config-env",
-                ],
-            );
+            let sub = first_operand(args, risk_table::GIT_GLOBAL_VALUED);
             if !matches!(
                 sub,
                 Some("grep" | "diff" | "log" | "show" | "blame" | "whatchanged")

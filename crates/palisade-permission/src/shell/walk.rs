@@ -1242,25 +1242,25 @@ impl Walker {
                         }
                         _ => None,
                     };
-                    if let Some(script) = piped {
-                        let mut inner = ctx.inside(format!("… | {name}"));
+                    // The shell's context for the script it reads: its wrappers and the
+                    // shell itself, and neither its redirections nor its input.
+                    let inner_context = |label: String| {
+                        let mut inner = ctx.inside(label.clone());
                         inner.wrappers = state.wrappers.clone();
-                        inner.wrappers.push(format!("… | {name}"));
+                        inner.wrappers.push(label);
                         inner.elevated = state.elevated;
                         inner.directories.clone_from(&state.directories);
                         inner.redirects.clear();
                         inner.stdin = None;
+                        inner
+                    };
+                    if let Some(script) = piped {
+                        let inner = inner_context(format!("… | {name}"));
                         self.script(&script, depth + 1, &inner);
                     }
                     // `bash <<< 'rm -rf /'`, `sh <<EOF … EOF`: the here-text is the script.
                     if let Some(Stdin::Text(text)) = &ctx.stdin {
-                        let mut inner = ctx.inside(format!("{name} <<<"));
-                        inner.wrappers = state.wrappers.clone();
-                        inner.wrappers.push(format!("{name} <<<"));
-                        inner.elevated = state.elevated;
-                        inner.directories.clone_from(&state.directories);
-                        inner.redirects.clear();
-                        inner.stdin = None;
+                        let inner = inner_context(format!("{name} <<<"));
                         match text.as_literal() {
                             Some(script) => self.script(script, depth + 1, &inner),
                             None => self.problem(
